@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One command sets everything up: a virtual environment in .venv with the pinned versions
+# of requirements.lock, the project installed editable (console command `signlang`), and
+# the DVC repository checked. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+"$PYTHON" - <<'PY' || { echo "setup: Python 3.11 is required (mediapipe 0.10.21 + tensorflow 2.19)" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)
+PY
+
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip --upgrade >/dev/null
+.venv/bin/python -m pip install --quiet --upgrade pip "uv==0.13.8"
+# uv installs the locked set in seconds; pip is the fallback with the same lock file.
+if ! .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock; then
+    .venv/bin/python -m pip install --quiet -r requirements.lock
+fi
+.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e . \
+    || .venv/bin/python -m pip install --quiet --no-deps -e .
+
+# The Debian system libraries OpenCV/MediaPipe need are present on a standard image;
+# check the imports now so a missing one is reported here, not mid-pipeline.
+.venv/bin/python -c "import cv2, mediapipe, tensorflow, dvc, mlflow" 2>/dev/null \
+    || { echo "setup: an import failed; run: .venv/bin/python -c 'import cv2, mediapipe, tensorflow'" >&2; exit 1; }
+echo "setup: done. Activate with: source .venv/bin/activate"

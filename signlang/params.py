@@ -1,0 +1,164 @@
+"""Load and validate params.yaml before any work starts.
+
+Every knob of the pipeline lives in params.yaml; this module turns it into typed objects
+and refuses a bad value up front, naming the key and the allowed values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from signlang import paths
+from signlang.errors import ParamsError
+
+KEYPOINT_PARTS = ("pose", "face", "left_hand", "right_hand")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceParams(_Section):
+    path: str
+    metadata: str | None = None
+    signer_pattern: str | None = None
+
+
+class IngestParams(_Section):
+    sources: list[SourceParams] = Field(min_length=1)
+    signer_pattern: str | None = None
+    label_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    include_labels: list[str] = Field(default_factory=list)
+    min_samples_per_class: int = Field(default=1, ge=1)
+
+
+class ExtractParams(_Section):
+    model_complexity: Literal[1] = 1
+    min_detection_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_tracking_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_frame_side: int = Field(default=640, ge=0)
+    workers: int = -1
+    backend: Literal["loky", "multiprocessing", "threading", "sequential"] = "loky"
+    trim_no_hand_frames: bool = True
+
+    @model_validator(mode="after")
+    def _workers_not_zero(self) -> "ExtractParams":
+        if self.workers == 0:
+            raise ValueError("workers must be -1 (all cores) or a positive count, not 0")
+        return self
+
+
+class FeatureParams(_Section):
+    parts: list[Literal["pose", "face", "left_hand", "right_hand"]] = Field(min_length=1)
+    sequence_length: int = Field(default=30, ge=2)
+    resample: Literal["nearest", "linear"] = "nearest"
+    normalisation: Literal["none"] = "none"
+
+    @model_validator(mode="after")
+    def _parts_unique(self) -> "FeatureParams":
+        if len(set(self.parts)) != len(self.parts):
+            raise ValueError(f"parts lists a part twice: {self.parts}")
+        return self
+
+
+class SplitParams(_Section):
+    train: float = Field(gt=0.0, lt=1.0)
+    val: float = Field(ge=0.0, lt=1.0)
+    test: float = Field(gt=0.0, lt=1.0)
+    strategy: Literal["by_signer", "stratified"] = "by_signer"
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _fractions_sum_to_one(self) -> "SplitParams":
+        total = self.train + self.val + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"train + val + test must add up to 1, got "
+                f"{self.train} + {self.val} + {self.test} = {total:g}"
+            )
+        return self
+
+
+class TrainParams(_Section):
+    preset: Literal["tutorial", "lstm"] = "tutorial"
+    epochs: int = Field(gt=0)
+    batch_size: int = Field(gt=0)
+    seed: int = 42
+    optimizer: Literal["adam", "sgd"] = "adam"
+    learning_rate: float = Field(gt=0.0)
+    momentum: float = Field(default=0.9, ge=0.0, lt=1.0)
+    lr_schedule: Literal["constant", "cosine", "step"] = "constant"
+    step_epochs: int = Field(default=20, gt=0)
+    step_factor: float = Field(default=0.5, gt=0.0, le=1.0)
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    layer_norm: bool = False
+    early_stopping_patience: int = Field(default=0, ge=0)
+    class_weights: bool = True
+
+
+class EvaluateParams(_Section):
+    subsets: list[Literal["train", "val", "test"]] = Field(default_factory=lambda: ["train", "test"])
+
+
+class ExportParams(_Section):
+    registered_model: str = Field(min_length=1)
+    champion_alias: str = Field(min_length=1)
+    promotion_metric: Literal["accuracy", "macro_f1", "macro_precision", "macro_recall"] = "macro_f1"
+
+
+class Params(_Section):
+    ingest: IngestParams
+    extract: ExtractParams
+    features: FeatureParams
+    split: SplitParams
+    train: TrainParams
+    evaluate: EvaluateParams
+    export: ExportParams
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"]
+    if error["type"] == "literal_error":
+        message = f"{message} (got {error['input']!r})"
+    elif error["type"] not in ("missing", "value_error") and "input" in error:
+        message = f"{message} (got {error['input']!r})"
+    return f"{key}: {message}"
+
+
+def parse_params(raw: dict, source: str = str(paths.PARAMS_FILE)) -> Params:
+    """Validate a params mapping; raise ParamsError listing every bad key."""
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "\n  ".join(_describe(error) for error in exc.errors())
+        raise ParamsError(f"{source}: invalid parameters:\n  {problems}") from None
+
+
+def load_params(path: str | Path = paths.PARAMS_FILE) -> Params:
+    """Read and validate params.yaml."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: parameters file not found (run from the project root)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+    return parse_params(raw, str(path))
+
+
+def check_paths_exist(params: Params) -> None:
+    """Refuse missing input folders before any work starts."""
+    for index, source in enumerate(params.ingest.sources):
+        if not Path(source.path).exists():
+            raise ParamsError(f"ingest.sources[{index}].path: {source.path!r} does not exist")
+        if source.metadata and not Path(source.metadata).is_file():
+            raise ParamsError(
+                f"ingest.sources[{index}].metadata: {source.metadata!r} does not exist"
+            )

@@ -1,0 +1,107 @@
+"""`dvc repro` behaviour on a temporary copy of the repository with a small slice of the
+real starter data laid out as ../shared/data is beside the real checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+SIGNERS = ["techgeekshinobi", "hirak214", "daita-sur", "AdrLfv"]
+CLIPS = ["hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4", "please/please_02.mp4"]
+ADDED_CLIP = "thank_you/thank_you_01.mp4"
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{output[-4000:]}"
+    return output
+
+
+def _stages_run(output: str) -> list[str]:
+    return re.findall(r"Running stage '([^']+)'", output)
+
+
+@pytest.fixture(scope="module")
+def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    shared = root / "shared" / "data"
+    (shared / "keypoints" / "multisigner-258").mkdir(parents=True)
+    for signer in SIGNERS:
+        shutil.copy(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz",
+                    shared / "keypoints" / "multisigner-258")
+    for clip in CLIPS:
+        target = shared / "videos" / "asl-starter" / clip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / "videos" / "asl-starter" / clip, target)
+    shutil.copy(shared_data / "videos" / "clips.csv", shared / "videos" / "clips.csv")
+
+    project = root / "main"
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                             cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
+    for name in tracked:
+        source = project_root / name
+        if source.is_file() and not name.startswith(("data/", "models/", "reports/")):
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, project / name)
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["epochs"] = 3
+    params["ingest"]["min_samples_per_class"] = 1
+    params["extract"]["workers"] = 2
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+
+    _run(["git", "init", "-q"], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"], project)
+    return project
+
+
+def test_full_run_then_noop(pipeline_copy: Path) -> None:
+    output = _run(["dvc", "repro"], pipeline_copy)
+    assert _stages_run(output) == ["ingest", "extract", "split", "train", "evaluate", "export"]
+    metrics = json.loads((pipeline_copy / "reports" / "metrics.json").read_text())
+    assert 0.0 <= metrics["accuracy"] <= 1.0
+    assert (pipeline_copy / "models" / "bundle" / "model.tflite").is_file()
+
+    again = _run(["dvc", "repro"], pipeline_copy)
+    assert _stages_run(again) == []
+    assert "Data and pipelines are up to date" in again
+
+
+def test_training_param_reruns_train_evaluate_export_only(pipeline_copy: Path) -> None:
+    _run(["dvc", "repro"], pipeline_copy)
+    params_file = pipeline_copy / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    params["train"]["learning_rate"] = params["train"]["learning_rate"] / 2
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    output = _run(["dvc", "repro"], pipeline_copy)
+    assert _stages_run(output) == ["train", "evaluate", "export"]
+
+
+def test_added_clip_is_extracted_alone(pipeline_copy: Path, shared_data: Path) -> None:
+    _run(["dvc", "repro"], pipeline_copy)
+    cache = pipeline_copy / "data" / "keypoints"
+    before = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    target = pipeline_copy.parent / "shared" / "data" / "videos" / "asl-starter" / ADDED_CLIP
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shared_data / "videos" / "asl-starter" / ADDED_CLIP, target)
+
+    output = _run(["dvc", "repro"], pipeline_copy)
+    assert _stages_run(output)[:2] == ["ingest", "extract"]
+    after = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    new = set(after) - set(before)
+    assert len(new) == 1, f"expected one newly extracted clip, got {sorted(new)}"
+    assert all(after[name] == mtime for name, mtime in before.items()), "a cached clip was re-extracted"
