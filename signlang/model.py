@@ -1,0 +1,156 @@
+"""The networks: one builder function per preset, and how they are compiled.
+
+A preset turns a `(sequence_length, feature_size)` window into class probabilities. Every
+builder has the same shape, `builder(inputs, n_classes, params) -> outputs`, and is listed
+in `PRESETS`, so adding a network is one function and one line.
+
+`build_model` takes a fixed `batch_size` so that export can rebuild the same network with
+batch size 1 (a Keras 3 LSTM converts to TFLite builtin ops only then) and copy the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from signlang.errors import ParamsError
+from signlang.params import TrainParams
+
+PresetBuilder = Callable[[keras.KerasTensor, int, TrainParams], keras.KerasTensor]
+
+
+def tutorial(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """The source projects' network, exactly: three relu LSTMs, two dense layers.
+
+    Ignores `params.dropout` and `params.layer_norm`.
+    """
+    x = layers.LSTM(64, return_sequences=True, activation="relu", name="lstm_1")(inputs)
+    x = layers.LSTM(128, return_sequences=True, activation="relu", name="lstm_2")(x)
+    x = layers.LSTM(64, return_sequences=False, activation="relu", name="lstm_3")(x)
+    x = layers.Dense(64, activation="relu", name="dense_1")(x)
+    x = layers.Dense(32, activation="relu", name="dense_2")(x)
+    return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+
+
+def lstm(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """The tutorial's shape with tanh LSTMs (more stable than relu), layer normalisation
+    after each recurrent layer when `params.layer_norm`, and `params.dropout` after each
+    recurrent and hidden dense layer."""
+
+    def regularise(x: keras.KerasTensor, name: str, recurrent: bool) -> keras.KerasTensor:
+        if recurrent and params.layer_norm:
+            x = layers.LayerNormalization(name=f"{name}_norm")(x)
+        if params.dropout > 0:
+            x = layers.Dropout(params.dropout, name=f"{name}_dropout")(x)
+        return x
+
+    x = inputs
+    for index, (units, sequences) in enumerate(((64, True), (128, True), (64, False)), start=1):
+        x = layers.LSTM(units, return_sequences=sequences, name=f"lstm_{index}")(x)
+        x = regularise(x, f"lstm_{index}", recurrent=True)
+    for index, units in enumerate((64, 32), start=1):
+        x = layers.Dense(units, activation="relu", name=f"dense_{index}")(x)
+        x = regularise(x, f"dense_{index}", recurrent=False)
+    return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+
+
+PRESETS: dict[str, PresetBuilder] = {
+    "tutorial": tutorial,
+    "lstm": lstm,
+}
+
+
+def build_model(
+    params: TrainParams,
+    sequence_length: int,
+    feature_size: int,
+    n_classes: int,
+    batch_size: int | None = None,
+) -> keras.Model:
+    """The preset network `params.preset`, uncompiled.
+
+    `batch_size=None` leaves the batch dimension free (training); export passes 1.
+    """
+    builder = PRESETS.get(params.preset)
+    if builder is None:
+        raise ParamsError(
+            f"train.preset: unknown preset {params.preset!r}; allowed: {', '.join(sorted(PRESETS))}"
+        )
+    inputs = keras.Input((sequence_length, feature_size), batch_size=batch_size, name="keypoints")
+    outputs = builder(inputs, n_classes, params)
+    return keras.Model(inputs, outputs, name=params.preset)
+
+
+def learning_rate_schedule(
+    params: TrainParams, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """`params.learning_rate` as a constant, a cosine decay to 0 over all epochs, or a
+    step decay multiplying it by `step_factor` every `step_epochs` epochs."""
+    if params.lr_schedule == "constant":
+        return params.learning_rate
+    if params.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(
+            params.learning_rate, decay_steps=params.epochs * steps_per_epoch, alpha=0.0
+        )
+    if params.lr_schedule == "step":
+        # The optimizer asks for the rate before counting the step, so epoch k (from 0)
+        # starts at iteration k * steps_per_epoch; the value changes once the iteration
+        # passes a boundary.
+        drops = range(1, (params.epochs - 1) // params.step_epochs + 1)
+        boundaries = [k * params.step_epochs * steps_per_epoch - 1 for k in drops]
+        if not boundaries:
+            return params.learning_rate
+        values = [params.learning_rate * params.step_factor**k for k in range(len(boundaries) + 1)]
+        return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    raise ParamsError(
+        f"train.lr_schedule: unknown schedule {params.lr_schedule!r}; allowed: constant, cosine, step"
+    )
+
+
+def make_optimizer(params: TrainParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    rate = learning_rate_schedule(params, steps_per_epoch)
+    if params.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate=rate)
+    if params.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=rate, momentum=params.momentum)
+    raise ParamsError(f"train.optimizer: unknown optimizer {params.optimizer!r}; allowed: adam, sgd")
+
+
+def compile_model(model: keras.Model, params: TrainParams, steps_per_epoch: int) -> keras.Model:
+    """Compile for one-hot targets: categorical cross-entropy, accuracy named "accuracy"."""
+    model.compile(
+        optimizer=make_optimizer(params, max(1, steps_per_epoch)),
+        loss="categorical_crossentropy",
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def save_model(model: keras.Model, path: str | Path) -> None:
+    """Save a .keras file whose bytes depend only on the network and its weights.
+
+    Keras stamps `date_saved` into metadata.json and the save time into the zip entries;
+    both are dropped so the same training gives the same file (and DVC hash).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.saving.keras")
+    model.save(staging)
+    normalised = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(staging) as source, zipfile.ZipFile(normalised, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "metadata.json":
+                metadata = json.loads(content)
+                metadata.pop("date_saved", None)
+                content = json.dumps(metadata, sort_keys=True).encode()
+            target.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    staging.unlink()
+    os.replace(normalised, path)

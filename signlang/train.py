@@ -1,0 +1,370 @@
+"""Train stage: data/dataset.npz + data/split.csv -> models/model.keras.
+
+Plain functions, each with its random state explicit: `set_determinism` seeds everything, so
+the same data and params on the same machine give the same weights. Every epoch's metrics go
+to MLflow (when a run is active), to stdout as one line, and to reports/plots/history.csv.
+The DVC-tracked reports hold no timestamps, run ids or timings; timings go to stdout.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import mlflow
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from sklearn.utils.class_weight import compute_class_weight
+
+from signlang import paths, tracking
+from signlang.errors import InputFileError, SignlangError
+from signlang.keypoints import PreprocessSpec, normalise
+from signlang.model import build_model, compile_model, save_model
+from signlang.params import Params
+
+HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
+SUBSETS = ("train", "val", "test")
+
+
+def set_determinism(seed: int) -> None:
+    """Seed Python, NumPy, TensorFlow and Keras, and make TensorFlow ops deterministic.
+
+    Op determinism is process-wide and cannot be turned off again; it is the price of
+    getting identical weights from identical inputs.
+    """
+    # Only affects processes started from here (hash randomisation of this one is fixed).
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def preprocess_spec(params: Params) -> PreprocessSpec:
+    """The preprocessing the features params describe (the one extract wrote into the dataset)."""
+    return PreprocessSpec(
+        parts=tuple(params.features.parts),
+        sequence_length=params.features.sequence_length,
+        resample=params.features.resample,
+        normalisation=params.features.normalisation,
+        trim_no_hand_frames=params.extract.trim_no_hand_frames,
+    )
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Normalised windows and one-hot targets for the train and val subsets."""
+
+    classes: tuple[str, ...]
+    x_train: np.ndarray  # (n, T, F) float32
+    y_train: np.ndarray  # (n, n_classes) float32 one-hot; class index = position in classes
+    x_val: np.ndarray
+    y_val: np.ndarray
+    ids_train: tuple[str, ...] = ()
+    ids_val: tuple[str, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def sequence_length(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def feature_size(self) -> int:
+        return int(self.x_train.shape[2])
+
+    @property
+    def has_validation(self) -> bool:
+        return len(self.x_val) > 0
+
+
+def _read_dataset(dataset_path: Path) -> dict[str, np.ndarray]:
+    if not dataset_path.is_file():
+        raise InputFileError(dataset_path, "not found (run `dvc repro extract` first)")
+    try:
+        with np.load(dataset_path, allow_pickle=False) as data:
+            missing = [key for key in ("X", "ids", "labels", "classes") if key not in data.files]
+            if missing:
+                raise InputFileError(dataset_path, f"lacks the array(s) {', '.join(missing)}")
+            return {key: data[key] for key in ("X", "ids", "labels", "classes")}
+    except (OSError, ValueError) as exc:
+        raise InputFileError(dataset_path, f"cannot be read as a dataset: {exc}") from None
+
+
+def _read_split(split_path: Path) -> pd.DataFrame:
+    if not split_path.is_file():
+        raise InputFileError(split_path, "not found (run `dvc repro split` first)")
+    table = pd.read_csv(split_path, dtype=str, keep_default_na=False)
+    missing = {"id", "subset"} - set(table.columns)
+    if missing:
+        raise InputFileError(split_path, f"lacks the column(s) {', '.join(sorted(missing))}")
+    unknown = sorted(set(table.subset) - set(SUBSETS))
+    if unknown:
+        raise InputFileError(split_path, f"unknown subset(s) {unknown}; allowed: {', '.join(SUBSETS)}")
+    if table.id.duplicated().any():
+        raise InputFileError(split_path, f"lists id {table.id[table.id.duplicated()].iloc[0]!r} twice")
+    return table
+
+
+def load_training_data(
+    dataset_path: str | Path = paths.DATASET,
+    split_path: str | Path = paths.SPLIT,
+    spec: PreprocessSpec | None = None,
+) -> TrainingData:
+    """Train and val arrays, aligned by id between the dataset and the split.
+
+    Windows are normalised as `spec` says (when given, its sequence length and feature size
+    must match the dataset's windows). Targets are one-hot over the dataset's `classes`.
+    """
+    dataset_path, split_path = Path(dataset_path), Path(split_path)
+    data = _read_dataset(dataset_path)
+    X = data["X"]
+    ids = data["ids"].astype(str)
+    labels = data["labels"].astype(str)
+    classes = tuple(data["classes"].astype(str).tolist())
+    if X.ndim != 3 or len(X) != len(ids) or len(ids) != len(labels):
+        raise InputFileError(
+            dataset_path, f"X {X.shape}, ids {ids.shape}, labels {labels.shape} do not line up as (n, T, F), (n,), (n,)"
+        )
+    if spec is not None and X.shape[1:] != (spec.sequence_length, spec.feature_size):
+        raise InputFileError(
+            dataset_path,
+            f"windows are {X.shape[1]} frames x {X.shape[2]} values but the features params ask for "
+            f"{spec.sequence_length} x {spec.feature_size} ({', '.join(spec.parts)}); rerun `dvc repro extract`",
+        )
+    unknown = sorted(set(labels) - set(classes))
+    if unknown:
+        raise InputFileError(dataset_path, f"labels {unknown} are not in its classes {list(classes)}")
+
+    split = _read_split(split_path)
+    subset_of = dict(zip(split.id, split.subset))
+    not_in_split = [i for i in ids if i not in subset_of]
+    not_in_dataset = sorted(set(subset_of) - set(ids))
+    if not_in_split or not_in_dataset:
+        example = (not_in_split or not_in_dataset)[0]
+        raise InputFileError(
+            split_path,
+            f"does not match {dataset_path} ({len(not_in_split)} dataset ids missing from the split, "
+            f"{len(not_in_dataset)} split ids not in the dataset, e.g. {example!r}); rerun `dvc repro split`",
+        )
+    subsets = np.array([subset_of[i] for i in ids])
+
+    windows = normalise(X, spec) if spec is not None else X.astype(np.float32, copy=False)
+    class_index = {name: index for index, name in enumerate(classes)}
+    targets = keras.utils.to_categorical([class_index[label] for label in labels], len(classes)).astype(np.float32)
+    train, val = subsets == "train", subsets == "val"
+    if not train.any():
+        raise SignlangError(f"{split_path}: the train subset is empty; nothing to train on")
+    return TrainingData(
+        classes=classes,
+        x_train=np.ascontiguousarray(windows[train]),
+        y_train=targets[train],
+        x_val=np.ascontiguousarray(windows[val]),
+        y_val=targets[val],
+        ids_train=tuple(ids[train]),
+        ids_val=tuple(ids[val]),
+    )
+
+
+def _metric(value) -> float:
+    """A float32 metric as the shortest Python float that reads back to the same float32,
+    so files and MLflow show 0.001, not 0.0010000000474974513."""
+    return float(str(np.float32(value)))
+
+
+def class_weights(y_train: np.ndarray) -> dict[int, float]:
+    """'balanced' weights over the classes present in the one-hot training targets;
+    a class absent from training gets weight 1 (it has no samples to weigh anyway)."""
+    labels = np.argmax(y_train, axis=1)
+    present = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=present, y=labels)
+    table = {index: 1.0 for index in range(y_train.shape[1])}
+    table.update({int(index): float(weight) for index, weight in zip(present, weights)})
+    return table
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One row per epoch (1-based): metrics and the learning rate the epoch started with.
+
+    Logs each row to the active MLflow run (step = epoch) and prints it as one line.
+    """
+
+    def __init__(self, epochs: int) -> None:
+        super().__init__()
+        self.epochs = epochs
+        self.rows: list[dict[str, float | int | None]] = []
+        self._learning_rate = math.nan
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._learning_rate = _metric(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        row: dict[str, float | int | None] = {"epoch": epoch + 1}
+        for name in HISTORY_COLUMNS[1:-1]:
+            row[name] = _metric(logs[name]) if name in logs else None
+        row["learning_rate"] = self._learning_rate
+        logs["learning_rate"] = self._learning_rate  # for the callbacks that follow
+        self.rows.append(row)
+        metrics = {name: value for name, value in row.items() if name != "epoch" and value is not None}
+        if mlflow.active_run() is not None:
+            mlflow.log_metrics(metrics, step=epoch + 1)
+        shown = "  ".join(f"{name} {value:.4g}" for name, value in metrics.items())
+        print(f"epoch {epoch + 1}/{self.epochs}  {shown}  ({time.perf_counter() - self._started:.1f} s)", flush=True)
+
+
+def fit(
+    params: Params, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
+) -> tuple[keras.Model, list[dict[str, float | int | None]]]:
+    """Build, compile and train the `params.train.preset` network, seeded by `params.train.seed`.
+
+    Early stopping (patience > 0) watches val_loss, or the training loss when there is no
+    validation subset, and restores the best epoch's weights. Returns the model and one
+    history row per epoch run.
+    """
+    train = params.train
+    keras.backend.clear_session()
+    set_determinism(train.seed)
+    model = build_model(train, data.sequence_length, data.feature_size, data.n_classes)
+    steps_per_epoch = math.ceil(len(data.x_train) / train.batch_size)
+    compile_model(model, train, steps_per_epoch)
+
+    epoch_log = EpochLog(train.epochs)
+    all_callbacks: list[keras.callbacks.Callback] = [epoch_log]
+    if train.early_stopping_patience > 0:
+        monitor = "val_loss" if data.has_validation else "loss"
+        all_callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=train.early_stopping_patience, restore_best_weights=True
+            )
+        )
+    all_callbacks.extend(callbacks)
+    if not data.has_validation:
+        watches = " (early stopping watches the training loss)" if train.early_stopping_patience else ""
+        print(f"train: the val subset is empty; training without validation{watches}", flush=True)
+
+    model.fit(
+        data.x_train,
+        data.y_train,
+        batch_size=train.batch_size,
+        epochs=train.epochs,
+        validation_data=(data.x_val, data.y_val) if data.has_validation else None,
+        class_weight=class_weights(data.y_train) if train.class_weights else None,
+        shuffle=True,
+        callbacks=all_callbacks,
+        verbose=0,
+    )
+    return model, epoch_log.rows
+
+
+def _format(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def write_history(rows: Sequence[dict[str, float | int | None]], path: str | Path) -> None:
+    """reports/plots/history.csv: one row per epoch, floats at full (repr) precision."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(HISTORY_COLUMNS)
+        for row in rows:
+            writer.writerow([_format(row.get(column)) for column in HISTORY_COLUMNS])
+
+
+def summarise(
+    params: Params, data: TrainingData, model: keras.Model, rows: Sequence[dict[str, float | int | None]]
+) -> dict:
+    """reports/train.json: what was trained and its best epoch; no times or run ids."""
+    monitor = "val_loss" if data.has_validation else "loss"
+    values = [row[monitor] for row in rows]
+    finite = [i for i, value in enumerate(values) if value is not None and math.isfinite(value)]
+    best = min(finite, key=lambda i: values[i]) if finite else len(rows) - 1
+    restored = params.train.early_stopping_patience > 0 and bool(finite)
+
+    def at_best(name: str) -> float | None:
+        value = rows[best][name] if rows else None
+        return value if value is not None and math.isfinite(value) else None
+
+    return {
+        "preset": params.train.preset,
+        "epochs_run": len(rows),
+        "monitor": monitor,
+        "best_epoch": rows[best]["epoch"] if rows else None,
+        "best_val_loss": at_best("val_loss"),
+        "best_val_accuracy": at_best("val_accuracy"),
+        "best_loss": at_best("loss"),
+        "best_accuracy": at_best("accuracy"),
+        # The epoch whose weights were saved: the best one when early stopping restored it.
+        "model_epoch": rows[best]["epoch"] if restored else len(rows),
+        "train_samples": int(len(data.x_train)),
+        "val_samples": int(len(data.x_val)),
+        "classes": data.n_classes,
+        "parameters": int(model.count_params()),
+    }
+
+
+def run(
+    params: Params,
+    dataset_path: Path = paths.DATASET,
+    split_path: Path = paths.SPLIT,
+    model_path: Path = paths.KERAS_MODEL,
+    history_path: Path = paths.HISTORY,
+    report_path: Path = paths.TRAIN_REPORT,
+) -> dict:
+    """The train stage: load, train inside a new MLflow run, save the model and reports.
+
+    Returns the train report (the content of `report_path`).
+    """
+    started = time.perf_counter()
+    data = load_training_data(dataset_path, split_path, preprocess_spec(params))
+    print(
+        f"train: {len(data.x_train)} train / {len(data.x_val)} val windows of "
+        f"{data.sequence_length} x {data.feature_size}, {data.n_classes} classes, preset {params.train.preset} "
+        f"(loaded in {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
+    with tracking.training_run():
+        mlflow.log_params(tracking.flatten(params.model_dump()))
+        mlflow.log_params(
+            {"data.train_samples": len(data.x_train), "data.val_samples": len(data.x_val), "data.classes": data.n_classes}
+        )
+        fit_started = time.perf_counter()
+        model, rows = fit(params, data)
+        fit_seconds = time.perf_counter() - fit_started
+
+        model_path = Path(model_path)
+        save_model(model, model_path)
+        model_hash = tracking.tag_model(model_path)
+
+        write_history(rows, history_path)
+        report = summarise(params, data, model, rows)
+        report_path = Path(report_path)
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        mlflow.log_param("model.parameters", report["parameters"])
+        best = {key: report[key] for key in ("best_epoch", "best_val_loss", "best_val_accuracy") if report[key] is not None}
+        mlflow.log_metrics({key: float(value) for key, value in best.items()})
+
+    best_value = report["best_" + report["monitor"]]
+    print(
+        f"train: {report['epochs_run']} epochs in {fit_seconds:.1f} s, best epoch {report['best_epoch']} "
+        f"({report['monitor']} {best_value if best_value is None else format(best_value, '.4g')}); "
+        f"saved {model_path} (sha256 {model_hash[:12]}), total {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    return report

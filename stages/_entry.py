@@ -1,0 +1,34 @@
+"""The one entry-point wrapper every `python -m stages.<name>` uses.
+
+A SignlangError (bad parameter, unreadable input) is one `error: ...` line on stderr and
+exit status 1; `--debug` on the command line or SIGNLANG_DEBUG=1 shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def debug_requested(argv: list[str] | None = None) -> bool:
+    """True when `--debug` is among the arguments or SIGNLANG_DEBUG is set to a true value."""
+    argv = sys.argv[1:] if argv is None else argv
+    return "--debug" in argv or os.environ.get("SIGNLANG_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+def run_stage(fn: Callable[..., T], argv: list[str] | None = None) -> T:
+    """Load params.yaml, call `fn(params)` and return its result; on a SignlangError print
+    `error: <message>` to stderr and exit 1 (re-raise with --debug / SIGNLANG_DEBUG=1)."""
+    from signlang.errors import SignlangError
+    from signlang.params import load_params
+
+    try:
+        return fn(load_params())
+    except SignlangError as exc:
+        if debug_requested(argv):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)

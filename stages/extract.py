@@ -1,0 +1,20 @@
+"""Stage: data/manifest.csv + sources -> data/keypoints/<key>.npz (per-clip cache),
+data/dataset.npz, reports/extract.json, reports/skipped.csv."""
+
+from __future__ import annotations
+
+from stages._entry import run_stage
+
+
+def extract(params) -> None:
+    from signlang.extract import run
+
+    run(params)  # prints the summary line and timings
+
+
+def main() -> None:
+    run_stage(extract)
+
+
+if __name__ == "__main__":
+    main()

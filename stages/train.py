@@ -1,0 +1,36 @@
+"""Stage: data/dataset.npz + data/split.csv -> models/model.keras, reports/plots/history.csv,
+reports/train.json (and a new MLflow run tagged with the model's hash)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def train(params) -> None:
+    from signlang.train import run
+
+    run(params)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load params.yaml and train; a SignlangError is one `error: ...` line and exit 1
+    (the traceback only with --debug)."""
+    from signlang.errors import SignlangError
+    from signlang.params import load_params
+
+    parser = argparse.ArgumentParser(prog="python -m stages.train", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    args = parser.parse_args(argv)
+    try:
+        train(load_params())
+    except SignlangError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

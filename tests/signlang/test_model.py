@@ -1,0 +1,155 @@
+"""Model presets: shapes, parameter counts, the tutorial network layer by layer, compiling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from signlang.errors import ParamsError
+from signlang.model import PRESETS, build_model, compile_model, learning_rate_schedule
+from signlang.params import TrainParams, load_params
+
+T, F = 30, 258
+# LSTM 64-128-64 and Dense 64-32 on 258 features, without the output layer.
+BODY_PARAMS_258 = 4 * 64 * (258 + 64 + 1) + 4 * 128 * (64 + 128 + 1) + 4 * 64 * (128 + 64 + 1) + (64 * 64 + 64) + (64 * 32 + 32)
+
+
+@pytest.fixture(scope="module")
+def train_params(project_root: Path) -> TrainParams:
+    return load_params(project_root / "params.yaml").train
+
+
+def with_(params: TrainParams, **changes) -> TrainParams:
+    return TrainParams.model_validate({**params.model_dump(), **changes})
+
+
+def test_tutorial_preset_is_the_source_projects_network(train_params: TrainParams) -> None:
+    # dropout and layer_norm are set in params.yaml; the tutorial preset ignores them.
+    params = with_(train_params, preset="tutorial", dropout=0.3, layer_norm=True)
+    model = build_model(params, T, F, n_classes=5)
+    body = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    described = [
+        (type(layer).__name__, layer.units, getattr(layer, "return_sequences", None), layer.activation.__name__)
+        for layer in body
+    ]
+    assert described == [
+        ("LSTM", 64, True, "relu"),
+        ("LSTM", 128, True, "relu"),
+        ("LSTM", 64, False, "relu"),
+        ("Dense", 64, None, "relu"),
+        ("Dense", 32, None, "relu"),
+        ("Dense", 5, None, "softmax"),
+    ]
+
+
+def test_tutorial_parameter_count_matches_the_published_summary(train_params: TrainParams) -> None:
+    # The tutorial's model.summary() on 1662 features and 3 actions: 596,675 parameters.
+    model = build_model(with_(train_params, preset="tutorial"), 30, 1662, n_classes=3)
+    assert model.count_params() == 596_675
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_each_preset_builds_with_free_and_fixed_batch(train_params: TrainParams, preset: str) -> None:
+    params = with_(train_params, preset=preset)
+    model = build_model(params, T, F, n_classes=8)
+    assert model.input_shape == (None, T, F)
+    assert model.output_shape == (None, 8)
+    assert model.name == preset
+
+    single = build_model(params, T, F, n_classes=8, batch_size=1)
+    assert single.input_shape == (1, T, F)
+    single.set_weights(model.get_weights())  # what export does
+    window = np.random.default_rng(0).random((1, T, F), dtype=np.float32)
+    expected = model(window, training=False).numpy()
+    probabilities = single(window, training=False).numpy()
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
+    assert probabilities.shape == (1, 8)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_parameter_counts(train_params: TrainParams) -> None:
+    tutorial = build_model(with_(train_params, preset="tutorial"), T, F, n_classes=8)
+    assert tutorial.count_params() == BODY_PARAMS_258 + 32 * 8 + 8
+    # Layer normalisation adds a scale and an offset per unit of each recurrent layer.
+    normed = build_model(with_(train_params, preset="lstm", layer_norm=True, dropout=0.2), T, F, n_classes=8)
+    assert normed.count_params() == tutorial.count_params() + 2 * (64 + 128 + 64)
+    plain = build_model(with_(train_params, preset="lstm", layer_norm=False, dropout=0.0), T, F, n_classes=8)
+    assert plain.count_params() == tutorial.count_params()
+
+
+def test_lstm_preset_applies_the_regularisation_knobs(train_params: TrainParams) -> None:
+    model = build_model(with_(train_params, preset="lstm", layer_norm=True, dropout=0.25), T, F, n_classes=4)
+    kinds = [type(layer).__name__ for layer in model.layers[1:]]
+    assert kinds == [
+        "LSTM", "LayerNormalization", "Dropout",
+        "LSTM", "LayerNormalization", "Dropout",
+        "LSTM", "LayerNormalization", "Dropout",
+        "Dense", "Dropout",
+        "Dense", "Dropout",
+        "Dense",
+    ]  # fmt: skip
+    assert {layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)} == {0.25}
+    assert {layer.activation.__name__ for layer in model.layers if isinstance(layer, keras.layers.LSTM)} == {"tanh"}
+
+    bare = build_model(with_(train_params, preset="lstm", layer_norm=False, dropout=0.0), T, F, n_classes=4)
+    assert [type(layer).__name__ for layer in bare.layers[1:]] == ["LSTM"] * 3 + ["Dense"] * 3
+
+
+def test_unknown_preset_names_the_key_and_the_choices(train_params: TrainParams) -> None:
+    params = train_params.model_copy(update={"preset": "gru"})  # skips validation on purpose
+    with pytest.raises(ParamsError, match=r"train\.preset: unknown preset 'gru'; allowed: lstm, tutorial"):
+        build_model(params, T, F, n_classes=3)
+
+
+def test_learning_rate_schedules(train_params: TrainParams) -> None:
+    steps = 7
+    assert learning_rate_schedule(with_(train_params, lr_schedule="constant", learning_rate=0.01), steps) == 0.01
+
+    cosine = learning_rate_schedule(with_(train_params, lr_schedule="cosine", learning_rate=0.01, epochs=10), steps)
+    assert float(cosine(0)) == pytest.approx(0.01)
+    assert float(cosine(10 * steps // 2)) == pytest.approx(0.005, rel=1e-3)
+    assert float(cosine(10 * steps)) == pytest.approx(0.0, abs=1e-8)
+
+    step = learning_rate_schedule(
+        with_(train_params, lr_schedule="step", learning_rate=0.01, epochs=10, step_epochs=3, step_factor=0.5), steps
+    )
+    # The rate used by the first and last step of each epoch (iteration counted from 0).
+    per_epoch = [(float(step(e * steps)), float(step(e * steps + steps - 1))) for e in range(10)]
+    expected = [0.01] * 3 + [0.005] * 3 + [0.0025] * 3 + [0.00125]
+    assert [first for first, _ in per_epoch] == pytest.approx(expected)
+    assert [last for _, last in per_epoch] == pytest.approx(expected)
+
+    # No drop within the run: a plain constant rate.
+    short = with_(train_params, lr_schedule="step", learning_rate=0.01, epochs=3, step_epochs=3)
+    assert learning_rate_schedule(short, steps) == 0.01
+
+
+@pytest.mark.parametrize(("optimizer", "kind"), [("adam", keras.optimizers.Adam), ("sgd", keras.optimizers.SGD)])
+def test_compile_model(train_params: TrainParams, optimizer: str, kind: type) -> None:
+    params = with_(train_params, preset="tutorial", optimizer=optimizer, momentum=0.8, learning_rate=0.01)
+    model = compile_model(build_model(params, 5, 12, n_classes=3), params, steps_per_epoch=2)
+    assert isinstance(model.optimizer, kind)
+    if optimizer == "sgd":
+        assert model.optimizer.momentum == pytest.approx(0.8)
+    x = np.random.default_rng(1).random((4, 5, 12), dtype=np.float32)
+    y = keras.utils.to_categorical([0, 1, 2, 1], 3)
+    scores = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(scores) == {"loss", "accuracy"}
+    assert scores["loss"] == pytest.approx(float(keras.losses.categorical_crossentropy(y, model.predict(x, verbose=0)).numpy().mean()), rel=1e-4)
+
+
+def test_saved_model_file_is_byte_identical_across_saves(tmp_path):
+    import time
+
+    from signlang.model import save_model
+
+    model = build_model(TrainParams(epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3)
+    save_model(model, tmp_path / "a.keras")
+    time.sleep(1.1)
+    save_model(model, tmp_path / "b.keras")
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
+    reloaded = keras.saving.load_model(tmp_path / "b.keras")
+    assert [w.shape for w in reloaded.get_weights()] == [w.shape for w in model.get_weights()]

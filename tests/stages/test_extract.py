@@ -1,0 +1,328 @@
+"""The extract stage: per-clip cache, dataset assembly, skipped list, report, entry point.
+
+Manifests are written here by hand (columns per docs/design.md) over the real data in
+../shared/data; every output goes to tmp_path.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from signlang.errors import SignlangError
+from signlang.extract import (
+    cache_file,
+    cache_key,
+    read_cached_clip,
+    run,
+    save_npz,
+    spec_from_params,
+    write_cached_clip,
+)
+from signlang.holistic import HolisticSettings
+from signlang.keypoints import PreprocessSpec
+from signlang.params import parse_params
+
+COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "content_hash", "frames", "fps", "kind"]
+NPZ_SIGNER = "AdrLfv"  # 90 sequences of 30 frames, 258 values
+MP_DATA = "keypoints/mp_data-sample/AD-Codex/MP_Data"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _params(project_root: Path, **changes):
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        raw[section][key] = value
+    return parse_params(raw)
+
+
+def video_row(shared: Path, clip: str, signer: str = "A") -> dict:
+    path = shared / "videos" / "asl-starter" / clip
+    return {
+        "id": f"asl-starter/{clip}", "label": clip.split("/")[0], "raw_label": clip.split("/")[0],
+        "signer": signer, "source": str(path.parents[1]), "path": str(path), "index": "",
+        "content_hash": _sha256(path), "frames": "0", "fps": "", "kind": "video",
+    }
+
+
+def npz_row(shared: Path, index: int, signer: str = NPZ_SIGNER) -> dict:
+    path = shared / "keypoints" / "multisigner-258" / f"{signer}.npz"
+    with np.load(path) as data:
+        label = str(data["label"][index]) if index < len(data["label"]) else "hello"
+        frames = data["X"][index] if index < len(data["X"]) else np.zeros(1)
+    return {
+        "id": f"multisigner-258/{signer}.npz#{index}", "label": label, "raw_label": label, "signer": signer,
+        "source": str(path.parent), "path": str(path), "index": str(index),
+        "content_hash": hashlib.sha256(frames.tobytes()).hexdigest(), "frames": str(len(frames)), "fps": "",
+        "kind": "npz",
+    }
+
+
+def mp_data_row(shared: Path, action: str, sequence: int) -> dict:
+    folder = shared / MP_DATA / action / str(sequence)
+    return {
+        "id": f"MP_Data/{action}/{sequence}", "label": action, "raw_label": action, "signer": "AD-Codex",
+        "source": str(shared / MP_DATA), "path": str(folder), "index": "", "content_hash": "0" * 64,
+        "frames": "30", "fps": "", "kind": "mp_data",
+    }
+
+
+def write_manifest(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda row: row["id"]))
+    return path
+
+
+def _outputs(tmp_path: Path) -> dict:
+    return {
+        "manifest_path": tmp_path / "data" / "manifest.csv",
+        "cache_dir": tmp_path / "data" / "keypoints",
+        "dataset_path": tmp_path / "data" / "dataset.npz",
+        "report_path": tmp_path / "reports" / "extract.json",
+        "skipped_path": tmp_path / "reports" / "skipped.csv",
+        "ingest_skipped_path": tmp_path / "reports" / "ingest_skipped.csv",
+        "progress": False,
+    }
+
+
+def _mp_data_frames(shared: Path, action: str, sequence: int) -> np.ndarray:
+    folder = shared / MP_DATA / action / str(sequence)
+    return np.stack([np.load(folder / f"{i}.npy") for i in range(30)]).astype(np.float32)
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def test_spec_from_params(project_root: Path) -> None:
+    params = _params(project_root, features__parts=["pose", "right_hand"], features__sequence_length=12,
+                     features__resample="linear", extract__trim_no_hand_frames=False)
+    assert spec_from_params(params) == PreprocessSpec(
+        parts=("pose", "right_hand"), sequence_length=12, resample="linear", normalisation="none",
+        trim_no_hand_frames=False,
+    )
+
+
+def test_save_npz_is_deterministic_atomic_and_pickle_free(tmp_path: Path) -> None:
+    arrays = {"X": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "ids": np.array(["a", "bé"], dtype=str)}
+    save_npz(tmp_path / "one.npz", arrays)
+    first = (tmp_path / "one.npz").read_bytes()
+    os.utime(tmp_path / "one.npz", (0, 0))
+    save_npz(tmp_path / "one.npz", arrays)
+    assert (tmp_path / "one.npz").read_bytes() == first
+    with np.load(tmp_path / "one.npz", allow_pickle=False) as data:
+        np.testing.assert_array_equal(data["X"], arrays["X"])
+        assert list(data["ids"]) == ["a", "bé"]
+    with pytest.raises(TypeError, match="object"):
+        save_npz(tmp_path / "bad.npz", {"ids": np.array(["a", None], dtype=object)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.npz"], "no temporary file left behind"
+
+
+def test_cache_key_depends_on_content_and_settings() -> None:
+    settings = HolisticSettings()
+    assert cache_key("a" * 64, settings) == cache_key("a" * 64, HolisticSettings())
+    assert cache_key("a" * 64, settings) != cache_key("b" * 64, settings)
+    assert cache_key("a" * 64, settings) != cache_key("a" * 64, HolisticSettings(max_frame_side=480))
+
+
+# --- the stage without Holistic (keypoint rows, a video served from the cache) ---------
+
+
+@pytest.fixture
+def mixed(tmp_path: Path, shared_data: Path, project_root: Path) -> dict:
+    """A manifest mixing 258-wide npz rows, a 1662-wide MP_Data row and a video row whose
+    cache entry holds real 1662-wide keypoints, plus rows that must be skipped."""
+    out = _outputs(tmp_path)
+    video = video_row(shared_data, "hello/hello_02.mp4")
+    settings = HolisticSettings.from_params(_params(project_root).extract)
+    write_cached_clip(cache_file(out["cache_dir"], cache_key(video["content_hash"], settings)),
+                      _mp_data_frames(shared_data, "hello", 3), 30.0)
+    missing = video_row(shared_data, "no/no_02.mp4")
+    missing["path"] = str(tmp_path / "gone" / "no_02.mp4")
+    missing["content_hash"] = "f" * 64
+    missing["id"] = "asl-starter/no/gone.mp4"
+    out_of_range = npz_row(shared_data, 90)  # the file holds rows 0..89
+    rows = [npz_row(shared_data, 0), npz_row(shared_data, 45), mp_data_row(shared_data, "no", 2), video,
+            missing, out_of_range]
+    write_manifest(out["manifest_path"], rows)
+    out["ingest_skipped_path"].parent.mkdir(parents=True)
+    out["ingest_skipped_path"].write_text("path,reason\nsrc/bad.npz,cannot be read: BadZipFile\n", encoding="utf-8")
+    return {"out": out, "rows": rows, "video": video, "missing": missing, "out_of_range": out_of_range}
+
+
+def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, capsys) -> None:
+    out = mixed["out"]
+    params = _params(project_root, extract__backend="sequential")
+    summary = run(params, **out)
+
+    spec = spec_from_params(params)
+    with np.load(out["dataset_path"], allow_pickle=False) as data:
+        X, ids, labels, signers, classes = (data[k] for k in ("X", "ids", "labels", "signers", "classes"))
+    kept = sorted([mixed["rows"][i]["id"] for i in (0, 1, 2, 3)])
+    assert X.shape == (4, spec.sequence_length, spec.feature_size) and X.dtype == np.float32
+    assert list(ids) == kept, "manifest (id) order"
+    for array in (ids, labels, signers, classes):
+        assert array.dtype.kind == "U"
+    by_id = {row["id"]: row for row in mixed["rows"]}
+    assert list(labels) == [by_id[i]["label"] for i in kept]
+    assert list(signers) == [by_id[i]["signer"] for i in kept]
+    assert list(classes) == sorted(set(labels))
+    assert np.all(np.isfinite(X)) and np.all(np.abs(X).reshape(4, -1).max(axis=1) > 0)
+
+    assert (summary.clips, summary.from_cache, summary.extracted) == (1, 1, 0)
+    assert (summary.samples_in, summary.samples_out, summary.skipped) == (6, 4, 2)
+    assert "extracted 1 clips (1 from cache), 4 samples in dataset, 2 skipped" in capsys.readouterr().out
+
+    skipped = _read_csv(out["skipped_path"])
+    assert skipped[0] == {"path": "src/bad.npz", "reason": "cannot be read: BadZipFile"}, "ingest rows first"
+    reasons = {row["path"]: row["reason"] for row in skipped[1:]}
+    assert "not found" in reasons[mixed["missing"]["path"]]
+    assert "no row 90" in reasons[f"{mixed['out_of_range']['path']}#90"]
+
+    report = json.loads(out["report_path"].read_text(encoding="utf-8"))
+    assert report["samples_in"] == 6 and report["samples_out"] == 4 and report["skipped"] == 2
+    assert report["ingest_skipped"] == 1
+    assert report["per_kind"]["npz"] == {"in": 3, "out": 2, "skipped": 1}
+    assert report["per_kind"]["video"] == {"in": 2, "out": 1, "skipped": 1}
+    assert report["per_kind"]["mp_data"] == {"in": 1, "out": 1, "skipped": 0}
+    assert report["video_frames"] == 30
+    assert set(report["detected"]) == {"pose", "face", "left_hand", "right_hand"}
+    assert all(0.0 <= value <= 1.0 for value in report["detected"].values())
+    text = out["report_path"].read_text(encoding="utf-8")
+    assert not any(word in text for word in ("second", "time", "fps", "elapsed")), "no timings in DVC files"
+
+
+def test_rerun_gives_identical_files(mixed: dict, project_root: Path) -> None:
+    out = mixed["out"]
+    params = _params(project_root, extract__backend="sequential")
+    run(params, **out)
+    first = {name: out[name].read_bytes() for name in ("dataset_path", "report_path", "skipped_path")}
+    run(params, **out)
+    assert {name: out[name].read_bytes() for name in first} == first
+
+
+def test_face_parts_skip_samples_without_face(mixed: dict, project_root: Path) -> None:
+    out = mixed["out"]
+    params = _params(project_root, extract__backend="sequential",
+                     features__parts=["pose", "face", "left_hand", "right_hand"])
+    summary = run(params, **out)
+    with np.load(out["dataset_path"]) as data:
+        assert data["X"].shape == (2, 30, 1662)  # the MP_Data and the video sample
+    reasons = [row["reason"] for row in _read_csv(out["skipped_path"])]
+    assert sum("has no face keypoints" in reason for reason in reasons) == 2
+    assert summary.skipped == 4
+
+
+def test_no_usable_sample_is_an_error(tmp_path: Path, shared_data: Path, project_root: Path) -> None:
+    out = _outputs(tmp_path)
+    write_manifest(out["manifest_path"], [npz_row(shared_data, 500)])
+    with pytest.raises(SignlangError, match="none of the 1 samples"):
+        run(_params(project_root, extract__backend="sequential"), **out)
+    assert len(_read_csv(out["skipped_path"])) == 1
+
+
+def test_missing_manifest_is_an_error(tmp_path: Path, project_root: Path) -> None:
+    with pytest.raises(SignlangError, match="run the ingest stage"):
+        run(_params(project_root), **_outputs(tmp_path))
+
+
+def test_damaged_cache_file_is_extracted_again(mixed: dict, shared_data: Path, project_root: Path, capsys) -> None:
+    """A cache file that cannot be read is removed and the clip queued again (here the row
+    points at a missing copy of the clip, so it ends up skipped, not crashing the run)."""
+    out = mixed["out"]
+    target = next(out["cache_dir"].glob("*.npz"))
+    target.write_bytes(b"not a zip")
+    moved = dict(mixed["video"], path=str(out["cache_dir"] / "absent.mp4"))
+    write_manifest(out["manifest_path"], [moved, npz_row(shared_data, 0)])
+    summary = run(_params(project_root, extract__backend="sequential"), **out)
+    assert "extracting the clip again" in capsys.readouterr().err
+    assert (summary.from_cache, summary.extracted, summary.skipped, summary.samples_out) == (0, 0, 1, 1)
+    assert not target.exists()
+
+
+# --- the entry point ---------------------------------------------------------------------
+
+
+def _stage(cwd: Path, project_root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(project_root)}
+    env.pop("SIGNLANG_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "stages.extract", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_stage_entry_point(tmp_path: Path, shared_data: Path, project_root: Path) -> None:
+    shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
+    result = _stage(tmp_path, project_root)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: data/manifest.csv: manifest not found")
+    assert "Traceback" not in result.stderr
+
+    write_manifest(tmp_path / "data" / "manifest.csv", [npz_row(shared_data, i) for i in (0, 30, 60)])
+    result = _stage(tmp_path, project_root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "extracted 0 clips (0 from cache), 3 samples in dataset, 0 skipped" in result.stdout
+    for name in ("data/dataset.npz", "reports/extract.json", "reports/skipped.csv"):
+        assert (tmp_path / name).is_file(), name
+    assert (tmp_path / "data" / "keypoints").is_dir()
+
+
+# --- Holistic on real clips: the cache at work ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, project_root: Path, capsys) -> None:
+    out = _outputs(tmp_path)
+    params = _params(project_root, extract__backend="loky", extract__workers=2)
+    clips = [video_row(shared_data, "hello/hello_02.mp4", "A"), video_row(shared_data, "no/no_02.mp4", "A")]
+    write_manifest(out["manifest_path"], clips + [npz_row(shared_data, 0)])
+
+    first = run(params, **out)
+    assert (first.clips, first.from_cache, first.extracted, first.samples_out) == (2, 0, 2, 3)
+    assert first.frames_extracted == 31 + 37
+    cache = out["cache_dir"]
+    before = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert len(before) == 2 and all(name.endswith(".npz") for name in before)
+    for name in before:
+        frames, fps = read_cached_clip(cache / name)
+        assert frames.shape[1] == 1662 and fps == pytest.approx(30.0)
+    report = json.loads(out["report_path"].read_text())
+    assert report["video_frames"] == 68 and report["detected"]["pose"] > 0.9
+    dataset = out["dataset_path"].read_bytes()
+
+    second = run(params, **out)
+    assert (second.clips, second.from_cache, second.extracted, second.frames_extracted) == (2, 2, 0, 0)
+    assert {path.name: path.stat().st_mtime_ns for path in cache.iterdir()} == before
+    assert out["dataset_path"].read_bytes() == dataset, "same inputs, same dataset bytes"
+    assert "extracted 2 clips (2 from cache)" in capsys.readouterr().out
+
+    added = video_row(shared_data, "yes/yes_02.mp4", "A")
+    write_manifest(out["manifest_path"], clips + [added, npz_row(shared_data, 0)])
+    third = run(params, **out)
+    assert (third.clips, third.from_cache, third.extracted, third.frames_extracted) == (3, 2, 1, 34)
+    after = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert set(after) - set(before) == {f"{cache_key(added['content_hash'], HolisticSettings.from_params(params.extract))}.npz"}
+    assert all(after[name] == mtime for name, mtime in before.items()), "a cached clip was re-extracted"
+    with np.load(out["dataset_path"]) as data:
+        assert data["X"].shape == (4, 30, 258)
+        assert list(data["classes"]) == ["hello", "no", "yes"]

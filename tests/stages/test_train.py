@@ -1,0 +1,256 @@
+"""Train stage on a small slice of the real multi-signer keypoints: data loading, the files it
+writes, the MLflow run it records, determinism, and the stage entry point."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+
+from signlang import keypoints, paths, tracking
+from signlang import train as training
+from signlang.errors import InputFileError, SignlangError
+from signlang.params import Params, parse_params
+
+# Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
+SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}
+T = 30
+
+
+def write_dataset(shared_data: Path, folder: Path, subsets: dict[str, str] = SIGNERS) -> tuple[Path, Path]:
+    """data/dataset.npz and data/split.csv as extract and split write them, from real recordings."""
+    windows, ids, labels, signers, rows = [], [], [], [], []
+    for signer, subset in subsets.items():
+        with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
+            for index, (frames, label) in enumerate(zip(data["X"], data["label"])):
+                windows.append(keypoints.resample(frames.astype(np.float32), T))
+                ids.append(f"multisigner-258/{signer}.npz#{index:03d}")
+                labels.append(str(label))
+                signers.append(signer)
+                rows.append((ids[-1], labels[-1], signer, subset))
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset, split = folder / "dataset.npz", folder / "split.csv"
+    np.savez(
+        dataset,
+        X=np.stack(windows),
+        ids=np.array(ids),
+        labels=np.array(labels),
+        signers=np.array(signers),
+        classes=np.array(sorted(set(labels))),
+    )
+    table = pd.DataFrame(rows, columns=["id", "label", "signer", "subset"]).sort_values("id")
+    table.to_csv(split, index=False)
+    return dataset, split
+
+
+def make_params(project_root: Path, **train) -> Params:
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["train"].update({"epochs": 3, "batch_size": 32, **train})
+    return parse_params(raw)
+
+
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory, shared_data: Path) -> tuple[Path, Path]:
+    return write_dataset(shared_data, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def spec(project_root: Path) -> keypoints.PreprocessSpec:
+    return training.preprocess_spec(make_params(project_root))
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def test_load_training_data_aligns_by_id(small_dataset, spec, tmp_path: Path) -> None:
+    dataset, split = small_dataset
+    # The split in another row order must give the same arrays.
+    shuffled = tmp_path / "split.csv"
+    pd.read_csv(split).sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
+    data = training.load_training_data(dataset, shuffled, spec)
+
+    with np.load(dataset) as raw:
+        X, ids, labels, classes = raw["X"], list(raw["ids"]), raw["labels"], list(raw["classes"])
+    assert data.classes == tuple(classes) == ("hello", "iloveyou", "no", "thanks", "yes")
+    assert len(data.x_train) == 90 + 90 + 150 and len(data.x_val) == 90
+    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, 258)
+    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, 258, 5)
+    assert all("hirak214" not in i for i in data.ids_train + data.ids_val)  # test subset left out
+    for x, y, sample in zip(data.x_val, data.y_val, data.ids_val):
+        row = ids.index(sample)
+        assert np.array_equal(x, X[row])
+        assert y.tolist() == [1.0 if c == labels[row] else 0.0 for c in classes]
+    assert data.y_train.sum(axis=1).tolist() == [1.0] * len(data.y_train)
+
+
+def test_load_training_data_refuses_a_stale_split(small_dataset, spec, tmp_path: Path) -> None:
+    dataset, split = small_dataset
+    partial = tmp_path / "split.csv"
+    pd.read_csv(split).iloc[5:].to_csv(partial, index=False)
+    with pytest.raises(InputFileError, match=r"split\.csv: does not match .*5 dataset ids missing.*dvc repro split"):
+        training.load_training_data(dataset, partial, spec)
+
+
+def test_load_training_data_refuses_other_features(small_dataset, spec) -> None:
+    dataset, split = small_dataset
+    other = keypoints.PreprocessSpec(parts=("pose", "face", "left_hand", "right_hand"), sequence_length=T)
+    with pytest.raises(InputFileError, match=r"30 frames x 258 values .* 30 x 1662 .*dvc repro extract"):
+        training.load_training_data(dataset, split, other)
+
+
+def test_load_training_data_needs_training_samples_and_files(small_dataset, spec, tmp_path: Path) -> None:
+    dataset, split = small_dataset
+    no_train = tmp_path / "split.csv"
+    table = pd.read_csv(split)
+    table.assign(subset=table.subset.replace({"train": "test"})).to_csv(no_train, index=False)
+    with pytest.raises(SignlangError, match="the train subset is empty"):
+        training.load_training_data(dataset, no_train, spec)
+    with pytest.raises(InputFileError, match=r"missing\.npz: not found \(run `dvc repro extract` first\)"):
+        training.load_training_data(tmp_path / "missing.npz", split, spec)
+
+
+def test_class_weights_are_balanced_over_present_classes() -> None:
+    y = keras.utils.to_categorical([0, 0, 0, 1, 2, 2], 4)
+    weights = training.class_weights(y)
+    # n / (classes present * count): 6 / (3 * 3), 6 / (3 * 1), 6 / (3 * 2); class 3 absent.
+    assert weights == pytest.approx({0: 2 / 3, 1: 2.0, 2: 1.0, 3: 1.0})
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    paths.DATA_DIR.mkdir()
+    for source, target in zip(small_dataset, (paths.DATASET, paths.SPLIT)):
+        shutil.copy(source, target)
+    params = make_params(
+        project_root, preset="lstm", epochs=3, lr_schedule="cosine", early_stopping_patience=2, dropout=0.2, layer_norm=True
+    )
+
+    report = training.run(params)
+
+    # history.csv: one row per epoch, the plot columns, full-precision floats.
+    with open(paths.HISTORY, newline="", encoding="utf-8") as handle:
+        history = list(csv.DictReader(handle))
+    assert list(history[0]) == list(training.HISTORY_COLUMNS)
+    assert [row["epoch"] for row in history] == ["1", "2", "3"]
+    rates = [float(row["learning_rate"]) for row in history]
+    assert rates[0] == pytest.approx(params.train.learning_rate) and rates[0] > rates[1] > rates[2] > 0  # cosine
+    assert all(float(row["val_loss"]) > 0 and 0 <= float(row["val_accuracy"]) <= 1 for row in history)
+
+    # train.json: the summary, and nothing that changes from run to run but the numbers.
+    assert json.loads(paths.TRAIN_REPORT.read_text(encoding="utf-8")) == report
+    assert report["epochs_run"] == 3 and report["preset"] == "lstm" and report["monitor"] == "val_loss"
+    assert (report["train_samples"], report["val_samples"], report["classes"]) == (330, 90, 5)
+    best = min(history, key=lambda row: float(row["val_loss"]))
+    assert report["best_epoch"] == int(best["epoch"]) == report["model_epoch"]
+    assert report["best_val_loss"] == float(best["val_loss"])
+
+    # The saved model loads and predicts probabilities.
+    model = keras.models.load_model(paths.KERAS_MODEL)
+    assert report["parameters"] == model.count_params()
+    data = training.load_training_data(paths.DATASET, paths.SPLIT, training.preprocess_spec(params))
+    probabilities = model.predict(data.x_val[:4], verbose=0)
+    assert probabilities.shape == (4, 5)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+    # The MLflow run: params, per-epoch metrics, and the tag that leads evaluate to it.
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(tracking.EXPERIMENT_NAME)
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.status == "FINISHED"
+    assert run.data.params["train.preset"] == "lstm"
+    assert run.data.params["train.epochs"] == "3"
+    assert run.data.params["features.parts"] == "['pose', 'left_hand', 'right_hand']"
+    assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(paths.KERAS_MODEL)
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
+        logged = sorted(client.get_metric_history(run.info.run_id, name), key=lambda metric: metric.step)
+        assert [metric.step for metric in logged] == [1, 2, 3], name
+        assert [metric.value for metric in logged] == pytest.approx([float(row[name]) for row in history]), name
+    for tracked in (paths.HISTORY, paths.TRAIN_REPORT):
+        assert run.info.run_id not in tracked.read_text(encoding="utf-8")
+
+    # One line per epoch on stdout, no per-batch progress bar.
+    output = capsys.readouterr().out
+    assert [line.split()[1] for line in output.splitlines() if line.startswith("epoch ")] == ["1/3", "2/3", "3/3"]
+    assert "━" not in output and "step" not in output
+
+
+@pytest.mark.slow
+def test_same_data_and_params_give_the_same_weights(small_dataset, spec, project_root) -> None:
+    params = make_params(project_root, preset="lstm", epochs=2, dropout=0.2, layer_norm=True, class_weights=True)
+    data = training.load_training_data(*small_dataset, spec)
+
+    first, first_rows = training.fit(params, data)
+    second, second_rows = training.fit(params, data)
+    assert first_rows == second_rows
+    assert all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
+
+    other_seed = make_params(project_root, preset="lstm", epochs=2, dropout=0.2, layer_norm=True, seed=7)
+    third, _ = training.fit(other_seed, data)
+    assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(), third.get_weights(), strict=True))
+
+
+@pytest.mark.slow
+def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, project_root, tmp_path, capsys) -> None:
+    dataset, split = write_dataset(shared_data, tmp_path, {"AD-Codex": "train", "hirak214": "test"})
+    data = training.load_training_data(dataset, split, spec)
+    assert not data.has_validation and data.n_classes == 3
+    params = make_params(
+        project_root,
+        preset="tutorial",
+        epochs=3,
+        optimizer="sgd",
+        learning_rate=0.01,
+        lr_schedule="step",
+        step_epochs=1,
+        step_factor=0.5,
+        early_stopping_patience=1,
+        class_weights=False,
+    )
+
+    model, rows = training.fit(params, data)
+
+    assert "the val subset is empty; training without validation (early stopping watches the training loss)" in (
+        capsys.readouterr().out
+    )
+    assert 1 <= len(rows) <= 3
+    assert [row["learning_rate"] for row in rows] == [0.01, 0.005, 0.0025][: len(rows)]
+    assert all(row["val_loss"] is None and row["val_accuracy"] is None for row in rows)
+    history = tmp_path / "plots" / "history.csv"
+    training.write_history(rows, history)
+    lines = history.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate"
+    assert lines[1].startswith("1,") and lines[1].endswith(",,,0.01")
+    report = training.summarise(params, data, model, rows)
+    assert report["monitor"] == "loss" and report["best_val_loss"] is None and report["val_samples"] == 0
+    assert report["best_loss"] == min(row["loss"] for row in rows)
+
+
+# --- stage entry point -------------------------------------------------------------------
+
+
+def test_stage_reports_a_missing_dataset_without_traceback(project_root, tmp_path, monkeypatch, capsys) -> None:
+    from stages import train as stage
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
+    assert stage.main([]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: data/dataset.npz: not found") and "Traceback" not in error
+    with pytest.raises(InputFileError):
+        stage.main(["--debug"])
