@@ -46,17 +46,6 @@ _ZIP_LEVEL_ATTR = "compress_level" if hasattr(zipfile.ZipInfo, "compress_level")
 # --- parameters --------------------------------------------------------------------------
 
 
-def spec_from_params(params: Any) -> PreprocessSpec:
-    """The preprocessing every stage applies, from `params.features` and `params.extract`."""
-    return PreprocessSpec(
-        parts=tuple(params.features.parts),
-        sequence_length=int(params.features.sequence_length),
-        resample=params.features.resample,
-        normalisation=params.features.normalisation,
-        trim_no_hand_frames=bool(params.extract.trim_no_hand_frames),
-    )
-
-
 def worker_count(workers: int, jobs: int) -> int:
     """Processes to start: `workers` (-1 all cores, -2 all but one, ...), at most `jobs`."""
     import joblib
@@ -315,7 +304,7 @@ def run(
     """The extract stage: manifest -> cached clip keypoints -> data/dataset.npz, the report
     and the skipped list. Prints the summary line and timings; returns the summary."""
     started = time.perf_counter()
-    spec = spec_from_params(params)
+    spec = PreprocessSpec.from_params(params)
     settings = HolisticSettings.from_params(params.extract)
     rows = read_manifest_rows(manifest_path)
     cache_dir = Path(cache_dir)

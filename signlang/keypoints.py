@@ -126,6 +126,17 @@ class PreprocessSpec:
         return data
 
     @classmethod
+    def from_params(cls, params) -> "PreprocessSpec":
+        """The preprocessing the features/extract params describe (a `signlang.params.Params`)."""
+        return cls(
+            parts=tuple(params.features.parts),
+            sequence_length=params.features.sequence_length,
+            resample=params.features.resample,
+            normalisation=params.features.normalisation,
+            trim_no_hand_frames=params.extract.trim_no_hand_frames,
+        )
+
+    @classmethod
     def from_dict(cls, data: dict) -> "PreprocessSpec":
         fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         fields["parts"] = tuple(fields["parts"])

@@ -101,7 +101,7 @@ class TrainParams(_Section):
 
 
 class EvaluateParams(_Section):
-    subsets: list[Literal["train", "val", "test"]] = Field(default_factory=lambda: ["train", "test"])
+    batch_size: int = Field(default=256, gt=0)
 
 
 class ExportParams(_Section):

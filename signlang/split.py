@@ -7,6 +7,7 @@ model never saw"), otherwise stratified by class. Seeded, and written to a file.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,24 +26,42 @@ def _folds_for(fraction: float) -> int:
     return max(2, int(round(1.0 / fraction)))
 
 
+def _best_fold(folds: list[np.ndarray], labels: np.ndarray, fraction: float) -> np.ndarray:
+    """The held-out fold covering the most classes, then closest to the wanted size."""
+    target = fraction * len(labels)
+
+    def score(fold: np.ndarray) -> tuple[int, float]:
+        return (-len(np.unique(labels[fold])), abs(len(fold) - target))
+
+    return min(folds, key=score)
+
+
 def _take_one_fold(labels: np.ndarray, groups: np.ndarray | None, fraction: float, seed: int) -> np.ndarray:
-    """Indices of one stratified (grouped when groups given) fold of about `fraction`."""
+    """Indices of one stratified (grouped when groups are given) fold of about `fraction`.
+
+    Signers contribute very unequal numbers of samples, so every fold of the seeded
+    splitter is considered and the one that best represents the classes is kept.
+    """
     n_splits = _folds_for(fraction)
     dummy = np.zeros(len(labels))
-    if groups is not None:
-        n_splits = min(n_splits, len(np.unique(groups)))
-        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        _, held_out = next(splitter.split(dummy, labels, groups))
-    else:
-        smallest = int(pd.Series(labels).value_counts().min())
-        if smallest < 2:
-            raise SignlangError(
-                "split: a class has a single sample, too few to stratify; raise "
-                "ingest.min_samples_per_class or add samples"
-            )
-        splitter = StratifiedKFold(n_splits=min(n_splits, smallest), shuffle=True, random_state=seed)
-        _, held_out = next(splitter.split(dummy, labels))
-    return held_out
+    with warnings.catch_warnings():
+        # Tiny classes trigger sklearn's "least populated class" warning; they are
+        # reported in reports/split.json instead.
+        warnings.simplefilter("ignore", UserWarning)
+        if groups is not None:
+            n_splits = min(n_splits, len(np.unique(groups)))
+            splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+            folds = [held_out for _, held_out in splitter.split(dummy, labels, groups)]
+        else:
+            smallest = int(pd.Series(labels).value_counts().min())
+            if smallest < 2:
+                raise SignlangError(
+                    "split: a class has a single sample, too few to stratify; raise "
+                    "ingest.min_samples_per_class or add samples"
+                )
+            splitter = StratifiedKFold(n_splits=min(n_splits, smallest), shuffle=True, random_state=seed)
+            folds = [held_out for _, held_out in splitter.split(dummy, labels)]
+    return _best_fold(folds, labels, fraction)
 
 
 def signer_groups(signers: np.ndarray) -> np.ndarray:

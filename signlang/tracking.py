@@ -11,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from signlang import paths
+from signlang.errors import SignlangError
 
 EXPERIMENT_NAME = os.environ.get("SIGNLANG_EXPERIMENT", "signlang")
 MODEL_HASH_TAG = "signlang.model_hash"
@@ -144,10 +147,29 @@ class BundleModel(mlflow.pyfunc.PythonModel):
 
         self.bundle = Bundle.load(context.artifacts[BUNDLE_ARTIFACT])
 
-    def predict(self, context, model_input, params=None):  # noqa: ARG002 - MLflow hook
-        import numpy as np
-
+    # The np.ndarray hint tells MLflow the input needs no conversion (and stops its warning).
+    def predict(self, context, model_input: np.ndarray, params=None) -> np.ndarray:  # noqa: ARG002 - MLflow hook
         return self.bundle.predict_proba(np.asarray(model_input, dtype=np.float32))
+
+
+def bundle_signature(bundle_dir: str | Path):
+    """Input (-1, T, F) and output (-1, n_classes) float32 tensors of a bundle folder, read
+    from its labels and preprocessing files. Unnamed, so predict gets the array itself."""
+    import json
+
+    from mlflow.models import ModelSignature
+    from mlflow.types import Schema, TensorSpec
+
+    from signlang.keypoints import PreprocessSpec
+
+    bundle_dir = Path(bundle_dir)
+    spec = PreprocessSpec.load(bundle_dir / paths.BUNDLE_PREPROCESS)
+    classes = json.loads((bundle_dir / paths.BUNDLE_LABELS).read_text(encoding="utf-8"))["classes"]
+    float32 = np.dtype(np.float32)
+    return ModelSignature(
+        inputs=Schema([TensorSpec(float32, (-1, spec.sequence_length, spec.feature_size))]),
+        outputs=Schema([TensorSpec(float32, (-1, len(classes)))]),
+    )
 
 
 def champion_score(client: MlflowClient, model_name: str, alias: str, metric: str) -> float | None:
@@ -168,13 +190,17 @@ def register_bundle(
     client = MlflowClient()
     import signlang
 
-    info = mlflow.pyfunc.log_model(
-        name=BUNDLE_ARTIFACT,
-        python_model=BundleModel(),
-        artifacts={BUNDLE_ARTIFACT: str(bundle_dir)},
-        pip_requirements=[f"signlang=={signlang.__version__}"],
-        registered_model_name=model_name,
-    )
+    with warnings.catch_warnings():
+        # The signature says what predict takes; an input example would only cost time.
+        warnings.filterwarnings("ignore", message=".*input example was not provided")
+        info = mlflow.pyfunc.log_model(
+            name=BUNDLE_ARTIFACT,
+            python_model=BundleModel(),
+            artifacts={BUNDLE_ARTIFACT: str(bundle_dir)},
+            pip_requirements=[f"signlang=={signlang.__version__}"],
+            signature=bundle_signature(bundle_dir),
+            registered_model_name=model_name,
+        )
     version = str(info.registered_model_version)
     client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + metric, repr(score))
     previous = champion_score(client, model_name, alias, metric)
@@ -187,8 +213,18 @@ def register_bundle(
 
 def download_bundle(model_name: str, alias: str, destination: str | Path) -> Path:
     """Fetch the bundle of `models:/<name>@<alias>` into destination; returns the bundle dir."""
+    from mlflow.models import Model
+
     configure()
-    local = mlflow.artifacts.download_artifacts(
-        artifact_uri=f"models:/{model_name}@{alias}", dst_path=str(destination)
-    )
-    return Path(local) / "artifacts" / BUNDLE_ARTIFACT
+    uri = f"models:/{model_name}@{alias}"
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(destination)))
+    except MlflowException as exc:
+        raise SignlangError(f"{uri}: cannot be fetched from {tracking_uri()}: {exc.message}") from None
+    # The pyfunc flavour records where its artifacts were copied (artifacts/bundle today).
+    flavor = Model.load(local).flavors.get("python_function", {})
+    relative = flavor.get("artifacts", {}).get(BUNDLE_ARTIFACT, {}).get("path", f"artifacts/{BUNDLE_ARTIFACT}")
+    bundle_dir = local / relative
+    if not bundle_dir.is_dir():
+        raise SignlangError(f"{uri}: the downloaded model holds no bundle at {relative}")
+    return bundle_dir

@@ -48,17 +48,6 @@ def set_determinism(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def preprocess_spec(params: Params) -> PreprocessSpec:
-    """The preprocessing the features params describe (the one extract wrote into the dataset)."""
-    return PreprocessSpec(
-        parts=tuple(params.features.parts),
-        sequence_length=params.features.sequence_length,
-        resample=params.features.resample,
-        normalisation=params.features.normalisation,
-        trim_no_hand_frames=params.extract.trim_no_hand_frames,
-    )
-
-
 @dataclass(frozen=True)
 class TrainingData:
     """Normalised windows and one-hot targets for the train and val subsets."""
@@ -331,7 +320,7 @@ def run(
     Returns the train report (the content of `report_path`).
     """
     started = time.perf_counter()
-    data = load_training_data(dataset_path, split_path, preprocess_spec(params))
+    data = load_training_data(dataset_path, split_path, PreprocessSpec.from_params(params))
     print(
         f"train: {len(data.x_train)} train / {len(data.x_val)} val windows of "
         f"{data.sequence_length} x {data.feature_size}, {data.n_classes} classes, preset {params.train.preset} "

@@ -12,6 +12,11 @@ from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
+# Quiet the C++ INFO/WARNING chatter of TensorFlow and MLflow's download bars in stage logs;
+# real errors still print. Set before any stage imports TensorFlow.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 
 def debug_requested(argv: list[str] | None = None) -> bool:
     """True when `--debug` is among the arguments or SIGNLANG_DEBUG is set to a true value."""

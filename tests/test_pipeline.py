@@ -53,7 +53,7 @@ def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Pa
                              cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
     for name in tracked:
         source = project_root / name
-        if source.is_file() and not name.startswith(("data/", "models/", "reports/")):
+        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, project / name)
 

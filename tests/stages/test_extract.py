@@ -26,7 +26,6 @@ from signlang.extract import (
     read_cached_clip,
     run,
     save_npz,
-    spec_from_params,
     write_cached_clip,
 )
 from signlang.holistic import HolisticSettings
@@ -118,7 +117,7 @@ def _read_csv(path: Path) -> list[dict]:
 def test_spec_from_params(project_root: Path) -> None:
     params = _params(project_root, features__parts=["pose", "right_hand"], features__sequence_length=12,
                      features__resample="linear", extract__trim_no_hand_frames=False)
-    assert spec_from_params(params) == PreprocessSpec(
+    assert PreprocessSpec.from_params(params) == PreprocessSpec(
         parts=("pose", "right_hand"), sequence_length=12, resample="linear", normalisation="none",
         trim_no_hand_frames=False,
     )
@@ -176,7 +175,7 @@ def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, cap
     params = _params(project_root, extract__backend="sequential")
     summary = run(params, **out)
 
-    spec = spec_from_params(params)
+    spec = PreprocessSpec.from_params(params)
     with np.load(out["dataset_path"], allow_pickle=False) as data:
         X, ids, labels, signers, classes = (data[k] for k in ("X", "ids", "labels", "signers", "classes"))
     kept = sorted([mixed["rows"][i]["id"] for i in (0, 1, 2, 3)])

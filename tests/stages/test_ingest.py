@@ -390,10 +390,12 @@ def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path
     skipped: list = []
     table = ingest.build_manifest(params, skipped)
     assert skipped == []
-    assert table["kind"].value_counts().to_dict() == {"npz": 4927, "video": 41}
+    # The 41 clips minus brother, happy, mother and sad (3-4 clips each, under
+    # min_samples_per_class) leave 28.
+    assert table["kind"].value_counts().to_dict() == {"npz": 4927, "video": 28}
     assert table["id"].is_unique and table["id"].tolist() == sorted(table["id"])
-    assert set(table["label"]) == {"hello", "thanks", "iloveyou", "yes", "no", "please", "sorry", "help",
-                                   "brother", "happy", "mother", "sad"}
+    assert set(table["label"]) == {"hello", "thanks", "iloveyou", "yes", "no", "please", "sorry", "help"}
+    assert set(table.attrs["dropped_classes"]) == {"brother", "happy", "mother", "sad"}
     videos = table[table["kind"] == "video"]
     assert (videos["signer"] != "").all() and (videos["frames"] > 0).all() and (videos["fps"] > 20).all()
     assert table[table["kind"] == "npz"]["signer"].nunique() == 27

@@ -19,6 +19,7 @@ from signlang import keypoints, paths, tracking
 from signlang import train as training
 from signlang.errors import InputFileError, SignlangError
 from signlang.params import Params, parse_params
+from signlang.keypoints import PreprocessSpec
 
 # Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
 SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}
@@ -64,7 +65,7 @@ def small_dataset(tmp_path_factory, shared_data: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def spec(project_root: Path) -> keypoints.PreprocessSpec:
-    return training.preprocess_spec(make_params(project_root))
+    return PreprocessSpec.from_params(make_params(project_root))
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tm
     # The saved model loads and predicts probabilities.
     model = keras.models.load_model(paths.KERAS_MODEL)
     assert report["parameters"] == model.count_params()
-    data = training.load_training_data(paths.DATASET, paths.SPLIT, training.preprocess_spec(params))
+    data = training.load_training_data(paths.DATASET, paths.SPLIT, PreprocessSpec.from_params(params))
     probabilities = model.predict(data.x_val[:4], verbose=0)
     assert probabilities.shape == (4, 5)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

@@ -1,0 +1,93 @@
+"""The `signlang` console command: one subcommand per task, outside the DVC pipeline.
+
+    signlang evaluate --bundle models/bundle --data FOLDER --out scores.json
+
+Each subcommand is a `configure(parser)` that declares its arguments and a `handler(args)`
+that does the work, listed in SUBCOMMANDS, so adding one is two functions and one line.
+A SignlangError (missing file, bad parameter) is one `error: ...` line on stderr and exit
+status 1; `--debug` (or SIGNLANG_DEBUG=1) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from signlang import paths
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def configure_evaluate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bundle", type=Path, default=paths.BUNDLE_DIR,
+                        help=f"exported bundle folder (default {paths.BUNDLE_DIR})")
+    parser.add_argument("--data", type=Path, required=True,
+                        help="folder to score: videos in <label>/ folders, MP_Data, PSL .h5 or multi-signer .npz")
+    parser.add_argument("--out", type=Path, required=True, help="metrics JSON to write")
+    parser.add_argument("--params", type=Path, default=None,
+                        help="params.yaml whose extract section sets the Holistic settings for videos "
+                             "(default: Holistic's defaults)")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from signlang.evaluation import evaluate_bundle
+
+    params = None
+    if args.params is not None:
+        from signlang.params import load_params
+
+        params = load_params(args.params)
+    evaluate_bundle(args.bundle, args.data, args.out, params=params)
+    return 0
+
+
+SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
+    "evaluate": ("score an exported bundle on a folder of labelled samples", configure_evaluate, run_evaluate),
+}
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signlang", description="Sign-language recognition tools.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (summary, configure, handler) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        # Also accepted after the subcommand; SUPPRESS keeps a --debug given before it.
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
+        configure(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _debug_from_environment() -> bool:
+    return os.environ.get("SIGNLANG_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from signlang.errors import SignlangError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except SignlangError as exc:
+        if args.debug or _debug_from_environment():
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

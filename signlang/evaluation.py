@@ -1,0 +1,528 @@
+"""Evaluate stage and scoring helpers: metrics, metrics.json, confusion matrices, curves.
+
+The helpers are plain functions shared by the evaluate stage (Keras model on the dataset's
+subsets) and `signlang evaluate` (an exported bundle on any folder ingest can read). What they
+write into DVC-tracked files is stable run to run: rounded floats, sorted keys, PNGs without a
+software or date stamp, no timestamps or run ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from signlang import paths
+from signlang.errors import InputFileError, SignlangError
+from signlang.keypoints import PreprocessSpec
+
+SUBSETS = ("train", "val", "test")
+SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+# What metrics.json keeps for the subsets other than test.
+OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
+DIGITS = 6
+# Saved PNGs carry no "Software" stamp, so the bytes depend on the data alone.
+PNG_METADATA = {"Software": None}
+PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
+
+
+def _round(value: float) -> float:
+    return round(float(value), DIGITS)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def classification_metrics(
+    y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]
+) -> dict:
+    """Accuracy, macro precision / recall / F1 and per-class scores of predicted labels.
+
+    `per_class` lists every class in `classes` (support 0 when absent). The macro averages
+    run over the classes that occur in `y_true` or `y_pred` (sklearn's default), so scoring
+    a folder that holds a few of the model's classes is not dragged down by the others.
+    Zero division counts as 0. Floats are rounded to 6 decimals. With no samples the
+    summary scores are None.
+    """
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    classes = [str(name) for name in classes]
+    y_true = np.asarray(y_true, dtype=str)
+    y_pred = np.asarray(y_pred, dtype=str)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be equal-length 1-D")
+    unknown = sorted((set(y_true) | set(y_pred)) - set(classes))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the classes {classes}")
+
+    if len(y_true):
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=classes, average=None, zero_division=0
+        )
+    else:
+        precision = recall = f1 = np.zeros(len(classes))
+        support = np.zeros(len(classes), dtype=int)
+    per_class = {
+        name: {
+            "precision": _round(precision[i]),
+            "recall": _round(recall[i]),
+            "f1": _round(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, name in enumerate(classes)
+    }
+    metrics: dict = {"samples": int(len(y_true)), "per_class": per_class}
+    if len(y_true) == 0:
+        metrics.update({key: None for key in SUMMARY_KEYS})
+        return metrics
+    seen = set(y_true) | set(y_pred)
+    present = [name for name in classes if name in seen]
+    macro = precision_recall_fscore_support(y_true, y_pred, labels=present, average="macro", zero_division=0)
+    metrics.update(
+        {
+            "accuracy": _round(accuracy_score(y_true, y_pred)),
+            "macro_precision": _round(macro[0]),
+            "macro_recall": _round(macro[1]),
+            "macro_f1": _round(macro[2]),
+        }
+    )
+    return metrics
+
+
+def metrics_document(metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
+    """What metrics.json holds: the test subset's summary scores at the top level (so
+    `dvc metrics show/diff` lists them first), its `per_class` scores, and `accuracy`,
+    `macro_f1`, `samples` under the name of each other subset; `extra` entries are added."""
+    if "test" not in metrics_by_subset:
+        raise ValueError(f"metrics_by_subset needs a 'test' entry, has {sorted(metrics_by_subset)}")
+    test = metrics_by_subset["test"]
+    document: dict = {key: test[key] for key in (*SUMMARY_KEYS, "samples")}
+    document["per_class"] = test["per_class"]
+    for subset, metrics in metrics_by_subset.items():
+        if subset != "test":
+            document[subset] = {key: metrics[key] for key in OTHER_SUBSET_KEYS}
+    for key, value in (extra or {}).items():
+        if key in document:
+            raise ValueError(f"extra key {key!r} clashes with a metrics key")
+        document[key] = value
+    return document
+
+
+def write_json(path: str | Path, data) -> Path:
+    """Sorted keys, indent 2, trailing newline, UTF-8 (labels keep their script)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write_metrics_json(path: str | Path, metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
+    """Write reports/metrics.json (see `metrics_document`); returns what was written."""
+    document = metrics_document(metrics_by_subset, extra)
+    write_json(path, document)
+    return document
+
+
+def read_metric(path: str | Path, metric: str) -> float:
+    """A top-level (test subset) score from a metrics.json written by `write_metrics_json`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, "not found (run `dvc repro evaluate` first)")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputFileError(path, f"is not valid JSON: {exc}") from None
+    value = document.get(metric) if isinstance(document, dict) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputFileError(path, f"has no numeric top-level {metric!r} (got {value!r}); rerun `dvc repro evaluate`")
+    return float(value)
+
+
+def per_class_csv(path: str | Path, metrics: dict) -> Path:
+    """reports/per_class.csv: class, precision, recall, f1, support (one subset's metrics)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["class", "precision", "recall", "f1", "support"])
+        for name, scores in metrics["per_class"].items():
+            writer.writerow([name, scores["precision"], scores["recall"], scores["f1"], scores["support"]])
+    return path
+
+
+def write_confusion_csv(
+    path: str | Path, ids: Sequence[str], y_true: Sequence[str], y_pred: Sequence[str]
+) -> Path:
+    """reports/plots/confusion_<subset>.csv for DVC's confusion template: one row per sample,
+    sorted by id, columns `id, actual, predicted`."""
+    if not len(ids) == len(y_true) == len(y_pred):
+        raise ValueError(f"ids ({len(ids)}), y_true ({len(y_true)}) and y_pred ({len(y_pred)}) differ in length")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted(zip(map(str, ids), map(str, y_true), map(str, y_pred)))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "actual", "predicted"])
+        writer.writerows(rows)
+    return path
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _save(figure, path: str | Path) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(figure)
+    figure.savefig(path, format="png", dpi=100, metadata=PNG_METADATA)
+    return path
+
+
+def confusion_png(
+    path: str | Path, y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str], title: str
+) -> Path:
+    """A confusion matrix (rows actual, columns predicted) with the count in every cell.
+
+    The figure grows with the number of classes and the x labels are rotated, so 12+ class
+    names stay readable. Drawn on a bare Agg canvas (no display, no pyplot state).
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+    from sklearn.metrics import confusion_matrix
+
+    classes = [str(name) for name in classes]
+    n = len(classes)
+    counts = (
+        confusion_matrix(np.asarray(y_true, dtype=str), np.asarray(y_pred, dtype=str), labels=classes)
+        if len(y_true)
+        else np.zeros((n, n), dtype=int)
+    )
+    side = min(40.0, max(5.0, 0.55 * n + 2.5))
+    cell_font = max(4.0, min(10.0, 220.0 / max(n, 1)))
+    label_font = max(5.0, min(10.0, 260.0 / max(n, 1)))
+    with matplotlib.rc_context(PLOT_RC):
+        figure = Figure(figsize=(side + 1.2, side), layout="constrained")
+        axes = figure.add_subplot()
+        image = axes.imshow(counts, cmap="Blues", interpolation="nearest", vmin=0)
+        figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, ticks=MaxNLocator(integer=True))
+        threshold = counts.max() / 2 if counts.size and counts.max() > 0 else 0.5
+        for row in range(n):
+            for column in range(n):
+                value = int(counts[row, column])
+                axes.text(
+                    column, row, str(value), ha="center", va="center", fontsize=cell_font,
+                    color="white" if value > threshold else "black",
+                )
+        axes.set_xticks(range(n), classes, rotation=60 if n > 4 else 0, ha="right" if n > 4 else "center",
+                        rotation_mode="anchor", fontsize=label_font)
+        axes.set_yticks(range(n), classes, fontsize=label_font)
+        axes.set_xlabel("predicted")
+        axes.set_ylabel("actual")
+        total = int(counts.sum())
+        correct = int(np.trace(counts))
+        axes.set_title(f"{title}\n{correct}/{total} correct" if total else f"{title}\n(no samples)")
+        return _save(figure, path)
+
+
+def read_history(history_csv: str | Path) -> dict[str, list[float]]:
+    """history.csv columns as float lists (NaN where a value is empty)."""
+    history_csv = Path(history_csv)
+    if not history_csv.is_file():
+        raise InputFileError(history_csv, "not found (run `dvc repro train` first)")
+    with open(history_csv, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and "epoch" not in rows[0]:
+        raise InputFileError(history_csv, "has no `epoch` column")
+    columns: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            try:
+                number = float(value) if value not in ("", None) else math.nan
+            except ValueError:
+                number = math.nan
+            columns.setdefault(key, []).append(number)
+    return columns
+
+
+def curves_png(history_csv: str | Path, path: str | Path) -> Path:
+    """Loss and accuracy per epoch, train vs val, side by side."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    history = read_history(history_csv)
+    epochs = history.get("epoch", [])
+    with matplotlib.rc_context(PLOT_RC):
+        figure = Figure(figsize=(11, 4.2), layout="constrained")
+        for index, (metric, label) in enumerate((("loss", "loss"), ("accuracy", "accuracy"))):
+            axes = figure.add_subplot(1, 2, index + 1)
+            for column, name, style in ((metric, "train", "-"), (f"val_{metric}", "val", "--")):
+                values = history.get(column, [])
+                if values and not all(math.isnan(v) for v in values):
+                    axes.plot(epochs, values, style, marker="." if len(epochs) < 30 else None, label=name)
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axes.set_xlabel("epoch")
+            axes.set_ylabel(label)
+            axes.set_title(f"{label} per epoch")
+            axes.grid(True, alpha=0.3)
+            if metric == "accuracy":
+                axes.set_ylim(-0.02, 1.02)
+            if axes.get_legend_handles_labels()[0]:
+                axes.legend()
+            if not epochs:
+                axes.text(0.5, 0.5, "no epochs recorded", transform=axes.transAxes, ha="center")
+        return _save(figure, path)
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+@dataclass(frozen=True)
+class ScoringData:
+    """The dataset's windows (normalised), labels, classes and subset per sample."""
+
+    X: np.ndarray  # (n, T, F) float32, normalised
+    ids: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    subsets: np.ndarray
+
+    def subset(self, name: str) -> np.ndarray:
+        return self.subsets == name
+
+
+def load_scoring_data(
+    dataset_path: str | Path, split_path: str | Path, spec: PreprocessSpec
+) -> ScoringData:
+    """data/dataset.npz aligned with data/split.csv by id; windows normalised as `spec` says."""
+    import pandas as pd
+
+    from signlang.keypoints import normalise
+
+    dataset_path, split_path = Path(dataset_path), Path(split_path)
+    if not dataset_path.is_file():
+        raise InputFileError(dataset_path, "not found (run `dvc repro extract` first)")
+    try:
+        with np.load(dataset_path, allow_pickle=False) as data:
+            missing = [key for key in ("X", "ids", "labels", "classes") if key not in data.files]
+            if missing:
+                raise InputFileError(dataset_path, f"lacks the array(s) {', '.join(missing)}")
+            X, ids, labels, classes = (data[key] for key in ("X", "ids", "labels", "classes"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(dataset_path, f"cannot be read as a dataset: {exc}") from None
+    ids, labels = ids.astype(str), labels.astype(str)
+    classes = tuple(classes.astype(str).tolist())
+    if X.ndim != 3 or not len(X) == len(ids) == len(labels):
+        raise InputFileError(dataset_path, f"X {X.shape}, ids {ids.shape}, labels {labels.shape} do not line up")
+    if X.shape[1:] != (spec.sequence_length, spec.feature_size):
+        raise InputFileError(
+            dataset_path,
+            f"windows are {X.shape[1]} x {X.shape[2]} but the features params ask for "
+            f"{spec.sequence_length} x {spec.feature_size}; rerun `dvc repro extract`",
+        )
+    unknown = sorted(set(labels) - set(classes))
+    if unknown:
+        raise InputFileError(dataset_path, f"labels {unknown} are not in its classes {list(classes)}")
+
+    if not split_path.is_file():
+        raise InputFileError(split_path, "not found (run `dvc repro split` first)")
+    split = pd.read_csv(split_path, dtype=str, keep_default_na=False)
+    if not {"id", "subset"} <= set(split.columns):
+        raise InputFileError(split_path, "needs the columns id and subset")
+    bad = sorted(set(split.subset) - set(SUBSETS))
+    if bad:
+        raise InputFileError(split_path, f"unknown subset(s) {bad}; allowed: {', '.join(SUBSETS)}")
+    subset_of = dict(zip(split.id, split.subset))
+    if set(subset_of) != set(ids) or len(split) != len(ids):
+        raise InputFileError(split_path, f"does not list the same ids as {dataset_path}; rerun `dvc repro split`")
+    subsets = np.array([subset_of[i] for i in ids])
+    return ScoringData(normalise(X, spec), ids, labels, classes, subsets)
+
+
+def load_keras_model(model_path: str | Path, spec: PreprocessSpec, n_classes: int):
+    """The trained model, checked against the window shape and the number of classes."""
+    import keras
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise InputFileError(model_path, "not found (run `dvc repro train` first)")
+    try:
+        model = keras.saving.load_model(model_path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds
+        raise InputFileError(model_path, f"cannot be loaded as a Keras model: {exc}") from None
+    expected_in = (spec.sequence_length, spec.feature_size)
+    if tuple(model.input_shape[1:]) != expected_in or model.output_shape[-1] != n_classes:
+        raise InputFileError(
+            model_path,
+            f"takes {tuple(model.input_shape[1:])} -> {model.output_shape[-1]} classes, but the dataset has "
+            f"{expected_in} windows and {n_classes} classes; rerun `dvc repro train`",
+        )
+    return model
+
+
+def run(
+    params,
+    model_path: str | Path = paths.KERAS_MODEL,
+    dataset_path: str | Path = paths.DATASET,
+    split_path: str | Path = paths.SPLIT,
+    history_path: str | Path = paths.HISTORY,
+    metrics_path: str | Path = paths.METRICS,
+    per_class_path: str | Path = paths.PER_CLASS,
+    curves_path: str | Path = paths.CURVES_PNG,
+    confusion_csv=paths.confusion_csv,
+    confusion_png_path=paths.confusion_png,
+) -> dict:
+    """The evaluate stage: score the Keras model on train, val and test, write the reports and figures, and log them to the model's MLflow run.
+
+    Returns the metrics document written to `metrics_path`.
+    """
+    import mlflow
+
+    from signlang import tracking
+
+    started = time.perf_counter()
+    spec = PreprocessSpec.from_params(params)
+    data = load_scoring_data(dataset_path, split_path, spec)
+    if not data.subset("test").any():
+        raise SignlangError(f"{split_path}: the test subset is empty; nothing to score")
+    model = load_keras_model(model_path, spec, len(data.classes))
+    probabilities = model.predict(data.X, batch_size=params.evaluate.batch_size, verbose=0)
+    predicted = np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
+
+    subsets = SUBSETS
+    by_subset: dict[str, dict] = {}
+    written: list[Path] = []
+    for subset in subsets:
+        mask = data.subset(subset)
+        truth, guess = data.labels[mask], predicted[mask]
+        by_subset[subset] = classification_metrics(truth, guess, data.classes)
+        written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
+        written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
+
+    document = write_metrics_json(metrics_path, by_subset)
+    written.append(per_class_csv(per_class_path, by_subset["test"]))
+    written.append(curves_png(history_path, curves_path))
+
+    with tracking.run_for_model(model_path):
+        mlflow.log_metrics(
+            {
+                f"{subset}_{key}": float(metrics[key])
+                for subset, metrics in by_subset.items()
+                for key in SUMMARY_KEYS
+                if metrics[key] is not None
+            }
+        )
+        for path in (Path(metrics_path), *written):
+            mlflow.log_artifact(str(path), artifact_path="evaluation")
+
+    summary = ", ".join(
+        f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} ({m['samples']} samples)"
+        for subset, m in by_subset.items()
+        if m["samples"]
+    )
+    print(f"evaluate: {summary}; {time.perf_counter() - started:.1f} s", flush=True)
+    return document
+
+
+# --------------------------------------------------------------------------- a bundle on a folder
+
+
+def folder_windows(data_path: str | Path, bundle, settings=None, log=print) -> tuple[dict, dict, dict]:
+    """Windows for every sample ingest finds in `data_path` whose label (after the bundle's
+    aliases) is one of the bundle's classes.
+
+    Returns ({id: (label, window)}, {unknown label: count}, {skipped path or id: reason}).
+    Keypoint samples are read with `ingest.load_keypoint_sample`; videos go through
+    Holistic (`settings`: a `HolisticSettings`, defaults when None).
+    """
+    from signlang.ingest import build_manifest, load_keypoint_sample
+    from signlang.keypoints import clip_to_window
+    from signlang.params import IngestParams, SourceParams
+
+    data_path = Path(data_path)
+    if not data_path.exists():
+        raise InputFileError(data_path, "not found")
+    skipped_files: list[dict] = []
+    ingest = IngestParams(sources=[SourceParams(path=str(data_path))], label_aliases=bundle.aliases)
+    manifest = build_manifest(ingest, skipped_files)
+    skipped = {entry["path"]: entry["reason"] for entry in skipped_files}
+    known = manifest["label"].isin(bundle.classes)
+    unknown = {str(k): int(v) for k, v in sorted(manifest.loc[~known, "label"].value_counts().items())}
+    rows = manifest[known]
+    videos = int((rows["kind"] == "video").sum())
+    if videos:
+        log(f"evaluate: running Holistic on {videos} video(s); this takes a while")
+    samples: dict[str, tuple[str, np.ndarray]] = {}
+    for _, row in rows.iterrows():
+        try:
+            if row["kind"] == "video":
+                from signlang.holistic import extract_video
+
+                frames, _ = extract_video(row["path"], settings)
+            else:
+                frames = load_keypoint_sample(row)
+            samples[row["id"]] = (row["label"], clip_to_window(frames, bundle.spec, row["id"]))
+        except InputFileError as exc:
+            skipped[row["id"]] = exc.problem
+    return samples, unknown, skipped
+
+
+def evaluate_bundle(
+    bundle_dir: str | Path,
+    data_path: str | Path,
+    out_path: str | Path,
+    params=None,
+    log=print,
+) -> dict:
+    """`signlang evaluate`: score an exported bundle on a folder any ingest source can be
+    (videos in <label>/ folders, MP_Data, PSL h5, multi-signer npz) and write the metrics
+    JSON in the evaluate stage's layout (the folder's scores at the top level).
+
+    Samples whose label is not one of the bundle's classes are left out of the scores and
+    counted per label under `unknown_label_samples`; unreadable ones are listed under
+    `skipped`. `params` (optional) supplies the Holistic settings for videos.
+    """
+    from signlang.bundle import Bundle
+    from signlang.keypoints import normalise
+
+    started = time.perf_counter()
+    bundle = Bundle.load(bundle_dir)
+    settings = None
+    if params is not None:
+        from signlang.holistic import HolisticSettings
+
+        settings = HolisticSettings.from_params(params.extract)
+    samples, unknown, skipped = folder_windows(data_path, bundle, settings, log)
+    if not samples:
+        raise SignlangError(
+            f"{data_path}: no sample to score: none has a label among the bundle's classes "
+            f"{list(bundle.classes)} (found {unknown or 'no labelled samples'}; {len(skipped)} unreadable)"
+        )
+    ids = sorted(samples)
+    truth = np.array([samples[i][0] for i in ids])
+    windows = normalise(np.stack([samples[i][1] for i in ids]), bundle.spec)
+    predicted = np.asarray(bundle.classes)[np.argmax(bundle.predict_proba(windows), axis=1)]
+    metrics = classification_metrics(truth, predicted, bundle.classes)
+    document = write_metrics_json(
+        out_path,
+        {"test": metrics},
+        extra={
+            "unknown_label_samples": unknown,
+            "skipped": dict(sorted(skipped.items())),
+        },
+    )
+    log(
+        f"evaluate: {metrics['samples']} samples, accuracy {metrics['accuracy']:.3f}, macro_f1 "
+        f"{metrics['macro_f1']:.3f}; {sum(unknown.values())} with a label the bundle does not know, "
+        f"{len(skipped)} skipped; wrote {out_path} in {time.perf_counter() - started:.1f} s"
+    )
+    return document

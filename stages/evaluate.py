@@ -1,0 +1,15 @@
+"""Stage: models/model.keras + data/dataset.npz + data/split.csv -> reports/metrics.json,
+reports/per_class.csv, reports/plots/confusion_<subset>.csv, reports/figures/*.png (and the
+scores and figures logged to the MLflow run that trained the model)."""
+
+from stages._entry import run_stage
+
+
+def evaluate(params) -> dict:
+    from signlang.evaluation import run
+
+    return run(params)
+
+
+if __name__ == "__main__":
+    run_stage(evaluate)

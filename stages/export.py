@@ -1,0 +1,15 @@
+"""Stage: models/model.keras (+ dataset, split, reports/metrics.json) -> models/bundle/
+(model.tflite, labels.json, preprocess.json) and reports/export.json; registers the bundle in
+MLflow and moves the champion alias to it only when its test score is better."""
+
+from stages._entry import run_stage
+
+
+def export(params) -> dict:
+    from signlang.export import run
+
+    return run(params)
+
+
+if __name__ == "__main__":
+    run_stage(export)

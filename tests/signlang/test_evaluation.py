@@ -1,0 +1,183 @@
+"""Scoring helpers: metrics on a hand-worked example, stable metrics.json, the figures and
+CSVs DVC tracks, and `signlang evaluate`'s error path."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signlang.errors import InputFileError
+from signlang.evaluation import (
+    classification_metrics,
+    confusion_png,
+    curves_png,
+    per_class_csv,
+    read_metric,
+    write_confusion_csv,
+    write_metrics_json,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Hand-worked: a is found 2 of 3 times (never predicted wrongly), one b is called c, one a b.
+Y_TRUE = ["a", "a", "a", "b", "b", "c"]
+Y_PRED = ["a", "a", "b", "b", "c", "c"]
+CLASSES = ["a", "b", "c", "d"]  # d: never seen, never predicted
+
+
+def test_metrics_match_the_hand_worked_example() -> None:
+    metrics = classification_metrics(Y_TRUE, Y_PRED, CLASSES)
+    assert metrics["samples"] == 6
+    assert metrics["accuracy"] == round(4 / 6, 6)
+    # a: P 2/2, R 2/3, F1 0.8; b: P 1/2, R 1/2, F1 0.5; c: P 1/2, R 1/1, F1 2/3.
+    assert metrics["per_class"]["a"] == {"precision": 1.0, "recall": round(2 / 3, 6), "f1": 0.8, "support": 3}
+    assert metrics["per_class"]["b"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert metrics["per_class"]["c"] == {"precision": 0.5, "recall": 1.0, "f1": round(2 / 3, 6), "support": 1}
+    assert metrics["per_class"]["d"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    # Macro averages over the classes that occur (a, b, c), not over d.
+    assert metrics["macro_precision"] == round((1 + 0.5 + 0.5) / 3, 6)
+    assert metrics["macro_recall"] == round((2 / 3 + 0.5 + 1) / 3, 6)
+    assert metrics["macro_f1"] == round((0.8 + 0.5 + 2 / 3) / 3, 6)
+    assert list(metrics["per_class"]) == CLASSES
+
+
+def test_metrics_zero_division_and_edge_cases() -> None:
+    # A class predicted but never true: precision 0, no warning, no NaN.
+    metrics = classification_metrics(["a", "a"], ["a", "b"], ["a", "b"])
+    assert metrics["per_class"]["b"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["accuracy"] == 0.5
+    empty = classification_metrics([], [], ["a", "b"])
+    assert empty["samples"] == 0 and empty["accuracy"] is None and empty["macro_f1"] is None
+    with pytest.raises(ValueError, match="not among the classes"):
+        classification_metrics(["a", "z"], ["a", "a"], ["a", "b"])
+    with pytest.raises(ValueError):
+        classification_metrics(["a"], ["a", "a"], ["a"])
+
+
+def test_metrics_keep_non_latin_labels() -> None:
+    classes = ["cảm ơn", "xin chào", "¿qué?"]
+    metrics = classification_metrics(classes, classes, classes)
+    assert metrics["accuracy"] == 1.0 and list(metrics["per_class"]) == classes
+
+
+def _by_subset() -> dict:
+    return {
+        "test": classification_metrics(Y_TRUE, Y_PRED, CLASSES),
+        "train": classification_metrics(["a", "b", "c"], ["a", "b", "b"], CLASSES),
+    }
+
+
+def test_metrics_json_layout_and_stable_bytes(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "metrics.json", tmp_path / "b" / "metrics.json"
+    written = write_metrics_json(first, _by_subset())
+    write_metrics_json(second, _by_subset())
+    assert first.read_bytes() == second.read_bytes()
+    text = first.read_text(encoding="utf-8")
+    assert text.endswith("}\n") and "\n  \"accuracy\"" in text
+    document = json.loads(text)
+    assert document == written
+    # Test scores at the top level, the other subsets summarised under their name.
+    assert document["accuracy"] == round(4 / 6, 6)
+    assert set(document) == {"accuracy", "macro_precision", "macro_recall", "macro_f1", "samples", "per_class", "train"}
+    assert document["train"] == {"accuracy": round(2 / 3, 6), "macro_f1": document["train"]["macro_f1"], "samples": 3}
+    assert list(document) == sorted(document)
+    assert read_metric(first, "macro_f1") == document["macro_f1"]
+    with pytest.raises(ValueError, match="test"):
+        write_metrics_json(tmp_path / "x.json", {"train": _by_subset()["train"]})
+
+
+def test_read_metric_names_the_problem(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="not found"):
+        read_metric(tmp_path / "missing.json", "macro_f1")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"accuracy": null}\n')
+    with pytest.raises(InputFileError, match="macro_f1"):
+        read_metric(bad, "macro_f1")
+
+
+def test_confusion_png_is_a_valid_stable_png(tmp_path: Path) -> None:
+    from PIL import Image
+
+    classes = [f"class {i:02d} long name" for i in range(14)]
+    rng = np.random.default_rng(0)
+    y_true = rng.choice(classes, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.choice(classes, 200))
+    first = confusion_png(tmp_path / "figures" / "one.png", y_true, y_pred, classes, "Confusion matrix (test)")
+    second = confusion_png(tmp_path / "figures" / "two.png", y_true, y_pred, classes, "Confusion matrix (test)")
+    data = first.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert data == second.read_bytes()
+    assert b"Software" not in data
+    with Image.open(first) as image:
+        image.verify()
+    with Image.open(first) as image:
+        # The figure grows with the class count: 14 classes need well over 5 inches at 100 dpi.
+        assert min(image.size) > 800
+    small = confusion_png(tmp_path / "small.png", ["a"], ["b"], ["a", "b"], "two classes")
+    with Image.open(small) as image:
+        assert image.size[1] < 800
+    empty = confusion_png(tmp_path / "empty.png", [], [], ["a", "b"], "nothing")
+    assert empty.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_confusion_and_per_class_csv(tmp_path: Path) -> None:
+    ids = ["s3", "s1", "s2", "s5", "s4", "s6"]
+    path = write_confusion_csv(tmp_path / "plots" / "confusion_test.csv", ids, Y_TRUE, Y_PRED)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["id"] for row in rows] == sorted(ids)
+    assert {(row["id"], row["actual"], row["predicted"]) for row in rows} == set(zip(ids, Y_TRUE, Y_PRED))
+    assert path.read_text().splitlines()[0] == "id,actual,predicted"
+    with pytest.raises(ValueError):
+        write_confusion_csv(tmp_path / "x.csv", ids[:2], Y_TRUE, Y_PRED)
+
+    table = per_class_csv(tmp_path / "per_class.csv", classification_metrics(Y_TRUE, Y_PRED, CLASSES))
+    lines = table.read_text().splitlines()
+    assert lines[0] == "class,precision,recall,f1,support"
+    assert lines[1] == "a,1.0,0.666667,0.8,3"
+    assert len(lines) == 1 + len(CLASSES)
+
+
+def test_curves_png(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n"
+        "1,2.0,0.2,2.1,0.1,0.001\n2,1.5,0.4,1.9,0.3,0.001\n3,1.0,0.6,1.7,0.5,0.001\n"
+    )
+    first = curves_png(history, tmp_path / "curves.png")
+    second = curves_png(history, tmp_path / "again.png")
+    assert first.read_bytes().startswith(PNG_SIGNATURE)
+    assert first.read_bytes() == second.read_bytes()
+    # Without validation the val columns are empty; still draws.
+    no_val = tmp_path / "no_val.csv"
+    no_val.write_text("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n1,2.0,0.2,,,0.001\n")
+    assert curves_png(no_val, tmp_path / "no_val.png").is_file()
+    with pytest.raises(InputFileError, match="not found"):
+        curves_png(tmp_path / "missing.csv", tmp_path / "x.png")
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "signlang.cli", "evaluate", "--bundle", str(tmp_path / "nope"),
+         "--data", str(tmp_path), "--out", str(tmp_path / "out.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope'}: bundle folder not found"
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_cli_requires_a_subcommand() -> None:
+    from signlang.cli import SUBCOMMANDS, main
+
+    assert "evaluate" in SUBCOMMANDS
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2

@@ -1,0 +1,138 @@
+"""MLflow tracking against a real SQLite store: stages sharing the training run, the bundle
+registered as a pyfunc, the champion rule, and fetching the champion back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from signlang import tracking
+from signlang.errors import SignlangError
+from signlang.keypoints import PreprocessSpec
+
+SPEC = PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=8)
+CLASSES = ["hello", "thanks", "yes"]
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    tracking.configure()  # MLflow's tracking URI is process-global: point clients made here at this store
+    yield uri
+    while mlflow.active_run():
+        mlflow.end_run()
+
+
+def test_tracking_uri_defaults_to_the_project_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert tracking.tracking_uri() == f"sqlite:///{tmp_path / 'mlruns.db'}"
+
+
+def test_flatten_nested_params() -> None:
+    assert tracking.flatten({"train": {"epochs": 3, "rate": 0.1}, "x": [1, 2]}) == {
+        "train.epochs": "3", "train.rate": "0.1", "x": "[1, 2]",
+    }
+
+
+def test_later_stages_resume_the_run_that_trained_the_model(store: str, tmp_path: Path) -> None:
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"weights v1")
+    with tracking.training_run() as run:
+        model_hash = tracking.tag_model(model)
+        trained_run = run.info.run_id
+    assert model_hash == tracking.file_sha256(model)
+    with tracking.run_for_model(model) as run:
+        assert run.info.run_id == trained_run
+        mlflow.log_metric("test_accuracy", 0.5)
+    assert MlflowClient().get_run(trained_run).data.metrics["test_accuracy"] == 0.5
+
+    other = tmp_path / "other.keras"
+    other.write_bytes(b"weights v2, not trained here")
+    with tracking.run_for_model(other) as run:
+        assert run.info.run_id != trained_run
+        assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(other)
+    with tracking.run_for_model(other) as again:
+        assert again.info.run_id == run.info.run_id
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(tmp_path_factory, project_root: Path) -> Path:
+    """A real (untrained) tutorial network as a bundle."""
+    import keras
+
+    from signlang.bundle import write_bundle
+    from signlang.export import inference_model, to_tflite
+    from signlang.model import build_model
+    from signlang.params import load_params
+
+    train = load_params(project_root / "params.yaml").train.model_copy(update={"preset": "tutorial"})
+    keras.utils.set_random_seed(3)
+    trained = build_model(train, SPEC.sequence_length, SPEC.feature_size, len(CLASSES))
+    single = inference_model(trained, train, SPEC.sequence_length, SPEC.feature_size, len(CLASSES))
+    folder = tmp_path_factory.mktemp("export") / "bundle"
+    write_bundle(folder, to_tflite(single), CLASSES, {"thanks": ["thank you"]}, SPEC)
+    return folder
+
+
+def _register(bundle_dir: Path, score: float) -> dict:
+    with tracking.run_for_model(bundle_dir / "model.tflite"):
+        return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score)
+
+
+@pytest.mark.slow
+def test_champion_moves_only_to_a_better_score(store: str, bundle_dir: Path) -> None:
+    client = MlflowClient()
+
+    first = _register(bundle_dir, 0.5)
+    assert first == {"version": "1", "promoted": True, "score": 0.5, "previous_champion_score": None}
+    worse = _register(bundle_dir, 0.4)
+    assert worse["version"] == "2" and worse["promoted"] is False and worse["previous_champion_score"] == 0.5
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "1"
+    tie = _register(bundle_dir, 0.5)
+    assert tie["version"] == "3" and tie["promoted"] is False
+    better = _register(bundle_dir, 0.75)
+    assert better["version"] == "4" and better["promoted"] is True and better["previous_champion_score"] == 0.5
+    champion = client.get_model_version_by_alias("signlang-test", "champion")
+    assert str(champion.version) == "4"
+    assert champion.tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.75"
+    # Each version remembers its score; the run says what happened.
+    assert client.get_model_version("signlang-test", "2").tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.4"
+    run = client.get_run(champion.run_id)
+    assert run.data.tags["signlang.registered_version"] == "4"
+    assert run.data.tags["signlang.promoted"] == "true"
+
+
+@pytest.mark.slow
+def test_the_champion_comes_back_as_bundle_and_pyfunc(store: str, bundle_dir: Path, tmp_path: Path) -> None:
+    from signlang.bundle import Bundle
+
+    _register(bundle_dir, 0.9)
+    fetched = tracking.download_bundle("signlang-test", "champion", tmp_path / "download")
+    assert fetched.is_dir() and fetched.is_relative_to(tmp_path / "download")
+    assert sorted(p.name for p in fetched.iterdir()) == ["labels.json", "model.tflite", "preprocess.json"]
+    for name in ("labels.json", "model.tflite", "preprocess.json"):
+        assert (fetched / name).read_bytes() == (bundle_dir / name).read_bytes()
+
+    windows = np.random.default_rng(0).random((3, SPEC.sequence_length, SPEC.feature_size), dtype=np.float32)
+    expected = Bundle.load(bundle_dir).predict_proba(windows)
+    np.testing.assert_array_equal(Bundle.load(fetched).predict_proba(windows), expected)
+
+    model = mlflow.pyfunc.load_model("models:/signlang-test@champion")
+    assert model.metadata.signature.inputs.to_dict()[0]["tensor-spec"]["shape"] == (-1, 8, 126)
+    np.testing.assert_array_equal(np.asarray(model.predict(windows)), expected)
+
+
+@pytest.mark.slow
+def test_download_of_an_unknown_alias_names_it(store: str, bundle_dir: Path, tmp_path: Path) -> None:
+    _register(bundle_dir, 0.5)
+    with pytest.raises(SignlangError, match="models:/signlang-test@nobody"):
+        tracking.download_bundle("signlang-test", "nobody", tmp_path / "download")
+    with pytest.raises(SignlangError, match="models:/absent@champion"):
+        tracking.download_bundle("absent", "champion", tmp_path / "download")
