@@ -60,9 +60,99 @@ def lstm(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> kera
     return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
 
 
+def _head(x: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """Dropout, one hidden dense layer, dropout, softmax: the classifier every new preset ends with."""
+    x = layers.Dropout(params.dropout, name="head_dropout_1")(x)
+    x = layers.Dense(64, activation="relu", name="head_dense")(x)
+    x = layers.Dropout(params.dropout, name="head_dropout_2")(x)
+    return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+
+
+def gru(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """Two GRUs (96 units) over frames, all-zero frames masked out."""
+    x = layers.Masking(mask_value=0.0, name="mask_empty_frames")(inputs)
+    x = layers.GRU(96, return_sequences=True, name="gru_1")(x)
+    x = layers.GRU(96, name="gru_2")(x)
+    return _head(x, n_classes, params)
+
+
+def bigru(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """Two bidirectional GRUs (64 units each way) over frames, all-zero frames masked out."""
+    x = layers.Masking(mask_value=0.0, name="mask_empty_frames")(inputs)
+    x = layers.Bidirectional(layers.GRU(64, return_sequences=True), name="bigru_1")(x)
+    x = layers.Bidirectional(layers.GRU(64), name="bigru_2")(x)
+    return _head(x, n_classes, params)
+
+
+def conv_lstm(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """Two 1D convolutions over time (local motion, kernel 5), then one LSTM over the sequence."""
+    x = inputs
+    for index in (1, 2):
+        x = layers.Conv1D(96, 5, padding="same", name=f"conv_{index}")(x)
+        x = layers.BatchNormalization(name=f"conv_{index}_norm")(x)
+        x = layers.Activation("relu", name=f"conv_{index}_relu")(x)
+    x = layers.LSTM(96, name="lstm")(x)
+    return _head(x, n_classes, params)
+
+
+def conv(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """A temporal CNN: three 1D convolutions (kernel 5) with batch normalisation, the second
+    and third over frames pooled by 2, then average and max pooling over time. The fastest
+    preset to train on a CPU."""
+    x = inputs
+    for index, pool in ((1, False), (2, True), (3, True)):
+        x = layers.Conv1D(96, 5, padding="same", name=f"conv_{index}")(x)
+        x = layers.BatchNormalization(name=f"conv_{index}_norm")(x)
+        x = layers.Activation("relu", name=f"conv_{index}_relu")(x)
+        if pool:
+            x = layers.MaxPooling1D(2, padding="same", name=f"conv_{index}_pool")(x)
+    x = layers.Concatenate(name="pool_frames")(
+        [layers.GlobalAveragePooling1D(name="average_frames")(x), layers.GlobalMaxPooling1D(name="max_frames")(x)]
+    )
+    return _head(x, n_classes, params)
+
+
+@keras.saving.register_keras_serializable(package="signlang")
+class PositionEmbedding(layers.Layer):
+    """A learnt vector per frame position, added to the frame features."""
+
+    def build(self, input_shape):
+        self.positions = self.add_weight(
+            shape=(input_shape[-2], input_shape[-1]), initializer="zeros", name="positions"
+        )
+
+    def call(self, x):
+        return x + self.positions
+
+
+def transformer(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """A 1D convolution front end, learnt positions and two small pre-norm transformer
+    encoder blocks (4 heads of 16), averaged over frames."""
+    width = 64
+    x = layers.Dense(width, name="embed")(inputs)
+    x = layers.Conv1D(width, 3, padding="same", activation="relu", name="conv")(x)
+    x = PositionEmbedding(name="positions")(x)
+    for index in (1, 2):
+        y = layers.LayerNormalization(name=f"block_{index}_norm_1")(x)
+        y = layers.MultiHeadAttention(4, 16, dropout=params.dropout, name=f"block_{index}_attention")(y, y)
+        x = layers.Add(name=f"block_{index}_add_1")([x, y])
+        y = layers.LayerNormalization(name=f"block_{index}_norm_2")(x)
+        y = layers.Dense(2 * width, activation="relu", name=f"block_{index}_ff_1")(y)
+        y = layers.Dense(width, name=f"block_{index}_ff_2")(y)
+        x = layers.Add(name=f"block_{index}_add_2")([x, y])
+    x = layers.LayerNormalization(name="final_norm")(x)
+    x = layers.GlobalAveragePooling1D(name="average_frames")(x)
+    return _head(x, n_classes, params)
+
+
 PRESETS: dict[str, PresetBuilder] = {
     "tutorial": tutorial,
     "lstm": lstm,
+    "gru": gru,
+    "bigru": bigru,
+    "conv_lstm": conv_lstm,
+    "conv": conv,
+    "transformer": transformer,
 }
 
 
@@ -132,11 +222,28 @@ def compile_model(model: keras.Model, params: TrainParams, steps_per_epoch: int)
     return model
 
 
+def _renumber_shared_objects(config: object, numbering: dict | None = None) -> object:
+    """Replace Keras' `shared_object_id` values (Python id()s, new every process) by their
+    order of first appearance; equal ids stay equal, so sharing is preserved on load."""
+    numbering = {} if numbering is None else numbering
+    if isinstance(config, dict):
+        return {
+            key: numbering.setdefault(value, len(numbering) + 1)
+            if key == "shared_object_id"
+            else _renumber_shared_objects(value, numbering)
+            for key, value in config.items()
+        }
+    if isinstance(config, list):
+        return [_renumber_shared_objects(item, numbering) for item in config]
+    return config
+
+
 def save_model(model: keras.Model, path: str | Path) -> None:
     """Save a .keras file whose bytes depend only on the network and its weights.
 
-    Keras stamps `date_saved` into metadata.json and the save time into the zip entries;
-    both are dropped so the same training gives the same file (and DVC hash).
+    Keras stamps `date_saved` into metadata.json, the save time into the zip entries and
+    Python object ids into config.json; all are made stable so the same training gives the
+    same file (and DVC hash) in every process.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +257,8 @@ def save_model(model: keras.Model, path: str | Path) -> None:
                 metadata = json.loads(content)
                 metadata.pop("date_saved", None)
                 content = json.dumps(metadata, sort_keys=True).encode()
+            elif entry.filename == "config.json":
+                content = json.dumps(_renumber_shared_objects(json.loads(content))).encode()
             target.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
                             compress_type=zipfile.ZIP_DEFLATED)
     staging.unlink()

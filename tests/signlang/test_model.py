@@ -153,3 +153,20 @@ def test_saved_model_file_is_byte_identical_across_saves(tmp_path):
     assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
     reloaded = keras.saving.load_model(tmp_path / "b.keras")
     assert [w.shape for w in reloaded.get_weights()] == [w.shape for w in model.get_weights()]
+
+
+@pytest.mark.slow
+def test_saved_model_file_is_byte_identical_across_processes(tmp_path):
+    """Keras writes Python object ids into config.json; two processes must still agree."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, keras; from signlang.model import build_model, save_model; "
+        "from signlang.params import TrainParams; keras.utils.set_random_seed(1); "
+        "save_model(build_model(TrainParams(epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3), sys.argv[1])"
+    )
+    for name in ("a.keras", "b.keras"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True, capture_output=True)
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
+    keras.saving.load_model(tmp_path / "a.keras")
