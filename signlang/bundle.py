@@ -74,12 +74,12 @@ class Bundle:
         self._input, self._output = inputs[0], outputs[0]
         self.input_shape = tuple(int(d) for d in self._input["shape"])
         output_shape = tuple(int(d) for d in self._output["shape"])
-        expected = (1, spec.sequence_length, spec.feature_size)
+        expected = (1, spec.sequence_length, spec.output_size)
         if self.input_shape != expected:
             raise InputFileError(
                 model_file,
                 f"takes input {self.input_shape} but {paths.BUNDLE_PREPROCESS} describes windows "
-                f"{expected} ({spec.sequence_length} frames x {spec.feature_size} values of {', '.join(spec.parts)})",
+                f"{expected} ({spec.sequence_length} frames x {spec.output_size} values from {', '.join(spec.parts)})",
             )
         if output_shape != (1, len(self.classes)):
             raise InputFileError(

@@ -48,8 +48,23 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def lazy(module: str, configure: str = "configure", handler: str = "run") -> tuple[Configure, Handler]:
+    """A subcommand's (configure, handler) from `module`, imported only when used."""
+    from importlib import import_module
+
+    return (lambda parser: getattr(import_module(module), configure)(parser),
+            lambda args: getattr(import_module(module), handler)(args))
+
+
 SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
     "evaluate": ("score an exported bundle on a folder of labelled samples", configure_evaluate, run_evaluate),
+    "serve": ("web page, WebSocket and REST API translating signs live over a bundle", *lazy("realtime.server")),
+    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.report")),
+    "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.datasets")),
+    "live": ("translate signs live from a camera, video file or stream (window or headless)", *lazy("realtime.cli", "configure_live", "run_live_command")),
+    "capture": ("record labelled samples for training from a camera or video file", *lazy("realtime.cli", "configure_capture", "run_capture_command")),
+    "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.crossval", "configure_cli", "run_cli")),
+    "bench": ("benchmark against the source projects' way, side by side: table + reports/bench.json", *lazy("bench.cli")),
 }
 
 

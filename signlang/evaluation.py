@@ -20,6 +20,7 @@ import numpy as np
 
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
+from signlang.io import atomic_path, atomic_write_text
 from signlang.keypoints import PreprocessSpec
 
 SUBSETS = ("train", "val", "test")
@@ -116,10 +117,7 @@ def metrics_document(metrics_by_subset: Mapping[str, dict], extra: Mapping | Non
 
 def write_json(path: str | Path, data) -> Path:
     """Sorted keys, indent 2, trailing newline, UTF-8 (labels keep their script)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def write_metrics_json(path: str | Path, metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
@@ -147,8 +145,7 @@ def read_metric(path: str | Path, metric: str) -> float:
 def per_class_csv(path: str | Path, metrics: dict) -> Path:
     """reports/per_class.csv: class, precision, recall, f1, support (one subset's metrics)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["class", "precision", "recall", "f1", "support"])
         for name, scores in metrics["per_class"].items():
@@ -164,9 +161,8 @@ def write_confusion_csv(
     if not len(ids) == len(y_true) == len(y_pred):
         raise ValueError(f"ids ({len(ids)}), y_true ({len(y_true)}) and y_pred ({len(y_pred)}) differ in length")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     rows = sorted(zip(map(str, ids), map(str, y_true), map(str, y_pred)))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["id", "actual", "predicted"])
         writer.writerows(rows)
@@ -180,9 +176,9 @@ def _save(figure, path: str | Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
-    figure.savefig(path, format="png", dpi=100, metadata=PNG_METADATA)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100, metadata=PNG_METADATA)
     return path
 
 
@@ -359,7 +355,7 @@ def load_keras_model(model_path: str | Path, spec: PreprocessSpec, n_classes: in
         model = keras.saving.load_model(model_path, compile=False)
     except Exception as exc:  # noqa: BLE001 - Keras raises many kinds
         raise InputFileError(model_path, f"cannot be loaded as a Keras model: {exc}") from None
-    expected_in = (spec.sequence_length, spec.feature_size)
+    expected_in = (spec.sequence_length, spec.output_size)  # the normalised window's width
     if tuple(model.input_shape[1:]) != expected_in or model.output_shape[-1] != n_classes:
         raise InputFileError(
             model_path,

@@ -115,7 +115,7 @@ def export_bundle(
 ) -> bytes:
     """Build the batch-1 model, convert it and write the bundle; returns the TFLite bytes."""
     spec = PreprocessSpec.from_params(params)
-    single = inference_model(trained, params.train, spec.sequence_length, spec.feature_size, len(classes))
+    single = inference_model(trained, params.train, spec.sequence_length, spec.output_size, len(classes))
     content = to_tflite(single)
     write_bundle(bundle_dir, content, classes, params.ingest.label_aliases, spec)
     return content

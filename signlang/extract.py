@@ -20,19 +20,19 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.holistic import HolisticSettings, extract_video
+from signlang.io import atomic_path, atomic_write_text, file_sha256, remove_stale_temps
 from signlang.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, PreprocessSpec, clip_to_window
 
 KINDS = ("video", "mp_data", "psl_h5", "npz")
@@ -63,31 +63,20 @@ def save_npz(path: str | Path, arrays: Mapping[str, Any], compress: bool = True)
     to a temporary file in the same folder, then renamed over `path`. Entry timestamps are
     fixed, so the same arrays always give the same bytes (DVC sees no change)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
-                for name, value in arrays.items():
-                    array = np.asanyarray(value)
-                    if array.dtype.hasobject:
-                        raise TypeError(f"{path}: array {name!r} has dtype object; store strings as str")
-                    info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
-                    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-                    setattr(info, _ZIP_LEVEL_ATTR, _ZIP_LEVEL)
-                    info.external_attr = 0o644 << 16
-                    with archive.open(info, "w", force_zip64=True) as entry:
-                        np.lib.format.write_array(entry, array, allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
+            for name, value in arrays.items():
+                array = np.asanyarray(value)
+                if array.dtype.hasobject:
+                    raise TypeError(f"{path}: array {name!r} has dtype object; store strings as str")
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+                setattr(info, _ZIP_LEVEL_ATTR, _ZIP_LEVEL)
+                info.external_attr = 0o644 << 16
+                with archive.open(info, "w", force_zip64=True) as entry:
+                    np.lib.format.write_array(entry, array, allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def cache_key(content_hash: str, settings: HolisticSettings) -> str:
@@ -116,14 +105,6 @@ def read_cached_clip(path: str | Path) -> tuple[np.ndarray, float]:
     return frames, fps
 
 
-def _hash_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # --- one clip, in a worker ---------------------------------------------------------------
 
 
@@ -143,7 +124,8 @@ def _extract_job(job: tuple[str, str, Path, HolisticSettings]) -> tuple[str, int
 
 
 def _run_jobs(
-    jobs: list[tuple[str, str, Path]], settings: HolisticSettings, backend: str, workers: int
+    jobs: list[tuple[str, str, Path]], settings: HolisticSettings, backend: str, workers: int,
+    scheduler_address: str | None = None,
 ) -> Iterator[tuple[str, int, str | None]]:
     """Results of `extract_clip` per job, as each clip finishes."""
     tasks = [(row_id, video_path, target, settings) for row_id, video_path, target in jobs]
@@ -161,6 +143,16 @@ def _run_jobs(
         return
     from joblib import Parallel, delayed
 
+    if backend == "dask":
+        # Dask workers may run elsewhere (or in another folder): absolute paths.
+        from signlang.cluster import dask_backend
+
+        tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), opts)
+                 for row_id, video, target, opts in tasks]
+        with dask_backend(scheduler_address, n_jobs) as dask_jobs:
+            parallel = Parallel(n_jobs=dask_jobs, return_as="generator_unordered")
+            yield from parallel(delayed(_extract_job)(task) for task in tasks)
+        return
     parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
     yield from parallel(delayed(_extract_job)(task) for task in tasks)
 
@@ -171,11 +163,15 @@ def extract_clips(
     backend: str = "loky",
     workers: int = -1,
     progress: bool = True,
+    scheduler_address: str | None = None,
+    on_result: Callable[[str, int, str | None], None] | None = None,
 ) -> tuple[dict[str, tuple[int, str | None]], int, float]:
-    """Extract `(row id, video path, cache file)` jobs in parallel with a progress bar.
+    """Extract `(row id, video path, cache file)` jobs in parallel with a progress bar
+    (backend dask: on the Dask scheduler at `scheduler_address`, else a local cluster).
 
     Returns `({row id: (frames, reason or None)}, frames extracted, seconds)`. Each worker
-    writes its clip's cache file itself, so finished clips survive an interrupted run."""
+    writes its clip's cache file itself, so finished clips survive an interrupted run.
+    `on_result(row id, frames, reason)` is called as each clip finishes (it may raise to stop)."""
     from tqdm import tqdm
 
     results: dict[str, tuple[int, str | None]] = {}
@@ -183,8 +179,10 @@ def extract_clips(
     started = time.perf_counter()
     with tqdm(total=len(jobs), unit="clip", desc="extract", disable=not progress or not jobs,
               mininterval=1.0, file=sys.stderr) as bar:
-        for row_id, count, reason in _run_jobs(jobs, settings, backend, workers):
+        for row_id, count, reason in _run_jobs(jobs, settings, backend, workers, scheduler_address):
             results[row_id] = (count, reason)
+            if on_result is not None:
+                on_result(row_id, count, reason)
             total_frames += count
             elapsed = time.perf_counter() - started
             bar.set_postfix_str(f"{total_frames / elapsed if elapsed > 0 else 0.0:.1f} frames/s", refresh=False)
@@ -266,9 +264,7 @@ def read_skipped(path: str | Path) -> list[dict[str, str]]:
 
 
 def write_skipped(path: str | Path, rows: Iterable[Mapping[str, str]]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["path", "reason"])
         for row in rows:
@@ -309,19 +305,32 @@ def run(
     rows = read_manifest_rows(manifest_path)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in cache_dir.glob(".*.npz.*.tmp"):  # from a worker killed mid-write
-        leftover.unlink(missing_ok=True)
+    # Temporary files of a run killed mid-write: never read, removed before starting.
+    remove_stale_temps([cache_dir, Path(dataset_path).parent])
 
     windows: dict[str, np.ndarray] = {}
     reasons: dict[str, str] = {}
     detection = _DetectionCounts()
     summary = ExtractSummary(samples_in=len(rows))
+    strict = params.ingest.on_error == "strict"
+    by_id = {row["id"]: row for row in rows}
+
+    def skip(row: Mapping, reason: str) -> None:
+        """List the sample as skipped; under `ingest.on_error: strict` stop the run instead."""
+        if strict:
+            raise InputFileError(_location(row), f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
+        reasons[row["id"]] = reason
 
     def add_window(row: Mapping, frames: np.ndarray, source: str) -> None:
         try:
             windows[row["id"]] = clip_to_window(frames, spec, source=source)
         except InputFileError as exc:
-            reasons[row["id"]] = exc.problem
+            skip(row, exc.problem)
+
+    def check_clip(row_id: str, count: int, reason: str | None) -> None:
+        reason = reason or damaged_reason(count, _int(by_id[row_id].get("frames")), params.extract.min_decoded_fraction)
+        if reason is not None:
+            skip(by_id[row_id], reason)
 
     # Keypoint samples: read as stored, no Holistic.
     for row in rows:
@@ -330,7 +339,7 @@ def run(
         try:
             frames = load_keypoint_sample(row)
         except InputFileError as exc:
-            reasons[row["id"]] = exc.problem
+            skip(row, exc.problem)
             continue
         add_window(row, frames, _location(row))
 
@@ -342,9 +351,9 @@ def run(
         content_hash = str(row.get("content_hash") or "")
         if not content_hash:
             try:
-                content_hash = _hash_file(row["path"])
+                content_hash = file_sha256(row["path"])
             except OSError as exc:
-                reasons[row["id"]] = f"cannot be read: {exc.strerror or exc}"
+                skip(row, f"cannot be read: {exc.strerror or exc}")
                 continue
         targets[row["id"]] = target = cache_file(cache_dir, cache_key(content_hash, settings))
         if target.is_file():
@@ -354,27 +363,29 @@ def run(
                 print(f"warning: {exc}; extracting the clip again", file=sys.stderr)
                 target.unlink(missing_ok=True)
             else:
+                check_clip(row["id"], len(frames), None)
+                if row["id"] in reasons:
+                    continue
                 summary.from_cache += 1
                 detection.add(frames)
                 add_window(row, frames, str(row["path"]))
                 continue
         jobs.append((row["id"], str(row["path"]), target))
 
-    by_id = {row["id"]: row for row in videos}
     # Longest clips first: the parallel map finishes sooner when the big ones start early.
     jobs.sort(key=lambda job: -_int(by_id[job[0]].get("frames")))
     results, summary.frames_extracted, summary.extract_seconds = extract_clips(
-        jobs, settings, params.extract.backend, params.extract.workers, progress
+        jobs, settings, params.extract.backend, params.extract.workers, progress,
+        params.extract.scheduler_address, on_result=check_clip,
     )
-    for row_id, (count, reason) in results.items():
-        if reason is not None:
-            reasons[row_id] = reason
+    for row_id in results:
+        if row_id in reasons:  # failed, or far fewer frames decoded than the file reports
             continue
         row = by_id[row_id]
         try:
             frames, _ = read_cached_clip(targets[row_id])
         except InputFileError as exc:
-            reasons[row_id] = exc.problem
+            skip(row, exc.problem)
             continue
         summary.extracted += 1
         detection.add(frames)
@@ -413,8 +424,7 @@ def run(
         "detected": detection.fractions(),
     }
     summary.report = report
-    Path(report_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(report_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     if not kept:
         raise SignlangError(
@@ -438,6 +448,17 @@ def run(
         f"{len(jobs)} clip(s)"
     )
     return summary
+
+
+def damaged_reason(decoded: int, reported: int, min_fraction: float) -> str | None:
+    """Why a clip that decoded `decoded` of the `reported` frames its container states is
+    unusable (damaged or truncated part-way), or None when enough of it decoded."""
+    if reported > 0 and decoded < min_fraction * reported:
+        return (
+            f"only {decoded} of the {reported} frames the file reports could be decoded (damaged or truncated; "
+            f"extract.min_decoded_fraction is {min_fraction:g})"
+        )
+    return None
 
 
 def _int(value: Any) -> int:

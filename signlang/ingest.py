@@ -27,6 +27,7 @@ import pandas as pd
 
 from signlang import paths
 from signlang.errors import InputFileError, ParamsError, SignlangError
+from signlang.io import atomic_path, atomic_write_text, file_sha256
 from signlang.keypoints import LAYOUTS
 from signlang.params import IngestParams, Params, SourceParams
 
@@ -36,7 +37,6 @@ VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".webm", ".mkv"})
 H5_EXTENSIONS = frozenset({".h5", ".hdf5"})
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 H5_COLUMNS = ("sample", "frame", "keypoints")
-_CHUNK = 1 << 20
 _WIDTHS = tuple(sorted(LAYOUTS))  # 258, 1662
 
 
@@ -177,6 +177,27 @@ def _check_frames(frames: np.ndarray, path: str | Path) -> None:
         raise InputFileError(path, f"holds {int(np.sum(~np.isfinite(frames)))} NaN or infinite keypoint values")
 
 
+# --- skipped files ------------------------------------------------------------------------
+
+
+class StrictStop(InputFileError):
+    """The first unusable sample under `ingest.on_error: strict`."""
+
+
+class SkipList(list):
+    """The {"path", "reason"} entries of files that cannot be used; when `strict`, the first
+    one appended stops the run with a StrictStop naming the file and the reason."""
+
+    def __init__(self, strict: bool = False) -> None:
+        super().__init__()
+        self.strict = strict
+
+    def append(self, entry: dict) -> None:
+        if self.strict:
+            raise StrictStop(entry["path"], f"{entry['reason']} (ingest.on_error is strict: stopping at the first unusable sample)")
+        super().append(entry)
+
+
 # --- one source folder --------------------------------------------------------------------
 
 
@@ -266,21 +287,13 @@ def _label_folder(rel: str, depth: int) -> str | None:
     return parts[-1 - depth] if len(parts) > depth else None
 
 
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _video_rows(src: _Source, path: Path, rel: str) -> list[dict]:
     raw = _label_folder(rel, 1)
     if raw is None:
         raise InputFileError(path, "video is not inside a <label> folder")
     frames, fps = _probe_video(path)
     label = _canonical(raw, src.aliases)
-    return [src.row(rel, raw, label, src.signer(path, path.stem), _hash_file(path), frames, "video", fps=fps)]
+    return [src.row(rel, raw, label, src.signer(path, path.stem), file_sha256(path), frames, "video", fps=fps)]
 
 
 def _probe_video(path: Path) -> tuple[int, float | None]:
@@ -294,7 +307,7 @@ def _probe_video(path: Path) -> tuple[int, float | None]:
         fps = capture.get(cv2.CAP_PROP_FPS)
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         if not capture.read()[0]:
-            raise InputFileError(path, "video has no decodable frames")
+            raise InputFileError(path, "video has no decodable frames (empty, damaged, or a codec OpenCV cannot decode)")
         if count <= 0:  # some containers (webm, mkv) carry no frame count: count them
             count = 1
             while capture.grab():
@@ -369,6 +382,8 @@ def scan_source(src: _Source, skipped: list) -> list[dict]:
     def attempt(location: str, read, *args) -> None:
         try:
             result = read(*args)
+        except StrictStop:
+            raise
         except InputFileError as exc:
             skipped.append({"path": location, "reason": exc.problem})
         except Exception as exc:  # noqa: BLE001 - readers (cv2, PyTables, numpy) raise many kinds
@@ -416,7 +431,9 @@ def scan_sources(params: IngestParams, skipped: list | None = None) -> pd.DataFr
     for number, source in enumerate(params.sources):
         src = _Source(number, source, params, aliases)
         before = len(skipped)
-        found = scan_source(src, skipped)
+        collected = SkipList(params.on_error == "strict")
+        found = scan_source(src, collected)
+        skipped.extend(collected)
         if not found:
             detail = f"{len(skipped) - before} file(s) could not be read" if len(skipped) > before else "it is empty"
             raise SignlangError(
@@ -468,9 +485,32 @@ def filter_classes(table: pd.DataFrame, params: IngestParams) -> tuple[pd.DataFr
 def build_manifest(params: IngestParams, skipped: list | None = None) -> pd.DataFrame:
     """The manifest table (columns COLUMNS, sorted by id). Unreadable files are appended to
     `skipped` as {"path", "reason"}; `table.attrs` holds dropped_classes and excluded."""
-    table, dropped, excluded = filter_classes(scan_sources(params, skipped), params)
-    table.attrs.update(dropped_classes=dropped, excluded=excluded)
+    found = scan_sources(params, skipped)
+    table, dropped, excluded = filter_classes(found, params)
+    table.attrs.update(dropped_classes=dropped, excluded=excluded,
+                       dropped_samples=dropped_samples(found, table, params))
     return table
+
+
+def dropped_samples(found: pd.DataFrame, kept: pd.DataFrame, params: IngestParams) -> list[dict]:
+    """{"path", "reason"} of every readable sample the class filters left out, so none is
+    dropped silently (ordered by id)."""
+    counts = found["label"].value_counts()
+    wanted = None
+    if params.include_labels:
+        aliases = alias_table(params.label_aliases)
+        wanted = {_canonical(label, aliases) for label in params.include_labels}
+    entries = []
+    for row in found[~found["id"].isin(set(kept["id"]))].to_dict("records"):
+        label = row["label"]
+        if wanted is not None and label not in wanted:
+            reason = f"class {label!r} is not in ingest.include_labels"
+        else:
+            reason = (f"class {label!r} has {int(counts[label])} samples, fewer than "
+                      f"ingest.min_samples_per_class ({params.min_samples_per_class})")
+        index = "" if pd.isna(row["index"]) else f"#{int(row['index'])}"
+        entries.append({"path": f"{row['path']}{index}", "reason": reason})
+    return entries
 
 
 def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> dict:
@@ -485,6 +525,7 @@ def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> d
         "signers": int(signers.nunique()),
         "unknown_signer_samples": int((table["signer"] == "").sum()),
         "skipped": len(skipped),
+        "dropped_samples": len(table.attrs.get("dropped_samples", [])),
         "per_kind": {kind: int((table["kind"] == kind).sum()) for kind in KINDS},
         "per_class": counts(table["label"]),
         "per_source": {source.path: int((table["source"] == source.path).sum()) for source in params.sources},
@@ -496,8 +537,8 @@ def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> d
 
 def write_manifest(table: pd.DataFrame, path: str | Path = paths.MANIFEST) -> None:
     """Write the manifest CSV (UTF-8, `\\n` line ends, empty cells for unknown values)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table[COLUMNS].to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    with atomic_path(path) as temporary:
+        table[COLUMNS].to_csv(temporary, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def read_manifest(path: str | Path = paths.MANIFEST) -> pd.DataFrame:
@@ -528,20 +569,24 @@ def run(
     table = build_manifest(params.ingest, skipped)
     report = ingest_report(table, skipped, params.ingest)
     write_manifest(table, manifest_path)
-    Path(report_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(report_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    Path(skipped_path).parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(skipped, columns=["path", "reason"]).to_csv(
-        skipped_path, index=False, lineterminator="\n", encoding="utf-8"
-    )
+    atomic_write_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    # Unreadable files first, then the samples the class filters left out.
+    listed = skipped + table.attrs.get("dropped_samples", [])
+    with atomic_path(skipped_path) as temporary:
+        pd.DataFrame(listed, columns=["path", "reason"]).to_csv(
+            temporary, index=False, lineterminator="\n", encoding="utf-8"
+        )
     table.attrs["report"] = report
     return table
 
 
 def summary_line(report: dict) -> str:
     """One line for the terminal: samples, classes, signers, skipped."""
+    dropped = report.get("dropped_samples", 0)
     return (
         f"ingest: {report['samples']} samples, {report['classes']} classes, {report['signers']} signers, "
         f"{report['skipped']} skipped"
         + (f", dropped classes {', '.join(report['dropped_classes'])}" if report["dropped_classes"] else "")
+        + (f", {dropped} samples left out by the class filters" if dropped else "")
+        + (f" (reasons in {paths.INGEST_SKIPPED})" if report["skipped"] or dropped else "")
     )

@@ -102,11 +102,31 @@ def resample(frames: np.ndarray, length: int, method: str = "nearest") -> np.nda
     raise ValueError(f"unknown resample method {method!r}; allowed: nearest, linear")
 
 
+# Pose landmark i of a mirrored body is landmark POSE_MIRROR[i] (left <-> right pairs).
+POSE_MIRROR = (0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21,
+               24, 23, 26, 25, 28, 27, 30, 29, 32, 31)
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+WRIST, MIDDLE_MCP = 0, 9
+# Pose landmarks 0-24: head, arms, hands and hips; 25-32 (knees, ankles, feet) are rarely in a
+# webcam's view and MediaPipe guesses them.
+UPPER_POSE = 25
+# Body reference used when a window holds no pose at all: the image centre and a typical
+# webcam shoulder width (median over the 27 multi-signer recordings is about 0.36).
+FALLBACK_CENTRE = (0.5, 0.5, 0.0)
+FALLBACK_WIDTH = 0.36
+
+
+def _channels(part: str) -> int:
+    return 4 if part == "pose" else 3
+
+
 @dataclass(frozen=True)
 class PreprocessSpec:
     """Everything needed to turn keypoint frames into one model input window.
 
-    Written into the exported bundle so live inference applies exactly these steps.
+    Written into the exported bundle so live inference applies exactly these steps. The
+    defaults reproduce the source projects (raw coordinates); `feature_size` is the width of
+    the raw window (the dataset's), `output_size` the width of the model input.
     """
 
     parts: tuple[str, ...]
@@ -114,26 +134,53 @@ class PreprocessSpec:
     resample: str = "nearest"
     normalisation: str = "none"
     trim_no_hand_frames: bool = True
+    body_reference: str = "frame"
+    hand_shape: bool = False
+    hand_position: bool = False
+    pose_landmarks: str = "all"
+    missing_hands: str = "zero"
+    max_gap: int = 0
+    hand_flags: bool = False
+    velocity: bool = False
+    mirror: str = "none"
 
     @property
     def feature_size(self) -> int:
+        """Values per frame of the raw window (the dataset's width)."""
         return feature_size(self.parts)
+
+    @property
+    def output_size(self) -> int:
+        """Values per frame after `normalise`: the model's input width (the one source of truth)."""
+        probe = np.zeros((1, 2, self.feature_size), dtype=np.float32)
+        return int(normalise(probe, self).shape[-1])
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["parts"] = list(self.parts)
         data["feature_size"] = self.feature_size
+        data["output_size"] = self.output_size
         return data
 
     @classmethod
     def from_params(cls, params) -> "PreprocessSpec":
         """The preprocessing the features/extract params describe (a `signlang.params.Params`)."""
+        features = params.features
         return cls(
-            parts=tuple(params.features.parts),
-            sequence_length=params.features.sequence_length,
-            resample=params.features.resample,
-            normalisation=params.features.normalisation,
+            parts=tuple(features.parts),
+            sequence_length=features.sequence_length,
+            resample=features.resample,
+            normalisation=features.normalisation,
             trim_no_hand_frames=params.extract.trim_no_hand_frames,
+            body_reference=features.body_reference,
+            hand_shape=features.hand_shape,
+            hand_position=features.hand_position,
+            pose_landmarks=features.pose_landmarks,
+            missing_hands=features.missing_hands,
+            max_gap=features.max_gap,
+            hand_flags=features.hand_flags,
+            velocity=features.velocity,
+            mirror=features.mirror,
         )
 
     @classmethod
@@ -150,11 +197,214 @@ class PreprocessSpec:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+# --------------------------------------------------------------------------- landmark views
+
+
+def split_parts(windows: np.ndarray, parts: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """(..., T, F) raw windows -> {part: (..., T, landmarks, channels)} copies, float32."""
+    views = {}
+    for part, where in _offsets(tuple(parts)).items():
+        block = np.array(windows[..., where], dtype=np.float32)
+        views[part] = block.reshape(*block.shape[:-1], -1, _channels(part))
+    return views
+
+
+def join_parts(views: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
+    return np.concatenate([views[p].reshape(*views[p].shape[:-2], -1) for p in parts], axis=-1)
+
+
+def landmark_present(block: np.ndarray) -> np.ndarray:
+    """(..., L, C) -> (..., L) True where a landmark has a non-zero coordinate."""
+    return np.any(block[..., :3] != 0, axis=-1)
+
+
+def part_present(block: np.ndarray) -> np.ndarray:
+    """(..., T, L, C) -> (..., T) True where the part was detected in the frame."""
+    return np.any(block != 0, axis=(-1, -2))
+
+
+def flip_x(block: np.ndarray) -> np.ndarray:
+    """Mirror raw image coordinates (x -> 1 - x) of the present landmarks only."""
+    flipped = block.copy()
+    present = landmark_present(block)
+    flipped[..., 0] = np.where(present, 1.0 - block[..., 0], 0.0)
+    return flipped
+
+
+def mirror_windows(windows: np.ndarray, parts: tuple[str, ...], which: np.ndarray | None = None) -> np.ndarray:
+    """Mirror raw windows left <-> right: x flipped, the hands swapped, pose landmarks
+    swapped pairwise (face landmarks keep their indices: only x flips). An involution.
+
+    `which` (boolean, the windows' leading shape) picks the windows to mirror; all by default.
+    """
+    windows = np.asarray(windows, dtype=np.float32)
+    views = split_parts(windows, parts)
+    mirrored = {part: flip_x(block) for part, block in views.items()}
+    if "pose" in mirrored:
+        mirrored["pose"] = mirrored["pose"][..., list(POSE_MIRROR), :]
+    if "left_hand" in mirrored and "right_hand" in mirrored:
+        mirrored["left_hand"], mirrored["right_hand"] = mirrored["right_hand"], mirrored["left_hand"]
+    out = join_parts(mirrored, parts)
+    if which is None:
+        return out
+    pick = np.asarray(which, dtype=bool).reshape(*which.shape, 1, 1)
+    return np.where(pick, out, windows)
+
+
+def left_dominant(windows: np.ndarray, parts: tuple[str, ...]) -> np.ndarray:
+    """(..., T, F) -> (...) True where the left hand is seen in more frames than the right."""
+    views = split_parts(windows, parts)
+    if "left_hand" not in views or "right_hand" not in views:
+        return np.zeros(windows.shape[:-2], dtype=bool)
+    left = part_present(views["left_hand"]).sum(axis=-1)
+    right = part_present(views["right_hand"]).sum(axis=-1)
+    return left > right
+
+
+def fill_gaps(block: np.ndarray, max_gap: int) -> np.ndarray:
+    """Linearly interpolate a part (..., T, L, C) over runs of at most `max_gap` missing
+    frames that have the part on both sides; longer gaps and the ends stay zero."""
+    if max_gap <= 0:
+        return block
+    out = block.copy()
+    present = part_present(block)
+    flat_out = out.reshape(-1, *block.shape[-3:])
+    flat_present = present.reshape(-1, block.shape[-3])
+    for row, seen in zip(flat_out, flat_present):
+        frames = np.flatnonzero(seen)
+        for before, after in zip(frames[:-1], frames[1:]):
+            gap = after - before - 1
+            if 0 < gap <= max_gap:
+                weights = (np.arange(1, gap + 1) / (gap + 1)).astype(np.float32)[:, None, None]
+                row[before + 1 : after] = row[before] * (1 - weights) + row[after] * weights
+    return out
+
+
+def body_frame(pose: np.ndarray, reference: str) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (..., T, 3) between the shoulders and shoulder width (..., T, 1) per frame.
+
+    `reference` "window": one centre and width per window, averaged over the frames where
+    the pose exists. "frame": each frame's own; frames without pose take the window's.
+    Windows with no pose at all take FALLBACK_CENTRE / FALLBACK_WIDTH.
+    """
+    shoulders = pose[..., [LEFT_SHOULDER, RIGHT_SHOULDER], :3]
+    centre = shoulders.mean(axis=-2)
+    width = np.linalg.norm(shoulders[..., 0, :2] - shoulders[..., 1, :2], axis=-1)
+    seen = part_present(pose) & (width > 1e-6)
+    count = seen.sum(axis=-1, keepdims=True)
+    safe = np.maximum(count, 1)
+    window_centre = np.where(seen[..., None], centre, 0).sum(axis=-2, keepdims=True) / safe[..., None]
+    window_width = np.where(seen, width, 0).sum(axis=-1, keepdims=True) / safe
+    none = count == 0
+    window_centre = np.where(none[..., None], np.asarray(FALLBACK_CENTRE, np.float32), window_centre)
+    window_width = np.where(none, FALLBACK_WIDTH, window_width)
+    if reference == "window":
+        centre = np.broadcast_to(window_centre, centre.shape)
+        width = np.broadcast_to(window_width, width.shape)
+    else:
+        centre = np.where(seen[..., None], centre, window_centre)
+        width = np.where(seen, width, window_width)
+    return centre.astype(np.float32), width[..., None].astype(np.float32)
+
+
+def to_body(block: np.ndarray, centre: np.ndarray, width: np.ndarray, part: str) -> np.ndarray:
+    """Present landmarks of a part relative to the body centre, in shoulder widths. Hand z
+    (already relative to the wrist) is only scaled; pose visibility is kept."""
+    present = landmark_present(block)[..., None]
+    shift = centre[..., None, :].copy()
+    if part in HAND_PARTS:
+        shift[..., 2] = 0.0
+    out = block.copy()
+    out[..., :3] = (block[..., :3] - shift) / width[..., None]
+    return np.where(present, out, 0.0).astype(np.float32)
+
+
+def hand_to_wrist(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hand (..., T, 21, 3) -> (shape relative to the wrist in hand sizes, wrist position).
+
+    Hand size: the distance from the wrist to the middle finger's knuckle (landmark 9)."""
+    wrist = block[..., WRIST, :]
+    size = np.linalg.norm(block[..., MIDDLE_MCP, :2] - wrist[..., :2], axis=-1)
+    present = part_present(block)
+    size = np.where(present & (size > 1e-6), size, 1.0)[..., None, None]
+    shape = (block - wrist[..., None, :]) / size
+    return np.where(present[..., None, None], shape, 0.0).astype(np.float32), wrist
+
+
+def velocity(features: np.ndarray) -> np.ndarray:
+    """Frame differences (..., T, F); 0 at the first frame and wherever either frame is 0."""
+    previous = np.concatenate([features[..., :1, :], features[..., :-1, :]], axis=-2)
+    both = (features != 0) & (previous != 0)
+    return np.where(both, features - previous, 0.0).astype(np.float32)
+
+
 def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
-    """Coordinate normalisation of (..., frames, features) windows, as the spec says."""
-    if spec.normalisation == "none":
-        return windows.astype(np.float32, copy=False)
-    raise ValueError(f"unknown normalisation {spec.normalisation!r}; allowed: none")
+    """Raw (..., frames, feature_size) windows -> model input (..., frames, output_size).
+
+    In order, each step as the spec says: short gaps in the hands interpolated
+    (missing_hands "interpolate"); left-dominant windows mirrored (mirror "left_dominant");
+    coordinates relative to the shoulders (normalisation "body"); lower-body pose dropped
+    (pose_landmarks "upper"); hands relative to the wrist in hand sizes (hand_shape), with
+    the wrist's body position appended (hand_position); one presence flag per hand
+    (hand_flags); frame differences appended (velocity). The defaults change nothing:
+    raw coordinates as float32.
+    """
+    _check_spec(spec)
+    windows = np.asarray(windows, dtype=np.float32)
+    if _is_identity(spec):
+        return windows
+    parts = tuple(spec.parts)
+    if spec.missing_hands == "interpolate":
+        views = split_parts(windows, parts)
+        for hand in HAND_PARTS:
+            if hand in views:
+                views[hand] = fill_gaps(views[hand], spec.max_gap)
+        windows = join_parts(views, parts)
+    if spec.mirror == "left_dominant":
+        windows = mirror_windows(windows, parts, left_dominant(windows, parts))
+    views = split_parts(windows, parts)
+    flags = [part_present(views[h])[..., None].astype(np.float32) for h in HAND_PARTS if h in views]
+    if spec.normalisation == "body":
+        centre, width = body_frame(views["pose"], spec.body_reference)
+        views = {part: to_body(block, centre, width, part) for part, block in views.items()}
+    if spec.pose_landmarks == "upper" and "pose" in views:
+        views["pose"] = views["pose"][..., :UPPER_POSE, :]
+    extras = []
+    if spec.hand_shape:
+        for hand in HAND_PARTS:
+            if hand in views:
+                views[hand], wrist = hand_to_wrist(views[hand])
+                if spec.hand_position:
+                    extras.append(wrist)
+    features = np.concatenate([join_parts(views, parts), *extras], axis=-1)
+    if spec.velocity:
+        features = np.concatenate([features, velocity(features)], axis=-1)
+    if spec.hand_flags:
+        features = np.concatenate([features, *flags], axis=-1)
+    return features.astype(np.float32, copy=False)
+
+
+CHOICES = {
+    "normalisation": ("none", "body"),
+    "body_reference": ("frame", "window"),
+    "pose_landmarks": ("all", "upper"),
+    "missing_hands": ("zero", "interpolate"),
+    "mirror": ("none", "left_dominant"),
+}
+
+
+def _check_spec(spec: PreprocessSpec) -> None:
+    for key, allowed in CHOICES.items():
+        if getattr(spec, key) not in allowed:
+            raise ValueError(f"unknown {key} {getattr(spec, key)!r}; allowed: {', '.join(allowed)}")
+    if spec.normalisation == "body" and "pose" not in spec.parts:
+        raise ValueError("normalisation 'body' needs the pose part (shoulders)")
+
+
+def _is_identity(spec: PreprocessSpec) -> bool:
+    return (spec.normalisation == "none" and spec.pose_landmarks == "all" and not spec.hand_shape
+            and spec.missing_hands == "zero" and not spec.hand_flags and not spec.velocity
+            and spec.mirror == "none")
 
 
 def clip_to_window(frames: np.ndarray, spec: PreprocessSpec, source: str | Path = "<array>") -> np.ndarray:

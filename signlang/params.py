@@ -34,6 +34,8 @@ class IngestParams(_Section):
     label_aliases: dict[str, list[str]] = Field(default_factory=dict)
     include_labels: list[str] = Field(default_factory=list)
     min_samples_per_class: int = Field(default=1, ge=1)
+    # skip: unusable samples are listed with the reason and the run goes on; strict: stop.
+    on_error: Literal["skip", "strict"] = "skip"
 
 
 class ExtractParams(_Section):
@@ -42,8 +44,10 @@ class ExtractParams(_Section):
     min_tracking_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     max_frame_side: int = Field(default=640, ge=0)
     workers: int = -1
-    backend: Literal["loky", "multiprocessing", "threading", "sequential"] = "loky"
+    backend: Literal["loky", "multiprocessing", "threading", "sequential", "dask"] = "loky"
+    scheduler_address: str | None = None
     trim_no_hand_frames: bool = True
+    min_decoded_fraction: float = Field(default=0.75, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _workers_not_zero(self) -> "ExtractParams":
@@ -56,12 +60,31 @@ class FeatureParams(_Section):
     parts: list[Literal["pose", "face", "left_hand", "right_hand"]] = Field(min_length=1)
     sequence_length: int = Field(default=30, ge=2)
     resample: Literal["nearest", "linear"] = "nearest"
-    normalisation: Literal["none"] = "none"
+    normalisation: Literal["none", "body"] = "none"
+    body_reference: Literal["frame", "window"] = "frame"
+    hand_shape: bool = False
+    hand_position: bool = False
+    pose_landmarks: Literal["all", "upper"] = "all"
+    missing_hands: Literal["zero", "interpolate"] = "zero"
+    max_gap: int = Field(default=0, ge=0)
+    hand_flags: bool = False
+    velocity: bool = False
+    mirror: Literal["none", "left_dominant"] = "none"
 
     @model_validator(mode="after")
     def _parts_unique(self) -> "FeatureParams":
         if len(set(self.parts)) != len(self.parts):
             raise ValueError(f"parts lists a part twice: {self.parts}")
+        return self
+
+    @model_validator(mode="after")
+    def _steps_have_their_parts(self) -> "FeatureParams":
+        if self.normalisation == "body" and "pose" not in self.parts:
+            raise ValueError("normalisation 'body' needs 'pose' in parts (the shoulders are the reference)")
+        if self.hand_position and not self.hand_shape:
+            raise ValueError("hand_position is the wrist kept beside hand_shape: set hand_shape: true")
+        if self.missing_hands == "interpolate" and self.max_gap == 0:
+            raise ValueError("missing_hands 'interpolate' needs max_gap >= 1 (frames)")
         return self
 
 
@@ -83,8 +106,24 @@ class SplitParams(_Section):
         return self
 
 
+class AugmentParams(_Section):
+    """Random changes to raw training windows, fresh each epoch; 0 / false turns one off."""
+
+    enabled: bool = False
+    time_stretch: float = Field(default=0.0, ge=0.0, lt=1.0)
+    frame_drop: float = Field(default=0.0, ge=0.0, lt=1.0)
+    rotation_degrees: float = Field(default=0.0, ge=0.0, le=45.0)
+    scale: float = Field(default=0.0, ge=0.0, lt=1.0)
+    shift: float = Field(default=0.0, ge=0.0, le=0.5)
+    mirror: float = Field(default=0.0, ge=0.0, le=1.0)
+    noise: float = Field(default=0.0, ge=0.0, le=0.1)
+
+
+PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer")
+
+
 class TrainParams(_Section):
-    preset: Literal["tutorial", "lstm"] = "tutorial"
+    preset: Literal["tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer"] = "tutorial"
     epochs: int = Field(gt=0)
     batch_size: int = Field(gt=0)
     seed: int = 42
@@ -98,6 +137,31 @@ class TrainParams(_Section):
     layer_norm: bool = False
     early_stopping_patience: int = Field(default=0, ge=0)
     class_weights: bool = True
+    augment: AugmentParams = Field(default_factory=AugmentParams)
+
+
+class CrossValParams(_Section):
+    data: str = "../shared/data/keypoints/multisigner-258"
+    folds: int = Field(default=5, ge=2)
+    seed: int = 42
+    epochs: int = Field(default=40, gt=0)
+    # Preset names, each optionally with ":raw" (raw coordinates, no augmentation).
+    presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "conv"], min_length=1)
+    val_signers: int = Field(default=3, ge=1)
+    early_stopping_patience: int = Field(default=5, ge=0)
+    label_aliases: dict[str, list[str]] | None = None
+    min_samples_per_class: int = Field(default=10, ge=1)
+    out: str = "reports/cv"
+
+    @model_validator(mode="after")
+    def _known_presets(self) -> "CrossValParams":
+        for name in self.presets:
+            base = name[: -len(":raw")] if name.endswith(":raw") else name
+            if base not in PRESET_NAMES:
+                raise ValueError(
+                    f"presets: unknown preset {name!r}; allowed: {', '.join(PRESET_NAMES)}, each optionally with ':raw'"
+                )
+        return self
 
 
 class EvaluateParams(_Section):
@@ -110,6 +174,39 @@ class ExportParams(_Section):
     promotion_metric: Literal["accuracy", "macro_f1", "macro_precision", "macro_recall"] = "macro_f1"
 
 
+class ServeParams(_Section):
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8000, ge=1, le=65535)
+    client_fps: float = Field(default=10.0, gt=0.0, le=30.0)
+    frame_width: int = Field(default=640, ge=64, le=1920)
+    jpeg_quality: float = Field(default=0.7, gt=0.0, le=1.0)
+    window_frames: int = Field(default=0, ge=0)
+    min_frames: int = Field(default=10, ge=1)
+    threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    agreeing_windows: int = Field(default=3, ge=1)
+    max_words: int = Field(default=8, ge=1)
+    max_upload_mb: float = Field(default=50.0, gt=0.0)
+    max_frames: int = Field(default=2000, ge=1)
+    max_message_mb: float = Field(default=2.0, gt=0.0)
+
+
+class LiveParams(_Section):
+    threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    agreeing_windows: int = Field(default=4, ge=1)
+    classify_every: int = Field(default=2, ge=1)
+    no_sign_frames: int = Field(default=10, ge=1)
+    fallback_fps: float = Field(default=30.0, gt=0.0)
+    sentence_words_shown: int = Field(default=8, ge=1)
+
+
+class CaptureParams(_Section):
+    countdown_seconds: float = Field(default=3.0, ge=0.0)
+    sample_seconds: float = Field(default=2.0, gt=0.0)
+    pause_seconds: float = Field(default=1.0, ge=0.0)
+    fallback_fps: float = Field(default=30.0, gt=0.0)
+    codec: str = Field(default="mp4v", min_length=4, max_length=4)
+
+
 class Params(_Section):
     ingest: IngestParams
     extract: ExtractParams
@@ -118,6 +215,12 @@ class Params(_Section):
     train: TrainParams
     evaluate: EvaluateParams
     export: ExportParams
+    crossval: CrossValParams = Field(default_factory=CrossValParams)
+    # Optional so params.yaml files written before `signlang serve` existed still load.
+    serve: ServeParams = Field(default_factory=ServeParams)
+    # Optional so params.yaml files written before `signlang live`/`capture` existed still load.
+    live: LiveParams = Field(default_factory=LiveParams)
+    capture: CaptureParams = Field(default_factory=CaptureParams)
 
 
 def _describe(error: dict) -> str:

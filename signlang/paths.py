@@ -15,6 +15,8 @@ MANIFEST = DATA_DIR / "manifest.csv"
 KEYPOINT_CACHE_DIR = DATA_DIR / "keypoints"
 DATASET = DATA_DIR / "dataset.npz"
 SPLIT = DATA_DIR / "split.csv"
+# Clips recorded by `signlang capture`: <label>/<signer>_<n>.mp4.
+RAW_DIR = DATA_DIR / "raw"
 
 MODELS_DIR = Path("models")
 KERAS_MODEL = MODELS_DIR / "model.keras"
@@ -50,6 +52,8 @@ CURVES_PNG = FIGURES_DIR / "curves.png"
 # Embedded MLflow store used when MLFLOW_TRACKING_URI is not set (ignored by git).
 MLFLOW_DB = Path("mlruns.db")
 MLFLOW_ARTIFACTS = Path("mlartifacts")
+# Where `signlang live` downloads the registered bundle (run-time scratch, ignored by git).
+LIVE_BUNDLE_CACHE = Path(".signlang") / "live-bundles"
 
 # Bundle contents: what live inference needs and nothing else.
 BUNDLE_MODEL = "model.tflite"

@@ -16,6 +16,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from signlang import paths
 from signlang.errors import SignlangError
+from signlang.io import atomic_path, atomic_write_text
 from signlang.params import Params, SplitParams
 
 SUBSETS = ("train", "val", "test")
@@ -53,11 +54,12 @@ def _take_one_fold(labels: np.ndarray, groups: np.ndarray | None, fraction: floa
             splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
             folds = [held_out for _, held_out in splitter.split(dummy, labels, groups)]
         else:
-            smallest = int(pd.Series(labels).value_counts().min())
+            counts = pd.Series(labels).value_counts()
+            smallest = int(counts.min())
             if smallest < 2:
                 raise SignlangError(
-                    "split: a class has a single sample, too few to stratify; raise "
-                    "ingest.min_samples_per_class or add samples"
+                    f"split: class {counts.idxmin()!r} has a single sample, too few to split; raise "
+                    "ingest.min_samples_per_class (such classes are then dropped) or add samples"
                 )
             splitter = StratifiedKFold(n_splits=min(n_splits, smallest), shuffle=True, random_state=seed)
             folds = [held_out for _, held_out in splitter.split(dummy, labels)]
@@ -116,8 +118,7 @@ def run(
         raise SignlangError(f"{dataset_path}: the dataset holds no samples to split")
     table["subset"], strategy = assign_subsets(table.label.values, table.signer.values, params.split)
     table = table.sort_values("id").reset_index(drop=True)
-    split_path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(split_path, index=False)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(summarise(table, strategy), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with atomic_path(split_path) as temporary:
+        table.to_csv(temporary, index=False)
+    atomic_write_text(report_path, json.dumps(summarise(table, strategy), indent=2, ensure_ascii=False) + "\n")
     return table

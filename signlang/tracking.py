@@ -8,7 +8,6 @@ id ever needs to be written into a DVC-tracked file.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import warnings
@@ -24,6 +23,7 @@ from mlflow.tracking import MlflowClient
 
 from signlang import paths
 from signlang.errors import SignlangError
+from signlang.io import file_sha256
 
 EXPERIMENT_NAME = os.environ.get("SIGNLANG_EXPERIMENT", "signlang")
 MODEL_HASH_TAG = "signlang.model_hash"
@@ -31,9 +31,16 @@ METRIC_TAG_PREFIX = "signlang.test_"
 BUNDLE_ARTIFACT = "bundle"
 
 
+def project_root() -> Path:
+    """DVC_ROOT when DVC runs the stage, else the working directory. A queued `dvc exp run`
+    runs in a temporary copy (.dvc/tmp/exps/...) and sets DVC_ROOT to the real repository,
+    so its runs land in the project's store, not in a folder deleted afterwards."""
+    return Path(os.environ.get("DVC_ROOT") or Path.cwd())
+
+
 def tracking_uri() -> str:
     """MLFLOW_TRACKING_URI when set, else the embedded SQLite store in the project root."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / paths.MLFLOW_DB}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / paths.MLFLOW_DB}"
 
 
 def configure() -> str:
@@ -43,21 +50,13 @@ def configure() -> str:
     if mlflow.get_experiment_by_name(EXPERIMENT_NAME) is None:
         artifact_location = None
         if "MLFLOW_TRACKING_URI" not in os.environ:
-            artifact_location = (Path.cwd() / paths.MLFLOW_ARTIFACTS).as_uri()
+            artifact_location = (project_root() / paths.MLFLOW_ARTIFACTS).as_uri()
         try:
             mlflow.create_experiment(EXPERIMENT_NAME, artifact_location=artifact_location)
         except MlflowException:
             pass  # created meanwhile by a concurrent stage
     mlflow.set_experiment(EXPERIMENT_NAME)
     return uri
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _git(*args: str) -> str:

@@ -59,6 +59,9 @@ class TrainingData:
     y_val: np.ndarray
     ids_train: tuple[str, ...] = ()
     ids_val: tuple[str, ...] = ()
+    # The training windows before normalisation, for augmentation (None: not kept).
+    raw_train: np.ndarray | None = None
+    spec: PreprocessSpec | None = None
 
     @property
     def n_classes(self) -> int:
@@ -134,6 +137,11 @@ def load_training_data(
     unknown = sorted(set(labels) - set(classes))
     if unknown:
         raise InputFileError(dataset_path, f"labels {unknown} are not in its classes {list(classes)}")
+    finite = np.isfinite(X).reshape(len(X), -1).all(axis=1)
+    if not finite.all():
+        raise InputFileError(
+            dataset_path, f"{int((~finite).sum())} window(s) hold NaN or infinite values (first: {ids[~finite][0]!r}); rerun `dvc repro extract`"
+        )
 
     split = _read_split(split_path)
     subset_of = dict(zip(split.id, split.subset))
@@ -162,6 +170,8 @@ def load_training_data(
         y_val=targets[val],
         ids_train=tuple(ids[train]),
         ids_val=tuple(ids[val]),
+        raw_train=np.ascontiguousarray(X[train], dtype=np.float32) if spec is not None else None,
+        spec=spec,
     )
 
 
@@ -244,18 +254,46 @@ def fit(
         watches = " (early stopping watches the training loss)" if train.early_stopping_patience else ""
         print(f"train: the val subset is empty; training without validation{watches}", flush=True)
 
-    model.fit(
-        data.x_train,
-        data.y_train,
-        batch_size=train.batch_size,
-        epochs=train.epochs,
-        validation_data=(data.x_val, data.y_val) if data.has_validation else None,
-        class_weight=class_weights(data.y_train) if train.class_weights else None,
-        shuffle=True,
-        callbacks=all_callbacks,
-        verbose=0,
-    )
+    validation = (data.x_val, data.y_val) if data.has_validation else None
+    weights = class_weights(data.y_train) if train.class_weights else None
+    if augmenting(params, data):
+        model.fit(
+            augmented_training_windows(params, data, weights),
+            epochs=train.epochs,
+            validation_data=validation,
+            callbacks=all_callbacks,
+            verbose=0,
+        )
+    else:
+        model.fit(
+            data.x_train,
+            data.y_train,
+            batch_size=train.batch_size,
+            epochs=train.epochs,
+            validation_data=validation,
+            class_weight=weights,
+            shuffle=True,
+            callbacks=all_callbacks,
+            verbose=0,
+        )
     return model, epoch_log.rows
+
+
+def augmenting(params: Params, data: TrainingData) -> bool:
+    """Augment when `train.augment.enabled` and the raw training windows are at hand."""
+    return params.train.augment.enabled and data.raw_train is not None and data.spec is not None
+
+
+def augmented_training_windows(params: Params, data: TrainingData, weights: dict[int, float] | None):
+    """A PyDataset re-augmenting the raw training windows every epoch (seeded by train.seed)."""
+    from signlang.augment import AugmentedWindows
+
+    labels = np.argmax(data.y_train, axis=1)
+    sample_weights = np.array([weights[int(k)] for k in labels], np.float32) if weights else None
+    return AugmentedWindows(
+        data.raw_train, data.y_train, data.spec, params.train.augment,
+        params.train.batch_size, params.train.seed, sample_weights,
+    )
 
 
 def _format(value: float | int | None) -> str:
@@ -266,9 +304,9 @@ def _format(value: float | int | None) -> str:
 
 def write_history(rows: Sequence[dict[str, float | int | None]], path: str | Path) -> None:
     """reports/plots/history.csv: one row per epoch, floats at full (repr) precision."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    from signlang.io import atomic_path
+
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(HISTORY_COLUMNS)
         for row in rows:
@@ -319,6 +357,8 @@ def run(
 
     Returns the train report (the content of `report_path`).
     """
+    from signlang.io import atomic_write_text
+
     started = time.perf_counter()
     data = load_training_data(dataset_path, split_path, PreprocessSpec.from_params(params))
     print(
@@ -335,6 +375,11 @@ def run(
         fit_started = time.perf_counter()
         model, rows = fit(params, data)
         fit_seconds = time.perf_counter() - fit_started
+        if rows and not all(math.isfinite(row.get("loss") or 0.0) for row in rows):
+            raise SignlangError(
+                f"train: the loss became NaN or infinite (epoch {next(r['epoch'] for r in rows if not math.isfinite(r.get('loss') or 0.0))}); "
+                f"{model_path} was not written: lower train.learning_rate or check the dataset"
+            )
 
         model_path = Path(model_path)
         save_model(model, model_path)
@@ -344,7 +389,7 @@ def run(
         report = summarise(params, data, model, rows)
         report_path = Path(report_path)
         report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
         mlflow.log_param("model.parameters", report["parameters"])
         best = {key: report[key] for key in ("best_epoch", "best_val_loss", "best_val_accuracy") if report[key] is not None}
         mlflow.log_metrics({key: float(value) for key, value in best.items()})

@@ -24,14 +24,26 @@ def debug_requested(argv: list[str] | None = None) -> bool:
     return "--debug" in argv or os.environ.get("SIGNLANG_DEBUG", "").lower() in ("1", "true", "yes")
 
 
+def clean_outputs() -> None:
+    """Remove the temporary files a stage killed mid-write left in the output folders
+    (see signlang.io), so DVC never hashes them into a folder output."""
+    from signlang import paths
+    from signlang.io import remove_stale_temps
+
+    remove_stale_temps([paths.DATA_DIR, paths.MODELS_DIR, paths.REPORTS_DIR, paths.PLOTS_DIR, paths.FIGURES_DIR])
+
+
 def run_stage(fn: Callable[..., T], argv: list[str] | None = None) -> T:
-    """Load params.yaml, call `fn(params)` and return its result; on a SignlangError print
-    `error: <message>` to stderr and exit 1 (re-raise with --debug / SIGNLANG_DEBUG=1)."""
+    """Load and validate the whole params.yaml, clean stale temporary files, call `fn(params)`
+    and return its result; on a SignlangError print `error: <message>` to stderr and exit 1
+    (re-raise with --debug / SIGNLANG_DEBUG=1)."""
     from signlang.errors import SignlangError
     from signlang.params import load_params
 
     try:
-        return fn(load_params())
+        params = load_params()
+        clean_outputs()
+        return fn(params)
     except SignlangError as exc:
         if debug_requested(argv):
             raise

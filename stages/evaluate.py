@@ -6,6 +6,11 @@ from stages._entry import run_stage
 
 
 def evaluate(params) -> dict:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("evaluate", {paths.DATASET: "extract", paths.SPLIT: "split", paths.KERAS_MODEL: "train",
+                                paths.HISTORY: "train"})
     from signlang.evaluation import run
 
     return run(params)

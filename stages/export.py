@@ -6,6 +6,11 @@ from stages._entry import run_stage
 
 
 def export(params) -> dict:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("export", {paths.DATASET: "extract", paths.SPLIT: "split", paths.KERAS_MODEL: "train",
+                              paths.METRICS: "evaluate"})
     from signlang.export import run
 
     return run(params)

@@ -7,6 +7,10 @@ from stages._entry import run_stage
 
 
 def extract(params) -> None:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("extract", {paths.MANIFEST: "ingest"})  # before the heavy imports
     from signlang.extract import run
 
     run(params)  # prints the summary line and timings

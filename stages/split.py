@@ -4,6 +4,10 @@ from stages._entry import run_stage
 
 
 def split(params) -> None:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("split", {paths.DATASET: "extract"})
     from signlang.split import run
 
     table = run(params)

@@ -8,6 +8,10 @@ import sys
 
 
 def train(params) -> None:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("train", {paths.DATASET: "extract", paths.SPLIT: "split"})  # before TensorFlow loads
     from signlang.train import run
 
     run(params)
@@ -22,8 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stages.train", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
+    from stages._entry import clean_outputs
+
     try:
-        train(load_params())
+        params = load_params()
+        clean_outputs()
+        train(params)
     except SignlangError as exc:
         if args.debug:
             raise

@@ -145,3 +145,143 @@ def test_spec_round_trip(tmp_path: Path) -> None:
     loaded = PreprocessSpec.load(tmp_path / "preprocess.json")
     assert loaded == spec and loaded.feature_size == 126
     assert spec.to_dict()["feature_size"] == 126
+
+
+# --- body-relative preprocessing (normalise) ----------------------------------------------
+
+PARTS = ("pose", "left_hand", "right_hand")
+
+
+@pytest.fixture(scope="module")
+def signer_windows(shared_data: Path) -> np.ndarray:
+    """Real raw windows (n, 30, 258): a signer who signs with the left hand (ArnavPundir22)."""
+    with np.load(shared_data / "keypoints" / "multisigner-258" / "ArnavPundir22.npz") as data:
+        return data["X"][:12].astype(np.float32)
+
+
+def spec_with(**steps) -> PreprocessSpec:
+    return PreprocessSpec(parts=PARTS, sequence_length=30, **steps)
+
+
+def test_default_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
+    spec = spec_with()
+    out = keypoints.normalise(signer_windows, spec)
+    np.testing.assert_array_equal(out, signer_windows)
+    assert spec.output_size == spec.feature_size == 258
+
+
+def test_body_normalisation_centres_the_shoulders(signer_windows: np.ndarray) -> None:
+    for reference in ("frame", "window"):
+        out = keypoints.normalise(signer_windows, spec_with(normalisation="body", body_reference=reference))
+        pose = out[..., :132].reshape(*out.shape[:2], 33, 4)
+        shoulders = pose[..., [11, 12], :2]
+        midpoint = shoulders.mean(axis=-2)
+        width = np.linalg.norm(shoulders[..., 0, :] - shoulders[..., 1, :], axis=-1)
+        has_pose = np.any(signer_windows[..., :132] != 0, axis=-1)
+        assert (~has_pose).any()  # a few real frames lack the pose: they stay zero
+        assert np.all(pose[~has_pose] == 0)
+        if reference == "frame":
+            np.testing.assert_allclose(midpoint[has_pose], 0.0, atol=1e-5)
+            np.testing.assert_allclose(width[has_pose], 1.0, rtol=1e-4)
+        else:  # the window's mean centre and width: on average at the origin, unit width
+            full = has_pose.all(axis=1)
+            np.testing.assert_allclose(midpoint[full].mean(axis=1), 0.0, atol=1e-4)
+            np.testing.assert_allclose(width[full].mean(axis=1), 1.0, rtol=1e-4)
+        np.testing.assert_array_equal(pose[..., 3], signer_windows[..., 3:132:4])  # visibility kept
+        # Hands: a missing hand stays exactly zero.
+        for where in (slice(132, 195), slice(195, 258)):
+            missing = ~np.any(signer_windows[..., where] != 0, axis=-1)
+            assert missing.any()
+            assert np.all(out[..., where][missing] == 0)
+
+
+def test_hand_shape_is_relative_to_the_wrist_in_hand_sizes(signer_windows: np.ndarray) -> None:
+    spec = spec_with(normalisation="body", hand_shape=True, hand_position=True, pose_landmarks="upper", hand_flags=True)
+    out = keypoints.normalise(signer_windows, spec)
+    pose_width = 25 * 4
+    assert out.shape[-1] == spec.output_size == pose_width + 63 + 63 + 3 + 3 + 2
+    left = out[..., pose_width : pose_width + 63].reshape(*out.shape[:2], 21, 3)
+    seen = np.any(signer_windows[..., 132:195] != 0, axis=-1)
+    assert seen.any() and (~seen).any()
+    np.testing.assert_allclose(left[seen][:, 0], 0.0, atol=1e-6)  # the wrist is the origin
+    np.testing.assert_allclose(np.linalg.norm(left[seen][:, 9, :2], axis=-1), 1.0, rtol=1e-4)  # unit hand size
+    assert np.all(left[~seen] == 0)
+    # Flags: 1 where the hand is seen, 0 where not; wrist positions zero where missing.
+    np.testing.assert_array_equal(out[..., -2], seen.astype(np.float32))
+    wrist_left = out[..., pose_width + 126 : pose_width + 129]
+    assert np.all(wrist_left[~seen] == 0) and np.any(wrist_left[seen] != 0)
+
+
+def test_velocity_is_the_frame_difference(signer_windows: np.ndarray) -> None:
+    base = spec_with(normalisation="body")
+    spec = spec_with(normalisation="body", velocity=True)
+    plain, out = keypoints.normalise(signer_windows, base), keypoints.normalise(signer_windows, spec)
+    assert out.shape[-1] == spec.output_size == 2 * 258
+    np.testing.assert_array_equal(out[..., :258], plain)
+    both = (plain[:, 1:] != 0) & (plain[:, :-1] != 0)
+    np.testing.assert_allclose(out[:, 1:, 258:][both], (plain[:, 1:] - plain[:, :-1])[both], atol=1e-6)
+    assert np.all(out[:, 1:, 258:][~both] == 0) and np.all(out[:, 0, 258:] == 0)
+
+
+def test_interpolation_fills_short_gaps_only(signer_windows: np.ndarray) -> None:
+    window = signer_windows[:1].copy()
+    right = slice(132, 195)  # this signer's active hand is the left one
+    seen = np.flatnonzero(np.any(window[0, :, right] != 0, axis=-1))
+    assert len(seen) >= 6
+    start = seen[len(seen) // 2]
+    short, long_gap = window.copy(), window.copy()
+    assert np.all(np.isin([start + 3, start + 6], seen))  # the hand is back after each gap
+    short[0, start + 1 : start + 3, right] = 0  # a 2-frame gap
+    spec = spec_with(missing_hands="interpolate", max_gap=3)
+    filled = keypoints.normalise(short, spec)
+    expected = window[0, start, right] + (window[0, start + 3, right] - window[0, start, right]) * (1 / 3)
+    np.testing.assert_allclose(filled[0, start + 1, right], expected, atol=1e-6)
+    np.testing.assert_array_equal(filled[0, :, 195:258], short[0, :, 195:258])  # an absent hand stays absent
+    long_gap[0, start + 1 : start + 6, right] = 0  # 5 frames: longer than max_gap, stays zero
+    kept = keypoints.normalise(long_gap, spec)
+    assert np.all(kept[0, start + 1 : start + 6, right] == 0)
+
+
+def test_mirroring_is_an_involution_and_swaps_hands(signer_windows: np.ndarray) -> None:
+    mirrored = keypoints.mirror_windows(signer_windows, PARTS)
+    np.testing.assert_allclose(keypoints.mirror_windows(mirrored, PARTS), signer_windows, atol=1e-6)
+    # The left hand's landmarks become the right hand's, x flipped, y and z kept.
+    left, right_of_mirror = signer_windows[..., 132:195], mirrored[..., 195:258]
+    seen = np.any(left != 0, axis=-1)
+    np.testing.assert_allclose(right_of_mirror[seen][:, 0::3], 1.0 - left[seen][:, 0::3], atol=1e-6)
+    np.testing.assert_array_equal(right_of_mirror[seen][:, 1::3], left[seen][:, 1::3])
+    assert np.all(right_of_mirror[~seen] == 0)
+    # Pose sides swap: the mirrored left shoulder (11) is the original right one (12), flipped.
+    pose, flipped = signer_windows[..., :132].reshape(12, 30, 33, 4), mirrored[..., :132].reshape(12, 30, 33, 4)
+    has_pose = np.any(pose != 0, axis=(-1, -2))
+    np.testing.assert_allclose(flipped[..., 11, 0][has_pose], 1.0 - pose[..., 12, 0][has_pose], atol=1e-6)
+    assert np.all(flipped[~has_pose] == 0)
+
+
+def test_left_dominant_windows_are_mirrored(signer_windows: np.ndarray) -> None:
+    dominant = keypoints.left_dominant(signer_windows, PARTS)
+    assert dominant.any()  # this signer signs with the left hand
+    out = keypoints.normalise(signer_windows, spec_with(mirror="left_dominant"))
+    expected = np.where(dominant[:, None, None], keypoints.mirror_windows(signer_windows, PARTS), signer_windows)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    # After mirroring, no window is left-dominant any more (deterministic per window).
+    assert not keypoints.left_dominant(out, PARTS).any()
+
+
+def test_unknown_step_values_are_refused(signer_windows: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="unknown normalisation 'shoulders'; allowed: none, body"):
+        keypoints.normalise(signer_windows, spec_with(normalisation="shoulders"))
+    with pytest.raises(ValueError, match="needs the pose part"):
+        keypoints.normalise(signer_windows[..., 132:], PreprocessSpec(("left_hand", "right_hand"), 30, normalisation="body"))
+
+
+def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path: Path, no_face_frames: np.ndarray) -> None:
+    spec = spec_with(normalisation="body", body_reference="window", hand_shape=True, hand_position=True,
+                     pose_landmarks="upper", missing_hands="interpolate", max_gap=2, hand_flags=True,
+                     velocity=True, mirror="left_dominant")
+    spec.save(tmp_path / "preprocess.json")
+    loaded = PreprocessSpec.load(tmp_path / "preprocess.json")
+    assert loaded == spec
+    saved = loaded.to_dict()
+    assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6) + 2
+    assert keypoints.frames_to_window(no_face_frames, loaded).shape == (1, 30, spec.output_size)

@@ -99,8 +99,9 @@ def test_lstm_preset_applies_the_regularisation_knobs(train_params: TrainParams)
 
 
 def test_unknown_preset_names_the_key_and_the_choices(train_params: TrainParams) -> None:
-    params = train_params.model_copy(update={"preset": "gru"})  # skips validation on purpose
-    with pytest.raises(ParamsError, match=r"train\.preset: unknown preset 'gru'; allowed: lstm, tutorial"):
+    params = train_params.model_copy(update={"preset": "gru3"})  # skips validation on purpose
+    with pytest.raises(ParamsError, match=r"train\.preset: unknown preset 'gru3'; allowed: bigru, conv, conv_lstm, "
+                                          r"gru, lstm, transformer, tutorial"):
         build_model(params, T, F, n_classes=3)
 
 
@@ -170,3 +171,68 @@ def test_saved_model_file_is_byte_identical_across_processes(tmp_path):
         subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True, capture_output=True)
     assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
     keras.saving.load_model(tmp_path / "a.keras")
+
+
+# --- the new presets: train on real windows, export to builtin-op TFLite ---------------------
+
+NEW_PRESETS = ("gru", "bigru", "conv_lstm", "conv", "transformer")
+
+
+@pytest.fixture(scope="module")
+def tiny_real(shared_data: Path, project_root: Path):
+    """48 real windows of two signers, normalised as params.yaml's features say, one-hot targets."""
+    from signlang.keypoints import PreprocessSpec, normalise
+
+    params = load_params(project_root / "params.yaml")
+    spec = PreprocessSpec.from_params(params)
+    windows, labels = [], []
+    for signer in ("hirak214", "AD-Codex"):
+        with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
+            windows.append(data["X"][::4][:24].astype(np.float32))
+            labels += [str(v) for v in data["label"][::4][:24]]
+    classes = sorted(set(labels))
+    x = normalise(np.concatenate(windows), spec)
+    y = keras.utils.to_categorical([classes.index(v) for v in labels], len(classes)).astype(np.float32)
+    return x, y
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", NEW_PRESETS)
+def test_new_preset_trains_and_exports_to_builtin_tflite(train_params: TrainParams, tiny_real, preset: str) -> None:
+    from signlang.bundle import make_interpreter
+    from signlang.export import flex_ops, inference_model, to_tflite
+
+    x, y = tiny_real
+    params = with_(train_params, preset=preset, epochs=1, batch_size=16)
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_model(params, x.shape[1], x.shape[2], y.shape[1]), params, 3)
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+    single = inference_model(model, params, x.shape[1], x.shape[2], y.shape[1])
+    content = to_tflite(single)  # raises on Flex ops
+    assert flex_ops(content) == []
+    interpreter = make_interpreter(content)
+    source, target = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    assert tuple(source["shape"]) == (1, x.shape[1], x.shape[2])
+    expected = model.predict(x[:6], verbose=0)
+    for index in range(6):
+        interpreter.set_tensor(source["index"], x[index : index + 1])
+        interpreter.invoke()
+        np.testing.assert_allclose(interpreter.get_tensor(target["index"])[0], expected[index], atol=1e-4)
+
+
+def test_masking_presets_ignore_all_zero_frames(train_params: TrainParams) -> None:
+    """gru and bigru mask frames that are all zeros: zero-padding in front changes nothing."""
+    rng = np.random.default_rng(0)
+    for preset in ("gru", "bigru"):
+        keras.utils.set_random_seed(1)
+        model = build_model(with_(train_params, preset=preset), T, 20, n_classes=4)
+        window = rng.normal(size=(1, T, 20)).astype(np.float32)
+        padded = window.copy()
+        padded[0, :10] = 0.0
+        shorter = model(padded, training=False).numpy()
+        # The same frames without the empty prefix, shifted to the end of a shorter window.
+        alone = build_model(with_(train_params, preset=preset), T - 10, 20, n_classes=4)
+        alone.set_weights(model.get_weights())
+        np.testing.assert_allclose(shorter, alone(window[:, 10:], training=False).numpy(), atol=1e-5)

@@ -33,7 +33,7 @@ def build_project(root: Path, shared_data: Path, params: Params) -> dict:
     under `root` (the current directory for the stages) from real multi-signer sequences."""
     import keras
 
-    from signlang.keypoints import resample
+    from signlang.keypoints import PreprocessSpec, normalise, resample
     from signlang.model import build_model, compile_model
 
     windows, ids, labels, signers = [], [], [], []
@@ -63,10 +63,12 @@ def build_project(root: Path, shared_data: Path, params: Params) -> dict:
     keras.utils.set_random_seed(0)
     index = {name: i for i, name in enumerate(classes)}
     targets = keras.utils.to_categorical([index[label] for label in labels], len(classes))
-    model = build_model(params.train, X.shape[1], X.shape[2], len(classes))
+    # The dataset keeps raw coordinates; the model sees them normalised as the features say.
+    Z = normalise(X, PreprocessSpec.from_params(params))
+    model = build_model(params.train, Z.shape[1], Z.shape[2], len(classes))
     compile_model(model, params.train, steps_per_epoch=2)
     train, val = subsets == "train", subsets == "val"
-    history = model.fit(X[train], targets[train], validation_data=(X[val], targets[val]),
+    history = model.fit(Z[train], targets[train], validation_data=(Z[val], targets[val]),
                         epochs=params.train.epochs, batch_size=params.train.batch_size, verbose=0)
     (root / paths.MODELS_DIR).mkdir(parents=True, exist_ok=True)
     model.save(root / paths.KERAS_MODEL)
@@ -77,7 +79,8 @@ def build_project(root: Path, shared_data: Path, params: Params) -> dict:
         for epoch in range(len(history.history["loss"])):
             writer.writerow([epoch + 1] + [repr(float(history.history[k][epoch]))
                                            for k in ("loss", "accuracy", "val_loss", "val_accuracy")] + [0.001])
-    return {"model": model, "X": X, "ids": ids, "labels": labels, "classes": classes, "subsets": subsets}
+    # "X": the model's (normalised) input windows; "raw_X": the dataset's raw windows.
+    return {"model": model, "X": Z, "raw_X": X, "ids": ids, "labels": labels, "classes": classes, "subsets": subsets}
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
-from signlang.errors import SignlangError
+from signlang.errors import InputFileError, SignlangError
 from signlang.extract import (
     cache_file,
     cache_key,
@@ -117,9 +117,12 @@ def _read_csv(path: Path) -> list[dict]:
 def test_spec_from_params(project_root: Path) -> None:
     params = _params(project_root, features__parts=["pose", "right_hand"], features__sequence_length=12,
                      features__resample="linear", extract__trim_no_hand_frames=False)
+    # The normalisation steps (signlang.keypoints.normalise) come from the features section too.
+    steps = ("normalisation", "body_reference", "hand_shape", "hand_position", "pose_landmarks",
+             "missing_hands", "max_gap", "hand_flags", "velocity", "mirror")
     assert PreprocessSpec.from_params(params) == PreprocessSpec(
-        parts=("pose", "right_hand"), sequence_length=12, resample="linear", normalisation="none",
-        trim_no_hand_frames=False,
+        parts=("pose", "right_hand"), sequence_length=12, resample="linear", trim_no_hand_frames=False,
+        **{step: getattr(params.features, step) for step in steps},
     )
 
 
@@ -274,7 +277,7 @@ def test_stage_entry_point(tmp_path: Path, shared_data: Path, project_root: Path
     shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
     result = _stage(tmp_path, project_root)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: data/manifest.csv: manifest not found")
+    assert result.stderr.startswith("error: data/manifest.csv: not found; the extract stage needs it (run `dvc repro ingest` first)")
     assert "Traceback" not in result.stderr
 
     write_manifest(tmp_path / "data" / "manifest.csv", [npz_row(shared_data, i) for i in (0, 30, 60)])
@@ -325,3 +328,133 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
     with np.load(out["dataset_path"]) as data:
         assert data["X"].shape == (4, 30, 258)
         assert list(data["classes"]) == ["hello", "no", "yes"]
+
+
+# --- damaged clips, the on_error policy, interrupted runs (issue 6) ---------------------------
+
+
+def test_damaged_reason() -> None:
+    from signlang.extract import damaged_reason
+
+    assert damaged_reason(31, 70, 0.75) == (
+        "only 31 of the 70 frames the file reports could be decoded (damaged or truncated; "
+        "extract.min_decoded_fraction is 0.75)")
+    assert damaged_reason(160, 175, 0.75) is None  # real clips decode 91 % or more of their count
+    assert damaged_reason(5, 0, 0.75) is None  # no frame count stated: nothing to compare
+
+
+def test_strict_stops_at_the_first_unusable_sample(mixed: dict, project_root: Path) -> None:
+    out = mixed["out"]
+    params = _params(project_root, extract__backend="sequential", ingest__on_error="strict")
+    with pytest.raises(InputFileError) as raised:
+        run(params, **out)
+    assert str(raised.value) == (f"{mixed['out_of_range']['path']}#90: has no row 90 (holds 90) "
+                                 "(ingest.on_error is strict: stopping at the first unusable sample)")
+    assert not out["dataset_path"].exists()
+
+
+def _ingested_manifest(project_root: Path, sources: Path, manifest: Path) -> list[dict]:
+    from signlang.ingest import build_manifest, write_manifest
+
+    params = _params(project_root, ingest__sources=[{"path": str(sources)}], ingest__min_samples_per_class=1)
+    table = build_manifest(params.ingest)
+    write_manifest(table, manifest)
+    return table.to_dict("records")
+
+
+@pytest.mark.slow
+def test_clips_damaged_part_way_or_without_a_person_are_skipped(tmp_path: Path, shared_data: Path,
+                                                                  project_root: Path) -> None:
+    import cv2
+
+    clips = tmp_path / "clips"
+    good = shared_data / "videos" / "asl-starter" / "help" / "help_01.mp4"  # 70 frames, index first
+    (clips / "help").mkdir(parents=True)
+    (clips / "help" / "cut.mp4").write_bytes(good.read_bytes()[: good.stat().st_size // 2])  # opens, 31 of 70 decode
+    damaged = bytearray((shared_data / "videos" / "asl-starter" / "hello" / "hello_02.mp4").read_bytes())
+    damaged[len(damaged) // 3: 2 * len(damaged) // 3: 7] = b"\xab" * len(damaged[len(damaged) // 3: 2 * len(damaged) // 3: 7])
+    (clips / "help" / "scrambled.mp4").write_bytes(bytes(damaged))  # decode errors after frame 12 of 31
+    writer = cv2.VideoWriter(str(clips / "help" / "black.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 30, (320, 240))
+    for _ in range(15):
+        writer.write(np.zeros((240, 320, 3), np.uint8))
+    writer.release()
+    shutil.copytree(shared_data / MP_DATA / "hello" / "0", clips / "hello" / "0")  # one usable sample
+    out = _outputs(tmp_path)
+    rows = _ingested_manifest(project_root, clips, out["manifest_path"])
+    assert {Path(row["path"]).name: row["frames"] for row in rows} == {
+        "black.mp4": 15, "cut.mp4": 70, "scrambled.mp4": 31, "0": 30}
+
+    summary = run(_params(project_root, extract__backend="sequential"), **out)
+    assert (summary.samples_out, summary.skipped) == (1, 3)
+    reasons = {Path(row["path"]).name: row["reason"] for row in _read_csv(out["skipped_path"])}
+    assert reasons == {
+        "black.mp4": "no person detected in any of its 15 frames",
+        "cut.mp4": "only 31 of the 70 frames the file reports could be decoded (damaged or truncated; "
+                   "extract.min_decoded_fraction is 0.75)",
+        "scrambled.mp4": "only 12 of the 31 frames the file reports could be decoded (damaged or truncated; "
+                         "extract.min_decoded_fraction is 0.75)",
+    }
+    # The damaged clips' keypoints are cached (what decodes is what decodes); a rerun reads
+    # them back and skips them again, without running Holistic.
+    again = run(_params(project_root, extract__backend="sequential"), **out)
+    assert (again.extracted, again.frames_extracted, again.skipped) == (0, 0, 3)
+
+
+KILL_CLIPS = ["hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4"]
+
+
+def _kill_when_a_clip_is_cached(project: Path, project_root: Path, signal_number: int) -> dict[str, int]:
+    """Start `python -m stages.extract`, kill its process group with `signal_number` as soon as
+    one more clip is in the cache; returns the cache files (name -> mtime) after the kill."""
+    import time
+
+    cache = project / "data" / "keypoints"
+    before = set(cache.glob("*.npz"))
+    env = {**os.environ, "PYTHONPATH": str(project_root)}
+    process = subprocess.Popen([sys.executable, "-m", "stages.extract"], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while set(cache.glob("*.npz")) <= before and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal_number)  # the whole group, as Ctrl-C in a terminal does
+    process.communicate(timeout=60)
+    assert process.returncode != 0, "killed before it finished"
+    time.sleep(0.3)
+    done = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.npz")}
+    for name in done:  # whatever is under a cache name is whole
+        assert read_cached_clip(cache / name)[0].shape[1] == 1662
+    assert not (project / "data" / "dataset.npz").exists()
+    return done
+
+
+@pytest.mark.slow
+def test_killed_extraction_resumes_with_the_clips_done(tmp_path: Path, shared_data: Path, project_root: Path) -> None:
+    """SIGKILL after the first clip, SIGINT (Ctrl-C) after the second, then a full run: each
+    run keeps what the killed ones finished and extracts only the rest."""
+    import signal
+
+    clips = tmp_path / "sources" / "clips"
+    for clip in KILL_CLIPS:
+        (clips / clip).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / "videos" / "asl-starter" / clip, clips / clip)
+    project = tmp_path / "project"
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["ingest"].update(sources=[{"path": str(clips)}], min_samples_per_class=1)
+    raw["extract"].update(workers=1, backend="loky")
+    project.mkdir()
+    (project / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    _ingested_manifest(project_root, clips, project / "data" / "manifest.csv")
+
+    first = _kill_when_a_clip_is_cached(project, project_root, signal.SIGKILL)
+    assert len(first) == 1
+    second = _kill_when_a_clip_is_cached(project, project_root, signal.SIGINT)
+    assert len(second) == 2 and all(second[name] == mtime for name, mtime in first.items())
+
+    result = _stage(project, project_root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (f"extracted {len(KILL_CLIPS)} clips (2 from cache), {len(KILL_CLIPS)} samples in dataset, "
+            "0 skipped") in result.stdout
+    after = {path.name: path.stat().st_mtime_ns for path in (project / "data" / "keypoints").iterdir()}
+    assert len(after) == len(KILL_CLIPS), f"only cache files left, no temporary ones: {sorted(after)}"
+    assert all(after[name] == mtime for name, mtime in second.items()), "a finished clip was extracted again"
+    assert not list(project.rglob("*.tmp"))

@@ -353,7 +353,7 @@ def test_stage_entry_point(mixed_params, tmp_path: Path, monkeypatch, capsys) ->
     stages.ingest.main()
     out = capsys.readouterr().out
     samples = len(pd.read_csv(paths.MANIFEST))
-    assert out == f"ingest: {samples} samples, {len(json.loads(paths.INGEST_REPORT.read_text())['per_class'])} classes, 2 signers, 1 skipped\n"
+    assert out == f"ingest: {samples} samples, {len(json.loads(paths.INGEST_REPORT.read_text())['per_class'])} classes, 2 signers, 1 skipped (reasons in reports/ingest_skipped.csv)\n"
     assert paths.INGEST_SKIPPED.is_file()
 
 
@@ -400,3 +400,112 @@ def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path
     assert (videos["signer"] != "").all() and (videos["frames"] > 0).all() and (videos["fps"] > 20).all()
     assert table[table["kind"] == "npz"]["signer"].nunique() == 27
     assert set(videos[videos["raw_label"] == "thank_you"]["label"]) == {"thanks"}
+
+
+# --- bad input, each built from a real file (issue 6) -----------------------------------------
+
+FASTSTART_CLIP = "help/help_01.mp4"  # its index (moov) sits before the frames (mdat)
+
+
+def _damaged_videos(shared_data: Path, folder: Path) -> dict[str, str]:
+    """Real clips made unusable in the ways real uploads are; file name -> expected reason."""
+    import cv2
+
+    data = (shared_data / STARTER / FASTSTART_CLIP).read_bytes()
+    frames_at = data.index(b"mdat") + 8
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "header_only.mp4").write_bytes(data[:frames_at])  # zero frames: a download cut at the index
+    garbage = np.random.default_rng(0).integers(0, 256, len(data) - frames_at, dtype=np.uint8).tobytes()
+    (folder / "garbage_stream.mp4").write_bytes(data[:frames_at] + garbage)  # a valid container, undecodable stream
+    (folder / "truncated.mp4").write_bytes((shared_data / STARTER / "hello/hello_02.mp4").read_bytes()[:200_000])
+    writer = cv2.VideoWriter(str(folder / "no_frames.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 30, (320, 240))
+    writer.release()  # a writer closed before any frame
+    (folder / "not_a_video.mp4").write_bytes((shared_data / "videos" / "clips.csv").read_bytes())
+    no_frames = "video has no decodable frames (empty, damaged, or a codec OpenCV cannot decode)"
+    unopenable = "cannot be opened as a video (damaged or unsupported format)"
+    return {"header_only.mp4": no_frames, "garbage_stream.mp4": no_frames, "truncated.mp4": unopenable,
+            "no_frames.mp4": unopenable, "not_a_video.mp4": unopenable}
+
+
+def test_damaged_videos_skipped_with_reason(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
+    import cv2
+
+    source = tmp_path / "clips"
+    copy_clip(shared_data, FASTSTART_CLIP, source / "help" / "help_01.mp4")
+    expected = _damaged_videos(shared_data, source / "help")
+    capture = cv2.VideoCapture(str(source / "help" / "help_01.mp4"))
+    ok, frame = capture.read()
+    capture.release()
+    assert ok and cv2.imwrite(str(source / "help" / "still.jpg"), frame)  # a photo in a label folder
+    skipped: list = []
+    table = ingest.build_manifest(make_ingest(starter_raw, [{"path": str(source)}]), skipped)
+    assert table["id"].tolist() == ["clips/help/help_01.mp4"]
+    assert {Path(entry["path"]).name: entry["reason"] for entry in skipped} == {
+        **expected, "still.jpg": "unknown file type .jpg"}
+    assert all(entry["path"].startswith(f"{source.as_posix()}/help/") for entry in skipped), "full path named"
+
+
+def test_odd_label_folder_names_kept_trimmed(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
+    source = tmp_path / "words"
+    folders = ["My Name is:   ", "what's up", "cảm ơn", "谢谢", "  spaced  out "]
+    for number, folder in enumerate(folders):
+        copy_clip(shared_data, "yes/yes_02.mp4", source / folder / f"clip_{number}.mp4")
+    (source / "empty label").mkdir()  # an empty label folder: nothing to list, no error
+    raw = {**starter_raw, "ingest": {**starter_raw["ingest"], "min_samples_per_class": 1,
+                                      "sources": [{"path": str(source)}]}}
+    run_into(raw, tmp_path)
+    manifest = ingest.read_manifest(tmp_path / "data" / "manifest.csv")
+    assert sorted(manifest["label"]) == sorted(["My Name is:", "what's up", "cảm ơn", "谢谢", "spaced  out"])
+    assert sorted(manifest["raw_label"]) == sorted(manifest["label"])
+    assert "words/My Name is:   /clip_0.mp4" in set(manifest["id"]), "ids keep the folder as it is"
+    assert (tmp_path / "reports" / "ingest_skipped.csv").read_text(encoding="utf-8") == "path,reason\n"
+
+
+def test_mp_data_frame_of_the_wrong_length_and_mixed_lengths(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
+    mp_data = shared_data / "keypoints" / "mp_data-sample" / "AD-Codex" / "MP_Data" / "hello"
+    source = tmp_path / "MP_Data"
+    for sequence in ("0", "1", "2"):
+        shutil.copytree(mp_data / sequence, source / "hello" / sequence)
+    np.save(source / "hello" / "1" / "7.npy", np.load(source / "hello" / "1" / "7.npy")[:1000])  # 1000 of 1662
+    for frame in range(20, 30):  # sequence 2 recorded with 20 frames only
+        (source / "hello" / "2" / f"{frame}.npy").unlink()
+    skipped: list = []
+    table = ingest.build_manifest(make_ingest(starter_raw, [{"path": str(source)}]), skipped)
+    assert dict(zip(table["id"], table["frames"])) == {"MP_Data/hello/0": 30, "MP_Data/hello/2": 20}
+    assert skipped == [{"path": f"{source.as_posix()}/hello/1",
+                        "reason": "frame files have shape(s) [(1000,), (1662,)]; expected one (258|1662,) vector each"}]
+
+
+def test_strict_stops_at_the_first_unusable_file(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
+    source = tmp_path / "clips"
+    copy_clip(shared_data, "hello/hello_02.mp4", source / "hello" / "hello_02.mp4")
+    (source / "hello" / "notes.txt").write_text("recorded on Monday")
+    (source / ".DS_Store").write_bytes(b"\x00")  # hidden files are never an error, even when strict
+    params = make_ingest(starter_raw, [{"path": str(source)}], on_error="strict")
+    with pytest.raises(SignlangError) as raised:
+        ingest.build_manifest(params)
+    assert str(raised.value) == (f"{source.as_posix()}/hello/notes.txt: unknown file type .txt "
+                                 "(ingest.on_error is strict: stopping at the first unusable sample)")
+    (source / "hello" / "notes.txt").unlink()
+    assert ingest.build_manifest(params)["id"].tolist() == ["clips/hello/hello_02.mp4"]
+
+
+def test_samples_dropped_by_class_filters_are_listed(shared_data: Path, starter_raw: dict, tmp_path: Path, capsys) -> None:
+    source = tmp_path / "clips"
+    for clip in ("hello/hello_02.mp4", "hello/hello_03.mp4", "no/no_02.mp4", "yes/yes_02.mp4"):
+        copy_clip(shared_data, clip, source / clip)
+    raw = {**starter_raw, "ingest": {**starter_raw["ingest"], "min_samples_per_class": 2, "include_labels": ["hello", "no"],
+                                      "sources": [{"path": str(source)}]}}
+    table = run_into(raw, tmp_path)
+    assert table["id"].tolist() == ["clips/hello/hello_02.mp4", "clips/hello/hello_03.mp4"]
+    listed = pd.read_csv(tmp_path / "reports" / "ingest_skipped.csv").to_dict("records")
+    assert listed == [
+        {"path": f"{source.as_posix()}/no/no_02.mp4",
+         "reason": "class 'no' has 1 samples, fewer than ingest.min_samples_per_class (2)"},
+        {"path": f"{source.as_posix()}/yes/yes_02.mp4", "reason": "class 'yes' is not in ingest.include_labels"},
+    ]
+    report = table.attrs["report"]
+    assert (report["skipped"], report["dropped_samples"], report["dropped_classes"]) == (0, 2, {"no": 1})
+    assert ingest.summary_line(report) == (
+        "ingest: 2 samples, 1 classes, 0 signers, 0 skipped, dropped classes no, 2 samples left out by the "
+        "class filters (reasons in reports/ingest_skipped.csv)")

@@ -82,12 +82,14 @@ def test_load_training_data_aligns_by_id(small_dataset, spec, tmp_path: Path) ->
         X, ids, labels, classes = raw["X"], list(raw["ids"]), raw["labels"], list(raw["classes"])
     assert data.classes == tuple(classes) == ("hello", "iloveyou", "no", "thanks", "yes")
     assert len(data.x_train) == 90 + 90 + 150 and len(data.x_val) == 90
-    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, 258)
-    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, 258, 5)
+    # Windows are normalised as the features params say: the model's width is spec.output_size.
+    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, spec.output_size)
+    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, spec.output_size, 5)
+    assert data.raw_train is not None and data.raw_train.shape[1:] == (T, 258)
     assert all("hirak214" not in i for i in data.ids_train + data.ids_val)  # test subset left out
     for x, y, sample in zip(data.x_val, data.y_val, data.ids_val):
         row = ids.index(sample)
-        assert np.array_equal(x, X[row])
+        assert np.array_equal(x, keypoints.normalise(X[row][None], spec)[0])
         assert y.tolist() == [1.0 if c == labels[row] else 0.0 for c in classes]
     assert data.y_train.sum(axis=1).tolist() == [1.0] * len(data.y_train)
 
@@ -255,3 +257,59 @@ def test_stage_reports_a_missing_dataset_without_traceback(project_root, tmp_pat
     assert error.startswith("error: data/dataset.npz: not found") and "Traceback" not in error
     with pytest.raises(InputFileError):
         stage.main(["--debug"])
+
+
+# --- a failed training promotes nothing (issue 6) -------------------------------------------
+
+
+@pytest.mark.slow
+def test_failed_training_keeps_the_champion(shared_data, project_root, tmp_path, monkeypatch) -> None:
+    """A champion is registered in a real SQLite store; then training fails on a dataset
+    holding a NaN: no model is written, export cannot start, the alias does not move."""
+    import os
+    import subprocess
+    import sys
+
+    from signlang.bundle import write_bundle
+    from signlang.export import inference_model, to_tflite
+    from signlang.model import build_model
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    tracking.configure()
+    params = make_params(project_root, preset="tutorial")
+    spec = keypoints.PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=8)
+    network = build_model(params.train, spec.sequence_length, spec.output_size, 2)
+    bundle = tmp_path / "champion_bundle"
+    write_bundle(bundle, to_tflite(inference_model(network, params.train, spec.sequence_length, spec.output_size, 2)),
+                 ["hello", "yes"], {}, spec)
+    with tracking.run_for_model(bundle / "model.tflite"):
+        assert tracking.register_bundle(bundle, params.export.registered_model, params.export.champion_alias,
+                                        "macro_f1", 0.5)["promoted"]
+    client = MlflowClient()
+    champion = client.get_model_version_by_alias(params.export.registered_model, params.export.champion_alias)
+
+    project = tmp_path / "project"
+    dataset, _ = write_dataset(shared_data, project / "data",
+                               {"AdrLfv": "train", "JefferyJiang-YF": "val", "hirak214": "test"})
+    with np.load(dataset) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["X"][7, 3, 100] = np.nan
+    np.savez(dataset, **arrays)
+    shutil.copy(project_root / "params.yaml", project / "params.yaml")
+    env = {**os.environ, "PYTHONPATH": str(project_root)}
+    env.pop("SIGNLANG_DEBUG", None)
+    for stage in ("train", "export"):  # as `dvc repro` would, were it not to stop at train
+        result = subprocess.run([sys.executable, "-m", f"stages.{stage}"], cwd=project, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+        if stage == "train":
+            assert result.stderr.startswith("error: data/dataset.npz: 1 window(s) hold NaN or infinite values "
+                                            "(first: 'multisigner-258/AdrLfv.npz#007')")
+        else:
+            assert result.stderr.startswith("error: models/model.keras: not found; the export stage needs it")
+    assert not (project / "models").exists()
+    after = client.get_model_version_by_alias(params.export.registered_model, params.export.champion_alias)
+    assert after.version == champion.version
+    assert len(client.search_model_versions(f"name='{params.export.registered_model}'")) == 1

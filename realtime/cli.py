@@ -1,0 +1,113 @@
+"""Arguments and handlers of `signlang live` and `signlang capture` (listed in signlang.cli).
+
+Both read the `live`/`capture` and `extract` sections of params.yaml (`--params`, default
+./params.yaml; the built-in defaults when there is none, e.g. outside a checkout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from signlang import paths
+from signlang.holistic import HolisticSettings
+from signlang.params import CaptureParams, LiveParams
+
+DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
+
+
+@dataclass(frozen=True)
+class RealtimeSettings:
+    live: LiveParams
+    capture: CaptureParams
+    holistic: HolisticSettings
+    model_name: str
+    alias: str
+    origin: str
+
+
+def load_settings(path: Path | None) -> RealtimeSettings:
+    """The sections live/capture need from params.yaml (`path`, else ./params.yaml), or
+    their defaults when there is no params.yaml at hand (e.g. outside a checkout)."""
+    from signlang.params import load_params
+
+    if path is None and not paths.PARAMS_FILE.is_file():
+        return RealtimeSettings(LiveParams(), CaptureParams(), HolisticSettings(), DEFAULT_MODEL_NAME,
+                                DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
+    chosen = path or paths.PARAMS_FILE
+    params = load_params(chosen)
+    return RealtimeSettings(params.live, params.capture, HolisticSettings.from_params(params.extract),
+                            params.export.registered_model, params.export.champion_alias, str(chosen))
+
+
+def _add_params_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", type=Path, default=None,
+                        help="params.yaml to read the live/capture/extract sections from (default ./params.yaml)")
+
+
+# --------------------------------------------------------------------------- live
+
+
+def configure_live(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("model (default: the MLflow champion)")
+    model.add_argument("--bundle", type=Path, default=None, help="an exported bundle folder (e.g. models/bundle)")
+    model.add_argument("--model-name", default=None, help="registered model (default: params.yaml export.registered_model)")
+    model.add_argument("--alias", default=None, help="its alias (default: params.yaml export.champion_alias)")
+    parser.add_argument("--source", default="0", help="camera index (0), video file or stream URL (default 0)")
+    parser.add_argument("--no-window", dest="window", action="store_false",
+                        help="no window (headless: use --out-video/--out-json)")
+    parser.add_argument("--out-video", type=Path, default=None, help="write the annotated video (.mp4)")
+    parser.add_argument("--out-json", type=Path, default=None, help="write one JSON line per classified window")
+    parser.add_argument("--screenshot", type=Path, default=None, help="save the last annotated frame (.png) on exit")
+    parser.add_argument("--speak", action="store_true", help="speak each new word (espeak-ng)")
+    parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    _add_params_argument(parser)
+
+
+def run_live_command(args: argparse.Namespace) -> int:
+    from realtime.runner import LiveOptions, check_display, load_live_bundle, run_live
+    from realtime.sources import open_source
+    from signlang.errors import ParamsError
+
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ParamsError(f"--max-frames: must be at least 1, got {args.max_frames}")
+    settings = load_settings(args.params)
+    if args.bundle is not None and (args.model_name or args.alias):
+        raise ParamsError("--bundle cannot be combined with --model-name/--alias")
+    options = LiveOptions(source=str(args.source), window=args.window, out_video=args.out_video,
+                          out_json=args.out_json, speak=args.speak, max_frames=args.max_frames,
+                          screenshot=args.screenshot)
+    if options.window:
+        check_display("live", "--no-window with --out-video/--out-json")
+    open_source(options.source).close()  # a bad source fails before the model is fetched
+    bundle = load_live_bundle(args.bundle, args.model_name or settings.model_name, args.alias or settings.alias)
+    print(f"live: {len(bundle.classes)} classes ({', '.join(bundle.classes)}); settings from {settings.origin}", flush=True)
+    run_live(bundle, options, settings.live, settings.holistic)
+    return 0
+
+
+# --------------------------------------------------------------------------- capture
+
+
+def configure_capture(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--label", required=True, help="the word signed (any script, e.g. 'cảm ơn')")
+    parser.add_argument("--count", type=int, required=True, help="samples to save")
+    parser.add_argument("--signer", required=True, help="signer id: files are <signer>_<n>.mp4")
+    parser.add_argument("--source", default="0", help="camera index (0) or video file (default 0)")
+    parser.add_argument("--raw-dir", type=Path, default=paths.RAW_DIR, help=f"where <label>/ folders go (default {paths.RAW_DIR})")
+    parser.add_argument("--no-window", dest="window", action="store_false", help="no window (headless)")
+    _add_params_argument(parser)
+
+
+def run_capture_command(args: argparse.Namespace) -> int:
+    from realtime.capture import CaptureOptions, run_capture
+
+    settings = load_settings(args.params)
+    options = CaptureOptions(label=args.label, count=args.count, signer=args.signer, source=str(args.source),
+                             raw_dir=args.raw_dir, window=args.window)
+    summary = run_capture(options, settings.capture, settings.holistic)
+    if not summary.saved:
+        print("capture: no sample saved", file=sys.stderr)
+    return 0

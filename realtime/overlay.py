@@ -1,0 +1,126 @@
+"""What `signlang live` and `signlang capture` draw on a frame (in place, BGR): Holistic
+landmarks, the top classes with probability bars, FPS, status, the sentence, and the
+capture countdown / recording indicator. The same drawing goes to the window and to
+--out-video, so a headless run records exactly what a person would see.
+
+Text is drawn with OpenCV's Hershey fonts, which have ASCII glyphs only: other characters
+of a label are shown as '?' on the frame (the JSON lines and saved files keep them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from signlang.holistic import import_mediapipe
+
+WHITE, BLACK, GREEN, GREY, RED, YELLOW = (255, 255, 255), (0, 0, 0), (80, 200, 80), (150, 150, 150), (40, 40, 230), (0, 215, 255)
+FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _scale(frame: np.ndarray) -> float:
+    """Text scale that stays readable from 320 to 1920 pixels wide."""
+    return max(0.4, min(1.2, frame.shape[1] / 900))
+
+
+def _ascii(text: str) -> str:
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
+
+
+def put_text(frame: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour=WHITE, thickness: int = 1) -> None:
+    """Text with a dark outline, readable on any background."""
+    import cv2
+
+    text = _ascii(text)
+    cv2.putText(frame, text, origin, FONT, scale, BLACK, thickness + 2, cv2.LINE_AA)
+    cv2.putText(frame, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)
+
+
+def _shade(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int], alpha: float = 0.55) -> None:
+    (x0, y0), (x1, y1) = top_left, bottom_right
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(frame.shape[1], x1), min(frame.shape[0], y1)
+    if x1 > x0 and y1 > y0:
+        region = frame[y0:y1, x0:x1]
+        region[:] = (region * (1 - alpha)).astype(frame.dtype)
+
+
+def draw_landmarks(frame: np.ndarray, results: Any) -> None:
+    """Holistic's pose, face contours and hands, with MediaPipe's own drawing utilities."""
+    mp = import_mediapipe()
+    drawing, styles, holistic = mp.solutions.drawing_utils, mp.solutions.drawing_styles, mp.solutions.holistic
+    if results.face_landmarks is not None:
+        drawing.draw_landmarks(frame, results.face_landmarks, mp.solutions.face_mesh.FACEMESH_CONTOURS,
+                               landmark_drawing_spec=None,
+                               connection_drawing_spec=styles.get_default_face_mesh_contours_style())
+    if results.pose_landmarks is not None:
+        drawing.draw_landmarks(frame, results.pose_landmarks, holistic.POSE_CONNECTIONS,
+                               landmark_drawing_spec=styles.get_default_pose_landmarks_style())
+    for hand in (results.left_hand_landmarks, results.right_hand_landmarks):
+        if hand is not None:
+            drawing.draw_landmarks(frame, hand, holistic.HAND_CONNECTIONS,
+                                   styles.get_default_hand_landmarks_style(),
+                                   styles.get_default_hand_connections_style())
+
+
+def draw_top_classes(frame: np.ndarray, top: Sequence[tuple[str, float]], threshold: float) -> None:
+    """One row per class: a bar as long as its probability (green at or above threshold)."""
+    import cv2
+
+    scale = _scale(frame)
+    row = int(28 * scale) + 6
+    width = int(220 * scale)
+    _shade(frame, (0, 0), (width + 16, 12 + row * max(1, len(top))))
+    for index, (label, probability) in enumerate(top):
+        y = 8 + index * row
+        colour = GREEN if probability >= threshold else GREY
+        cv2.rectangle(frame, (8, y), (8 + int(width * float(probability)), y + row - 6), colour, -1)
+        put_text(frame, f"{label} {probability:.2f}", (12, y + row - 12), 0.55 * scale * 1.3)
+
+
+def draw_status(frame: np.ndarray, fps: float, status: str) -> None:
+    """FPS and a status word (buffering, no hand, paused) in the top-right corner."""
+    import cv2
+
+    scale = 0.55 * _scale(frame) * 1.3
+    for line, text in enumerate((f"{fps:4.1f} FPS", status)):
+        if not text:
+            continue
+        (w, h), _ = cv2.getTextSize(_ascii(text), FONT, scale, 1)
+        put_text(frame, text, (frame.shape[1] - w - 10, 10 + h + line * (h + 10)), scale, YELLOW if line else WHITE)
+
+
+def draw_sentence(frame: np.ndarray, words: Sequence[str], shown: int) -> None:
+    """The last `shown` words of the sentence on a dark strip along the bottom."""
+    scale = 0.7 * _scale(frame) * 1.3
+    height = int(34 * scale) + 10
+    _shade(frame, (0, frame.shape[0] - height), (frame.shape[1], frame.shape[0]), 0.7)
+    text = " ".join(words[-shown:]) if words else "..."
+    put_text(frame, text, (10, frame.shape[0] - int(height * 0.3)), scale, WHITE, 2)
+
+
+def draw_recording(frame: np.ndarray, sample: int, count: int, seconds_left: float) -> None:
+    """A red dot with REC, the sample number and the time left in it."""
+    import cv2
+
+    scale = _scale(frame)
+    radius = int(12 * scale) + 2
+    cv2.circle(frame, (10 + radius, 10 + radius), radius, RED, -1)
+    put_text(frame, f"REC {sample}/{count}  {seconds_left:.1f}s", (20 + 2 * radius, 10 + int(1.6 * radius)), 0.8 * scale, RED, 2)
+    cv2.rectangle(frame, (0, 0), (frame.shape[1] - 1, frame.shape[0] - 1), RED, max(2, int(4 * scale)))
+
+
+def draw_countdown(frame: np.ndarray, message: str, seconds_left: float) -> None:
+    """A large countdown number in the middle with what comes next above it."""
+    import cv2
+
+    scale = _scale(frame)
+    number = f"{max(1, int(np.ceil(seconds_left)))}"
+    big = 3.0 * scale
+    (w, h), _ = cv2.getTextSize(number, FONT, big, 4)
+    centre_x, centre_y = frame.shape[1] // 2, frame.shape[0] // 2
+    put_text(frame, number, (centre_x - w // 2, centre_y + h // 2), big, YELLOW, 4)
+    (mw, _), _ = cv2.getTextSize(_ascii(message), FONT, 0.8 * scale, 2)
+    put_text(frame, message, (max(4, centre_x - mw // 2), max(20, centre_y - h)), 0.8 * scale, WHITE, 2)

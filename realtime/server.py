@@ -1,0 +1,384 @@
+"""`signlang serve`: a web page, a WebSocket and a REST API over one exported bundle.
+
+    signlang serve [--bundle DIR | --model-name signlang --alias champion] [--host H] [--port P]
+
+- `GET /`: a static page (realtime/static/) that sends webcam frames as JPEG over `/ws`
+  and shows the live top-3 and the sentence so far.
+- `/ws`: per connection one `HolisticTracker`, a ring buffer of the last frames' keypoints
+  and a `realtime.sentence.SentenceBuilder`; each binary message (one JPEG) is answered with
+  one JSON message `{top3: [{label, p}], sentence: [...], hand_visible, frames, fps}`.
+- `POST /predict`: a video clip (multipart field `file`) or JSON `{"frames": [[...], ...]}`
+  (1662- or 258-value keypoint frames) -> `{top3, label, frames}`, through the same
+  `keypoints.clip_to_window` as training.
+- `GET /health`, `GET /config` (what the page needs).
+
+Errors are JSON `{"error": "..."}` with a 4xx status; the server keeps serving. Holistic and
+TFLite run in worker threads so the event loop never blocks. Every knob: params.yaml `serve:`.
+"""
+
+import argparse
+import asyncio
+import atexit
+import json
+import math
+import shutil
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from signlang import paths
+from signlang.bundle import Bundle
+from signlang.errors import InputFileError, SignlangError
+from signlang.holistic import HolisticSettings, HolisticTracker
+from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, hand_seen, normalise
+from realtime.sentence import SentenceBuilder
+from signlang.params import ServeParams
+
+STATIC_DIR = Path(__file__).with_name("static")
+MB = 1024 * 1024
+
+
+class RequestError(Exception):
+    """A request the server refuses: answered as JSON {"error": message} with `status`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+def top_k(bundle: Bundle, probabilities: np.ndarray, k: int = 3) -> list[dict]:
+    """The k most probable classes, best first, as [{label, p}]."""
+    order = np.argsort(-probabilities, kind="stable")[:k]
+    return [{"label": bundle.classes[i], "p": round(float(probabilities[i]), 4)} for i in order]
+
+
+def predict_clip(bundle: Bundle, frames: np.ndarray, source: str) -> dict:
+    """A whole clip's keypoints -> {top3, label, frames}, preprocessed as in training."""
+    window = normalise(clip_to_window(frames, bundle.spec, source)[None], bundle.spec)
+    probabilities = bundle.predict_proba(window)[0]
+    top3 = top_k(bundle, probabilities)
+    return {"top3": top3, "label": top3[0]["label"], "frames": int(len(frames))}
+
+
+def parse_frames(payload: Any, max_frames: int) -> np.ndarray:
+    """Validate a JSON `{"frames": [[...], ...]}` body -> float32 (n, 1662|258)."""
+    if not isinstance(payload, dict) or "frames" not in payload:
+        raise RequestError(422, 'expected a JSON object {"frames": [[...], ...]}')
+    frames = payload["frames"]
+    if not isinstance(frames, list) or not frames:
+        raise RequestError(422, '"frames" must be a non-empty list of keypoint frames')
+    if len(frames) > max_frames:
+        raise RequestError(413, f"{len(frames)} frames is more than the limit of {max_frames}")
+    if not all(isinstance(row, list) for row in frames):
+        raise RequestError(422, '"frames" must be a list of lists of numbers')
+    widths = sorted({len(row) for row in frames})
+    if len(widths) != 1 or widths[0] not in (FULL_SIZE, NO_FACE_SIZE):
+        raise RequestError(422, f"every frame must have {FULL_SIZE} or {NO_FACE_SIZE} values; got widths {widths[:5]}")
+    try:
+        array = np.array(frames, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise RequestError(422, '"frames" must hold numbers only') from None
+    if array.ndim != 2:
+        raise RequestError(422, '"frames" must be a list of lists of numbers')
+    if not np.all(np.isfinite(array)):
+        raise RequestError(422, f"frames hold {int(np.sum(~np.isfinite(array)))} NaN or infinite values")
+    return array
+
+
+def video_frame_count(path: Path) -> int:
+    """Frames the container declares (0 when unknown); refuses a file that is not a video."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise RequestError(422, "the upload cannot be opened as a video (corrupt or unsupported format)")
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        return int(count) if math.isfinite(count) and count > 0 else 0
+    finally:
+        capture.release()
+
+
+def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_frames: int) -> dict:
+    """Holistic over every frame of a clip file, then `predict_clip`."""
+    from signlang.holistic import extract_video
+
+    count = video_frame_count(path)
+    if count > max_frames:
+        raise RequestError(413, f"the clip has {count} frames, more than the limit of {max_frames}")
+    frames, _ = extract_video(path, settings)
+    return predict_clip(bundle, frames, "upload")
+
+
+# --------------------------------------------------------------------------- live stream
+
+
+class LiveSession:
+    """One WebSocket's state: its own Holistic tracker, the last frames, the sentence."""
+
+    def __init__(self, bundle: Bundle, settings: HolisticSettings, serve: ServeParams) -> None:
+        self.bundle = bundle
+        self.serve = serve
+        window = serve.window_frames or bundle.spec.sequence_length
+        self.buffer: deque[np.ndarray] = deque(maxlen=window)
+        self.sentence = SentenceBuilder(serve.threshold, serve.agreeing_windows)
+        self.tracker = HolisticTracker(settings)
+        self.frames = 0
+        self._times: deque[float] = deque(maxlen=20)
+
+    def step(self, jpeg: bytes) -> dict:
+        """One JPEG frame -> the reply message (top3 empty until min_frames are buffered
+        and a hand is seen in the window)."""
+        frame = decode_jpeg(jpeg)
+        vector, _ = self.tracker.process(frame)
+        self.buffer.append(vector)
+        self.frames += 1
+        self._times.append(time.perf_counter())
+        window = np.stack(self.buffer)
+        visible = bool(hand_seen(vector[None])[0])
+        top3: list[dict] = []
+        if len(window) >= min(self.serve.min_frames, self.buffer.maxlen):
+            if hand_seen(window).any():
+                top3 = top_k(self.bundle, self.bundle.predict_window(window))
+                self.sentence.update(top3[0]["label"], top3[0]["p"], visible)
+            else:
+                self.sentence.update("", 0.0, False)
+        words = self.sentence.words[-self.serve.max_words :]
+        return {"top3": top3, "sentence": words, "hand_visible": visible, "frames": self.frames, "fps": self.fps()}
+
+    def fps(self) -> float:
+        """Frames processed per second over the last few frames."""
+        if len(self._times) < 2 or self._times[-1] == self._times[0]:
+            return 0.0
+        return round((len(self._times) - 1) / (self._times[-1] - self._times[0]), 1)
+
+    def close(self) -> None:
+        self.tracker.close()
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    """JPEG (or PNG) bytes -> a BGR frame; RequestError when they are not an image."""
+    import cv2
+
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
+    if frame is None:
+        raise RequestError(422, "the message is not a JPEG image")
+    return frame
+
+
+# --------------------------------------------------------------------------- app
+
+
+def _error(status: int, message: str):
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over `limit` bytes gets 413 before it is read whole."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _error(413, f"request body over the limit of {self.limit / MB:g} MB")(scope, receive, send)
+            return
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise RequestError(413, f"request body over the limit of {self.limit / MB:g} MB")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def predict_json(bundle: Bundle, body: bytes, max_frames: int) -> dict:
+    """A JSON `{"frames": [...]}` request body -> `predict_clip` (run in a worker thread)."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RequestError(400, f"malformed JSON: {exc}") from None
+    return predict_clip(bundle, parse_frames(payload, max_frames), "<array>")
+
+
+async def _predict_upload(request, bundle: Bundle, settings: HolisticSettings, serve: ServeParams) -> dict:
+    from starlette.datastructures import UploadFile
+
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except RequestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the multipart parser raises several kinds
+        raise RequestError(400, f"malformed multipart body: {exc}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise RequestError(422, 'expected a video clip in the multipart field "file"')
+    suffix = Path(upload.filename or "clip.mp4").suffix[:8] or ".mp4"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(await upload.read())
+        handle.flush()
+        if handle.tell() == 0:
+            raise RequestError(422, "the uploaded file is empty")
+        return await asyncio.to_thread(predict_video, bundle, Path(handle.name), settings, serve.max_frames)
+
+
+def create_app(bundle: Bundle, serve: ServeParams, settings: HolisticSettings | None = None, model: str = "") -> Any:
+    """The FastAPI application over one loaded bundle."""
+    from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException
+
+    settings = settings or HolisticSettings()
+    app = FastAPI(title="signlang", docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit, limit=int(serve.max_upload_mb * MB))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, exc: RequestError):
+        return _error(exc.status, exc.message)
+
+    @app.exception_handler(InputFileError)
+    async def _input_error(request: Request, exc: InputFileError):
+        return _error(422, exc.problem)  # the path is a server-side temporary file
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        return _error(422, str(exc.errors()))
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "classes": list(bundle.classes), "sequence_length": bundle.spec.sequence_length,
+                "model": model or str(bundle.source)}
+
+    @app.get("/config")
+    async def config() -> dict:
+        return {"client_fps": serve.client_fps, "frame_width": serve.frame_width, "jpeg_quality": serve.jpeg_quality,
+                "classes": list(bundle.classes)}
+
+    @app.post("/predict")
+    async def predict(request: Request) -> dict:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/json":
+            return await asyncio.to_thread(predict_json, bundle, await request.body(), serve.max_frames)
+        if kind == "multipart/form-data":
+            return await _predict_upload(request, bundle, settings, serve)
+        raise RequestError(415, "send application/json {\"frames\": [...]} or multipart/form-data with a video \"file\"")
+
+    @app.websocket("/ws")
+    async def live(websocket: WebSocket) -> None:
+        await websocket.accept()
+        session = await asyncio.to_thread(LiveSession, bundle, settings, serve)
+        try:
+            await _serve_session(websocket, session, int(serve.max_message_mb * MB))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await asyncio.to_thread(session.close)
+
+    return app
+
+
+async def _serve_session(websocket, session: LiveSession, max_bytes: int) -> None:
+    """Answer each message: a JPEG frame -> a prediction; text "reset" clears the sentence."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data, text = message.get("bytes"), message.get("text")
+        if text is not None:
+            if text.strip() in ("reset", '{"type": "reset"}', '{"type":"reset"}'):
+                session.sentence.clear()
+                await websocket.send_json({"sentence": [], "frames": session.frames})
+            else:
+                await websocket.send_json({"error": "send JPEG frames as binary messages, or the text 'reset'"})
+            continue
+        if data is None or len(data) > max_bytes:
+            await websocket.send_json({"error": f"frame over the limit of {max_bytes / MB:g} MB", "status": 413})
+            continue
+        try:
+            reply = await asyncio.to_thread(session.step, data)
+        except RequestError as exc:
+            reply = {"error": exc.message, "status": exc.status, "frames": session.frames}
+        await websocket.send_json(reply)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--bundle", type=Path, default=None,
+                        help=f"exported bundle folder (default {paths.BUNDLE_DIR} unless --model-name is given)")
+    source.add_argument("--model-name", default=None,
+                        help="registered MLflow model to fetch instead of a folder (e.g. signlang)")
+    parser.add_argument("--alias", default="champion", help="alias of --model-name to fetch (default champion)")
+    parser.add_argument("--host", default=None, help="address to listen on (default params.yaml serve.host)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default params.yaml serve.port)")
+    parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE,
+                        help="params.yaml with the serve and extract sections (defaults when absent)")
+
+
+def _load_settings(path: Path) -> tuple[ServeParams, HolisticSettings]:
+    if not path.is_file():
+        return ServeParams(), HolisticSettings()
+    from signlang.params import load_params
+
+    params = load_params(path)
+    return params.serve, HolisticSettings.from_params(params.extract)
+
+
+def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
+    """The bundle the flags name, and how /health describes it."""
+    if args.model_name:
+        from signlang.tracking import download_bundle
+
+        destination = tempfile.mkdtemp(prefix="signlang-serve-")
+        atexit.register(shutil.rmtree, destination, ignore_errors=True)
+        directory = download_bundle(args.model_name, args.alias, destination)
+        return Bundle.load(directory), f"models:/{args.model_name}@{args.alias}"
+    directory = args.bundle or paths.BUNDLE_DIR
+    return Bundle.load(directory), str(directory)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    serve, settings = _load_settings(args.params)
+    host = args.host or serve.host
+    port = serve.port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        raise SignlangError(f"--port: {port} is not a port number (0-65535)")
+    bundle, model = load_served_bundle(args)
+    app = create_app(bundle, serve, settings, model)
+    print(f"serve: {model} ({len(bundle.classes)} classes) on http://{host}:{port}/", flush=True)
+    # Messages up to twice the limit get a JSON error; bigger ones close the connection (1009).
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=int(2 * serve.max_message_mb * MB))
+    return 0

@@ -1,0 +1,313 @@
+"""Leave-signers-out cross-validation: how well a configuration recognises people it never saw.
+
+The signers are split into `crossval.folds` groups (StratifiedGroupKFold, seeded). For each
+fold, a configuration is trained on the other signers, with early stopping watching a few of
+those training signers held out (`crossval.val_signers`, never the test fold), and scored on
+the fold's signers. Preprocessing and augmentation are the pipeline's own: windows come from
+`signlang.ingest` + `keypoints.clip_to_window`, training from `signlang.train.fit`.
+
+A configuration is a preset name, optionally with `:raw` (`tutorial:raw`): the preset trained
+on raw coordinates without augmentation, as the source projects did. Without `:raw` it is
+trained with the `features` and `train.augment` sections of the params. Epochs and configs
+are fixed before any test fold is seen; the folds depend only on the signers and the seed,
+so two calls with the same params compare configurations on the same folds.
+
+`cross_validate` returns the results and `write_reports` writes `cv.json`, `cv.md` and, per
+configuration, the pooled confusion matrix (`confusion_<config>.png` / `.csv`).
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold
+
+from signlang.errors import ParamsError, SignlangError
+from signlang.keypoints import PreprocessSpec, clip_to_window, normalise
+from signlang.params import FeatureParams, IngestParams, Params, SourceParams
+
+RAW_SUFFIX = ":raw"
+
+
+@dataclass(frozen=True)
+class SignerData:
+    """Raw windows of every sample with its label and signer; classes sorted."""
+
+    X: np.ndarray  # (n, T, F) float32 raw coordinates, as data/dataset.npz holds them
+    labels: np.ndarray
+    signers: np.ndarray
+    ids: np.ndarray
+    classes: tuple[str, ...]
+
+    def subset(self, index: np.ndarray) -> "SignerData":
+        return SignerData(self.X[index], self.labels[index], self.signers[index], self.ids[index], self.classes)
+
+
+def load_signer_data(params: Params, data: str | Path | None = None) -> SignerData:
+    """The samples of one folder (default `crossval.data`) through ingest and clip_to_window,
+    exactly as the pipeline's ingest + extract stages see them."""
+    from signlang.ingest import build_manifest, load_keypoint_sample
+
+    folder = str(data if data is not None else params.crossval.data)
+    if not Path(folder).exists():
+        raise ParamsError(f"crossval.data: {folder!r} does not exist")
+    aliases = params.crossval.label_aliases
+    ingest = IngestParams(
+        sources=[SourceParams(path=folder)],
+        label_aliases=params.ingest.label_aliases if aliases is None else aliases,
+        min_samples_per_class=params.crossval.min_samples_per_class,
+    )
+    table = build_manifest(ingest)
+    table = table[table.signer.astype(str) != ""]
+    if table.empty:
+        raise SignlangError(f"{folder}: no sample with a known signer to cross-validate on")
+    spec = PreprocessSpec.from_params(params)
+    windows = [clip_to_window(load_keypoint_sample(row), spec, row["id"]) for _, row in table.iterrows()]
+    labels = table.label.astype(str).to_numpy()
+    return SignerData(
+        X=np.stack(windows).astype(np.float32),
+        labels=labels,
+        signers=table.signer.astype(str).to_numpy(),
+        ids=table.id.astype(str).to_numpy(),
+        classes=tuple(sorted(set(labels))),
+    )
+
+
+def signer_folds(labels: np.ndarray, signers: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train indices, test indices) per fold; no signer on both sides of a fold."""
+    count = len(np.unique(signers))
+    if count < folds:
+        raise ParamsError(f"crossval.folds: {folds} folds need at least {folds} signers, the data has {count}")
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "least populated class" on small classes
+        return [(train, test) for train, test in splitter.split(np.zeros(len(labels)), labels, signers)]
+
+
+def validation_signers(labels: np.ndarray, signers: np.ndarray, count: int, seed: int, tries: int = 20) -> np.ndarray:
+    """`count` signers for early stopping, drawn (seeded) among `signers`, preferring the draw
+    that covers the most classes; always leaves at least one signer to train on."""
+    names = np.unique(signers)
+    count = min(count, len(names) - 1)
+    if count < 1:
+        return np.array([], dtype=names.dtype)
+    rng = np.random.default_rng(seed)
+    best, best_cover = None, -1
+    for _ in range(tries):
+        pick = np.sort(rng.choice(names, size=count, replace=False))
+        cover = len(np.unique(labels[np.isin(signers, pick)]))
+        if cover > best_cover:
+            best, best_cover = pick, cover
+    return best
+
+
+def parse_config(name: str) -> tuple[str, bool]:
+    """'bigru' -> ('bigru', False); 'tutorial:raw' -> ('tutorial', True)."""
+    raw = name.endswith(RAW_SUFFIX)
+    return (name[: -len(RAW_SUFFIX)] if raw else name), raw
+
+
+def config_params(params: Params, name: str, epochs: int) -> Params:
+    """The params a configuration trains with: its preset, the epochs budget and
+    crossval.early_stopping_patience, and for `:raw` raw coordinates and no augmentation."""
+    from signlang.model import PRESETS
+
+    preset, raw = parse_config(name)
+    if preset not in PRESETS:
+        raise ParamsError(f"crossval.presets: unknown preset {preset!r}; allowed: {', '.join(sorted(PRESETS))} "
+                          f"(optionally with {RAW_SUFFIX})")
+    train = params.train.model_copy(update={
+        "preset": preset, "epochs": epochs, "early_stopping_patience": params.crossval.early_stopping_patience,
+    })
+    features = params.features
+    if raw:
+        train = train.model_copy(update={"augment": train.augment.model_copy(update={"enabled": False})})
+        features = FeatureParams(parts=features.parts, sequence_length=features.sequence_length,
+                                 resample=features.resample)
+    return params.model_copy(update={"train": train, "features": features})
+
+
+def fit_and_predict(params: Params, data: SignerData, train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """Train on `train` (early stopping on `val`) and predict the class names of `test`."""
+    import keras
+
+    from signlang.train import TrainingData, fit
+
+    spec = PreprocessSpec.from_params(params)
+    index = {name: i for i, name in enumerate(data.classes)}
+
+    def onehot(rows: np.ndarray) -> np.ndarray:
+        return keras.utils.to_categorical([index[v] for v in data.labels[rows]], len(data.classes)).astype(np.float32)
+
+    training = TrainingData(
+        classes=data.classes,
+        x_train=normalise(data.X[train], spec), y_train=onehot(train),
+        x_val=normalise(data.X[val], spec), y_val=onehot(val),
+        raw_train=data.X[train], spec=spec,
+    )
+    model, _ = fit(params, training)
+    probabilities = model.predict(normalise(data.X[test], spec), batch_size=256, verbose=0)
+    return np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
+
+
+def cross_validate(
+    params: Params,
+    configs: Sequence[str] | None = None,
+    folds: int | None = None,
+    epochs: int | None = None,
+    data: SignerData | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Leave-signers-out scores of each configuration on the same folds.
+
+    Defaults come from `params.crossval`. Returns {"folds", "epochs", "seed", "classes",
+    "signers", "fold_signers", "configs": {name: {"accuracy_mean", ..., "folds": [...],
+    "per_class_accuracy", "y_true", "y_pred", "ids"}}}.
+    """
+    from signlang.evaluation import classification_metrics
+
+    settings = params.crossval
+    configs = list(configs or settings.presets)
+    folds, epochs = folds or settings.folds, epochs or settings.epochs
+    data = data if data is not None else load_signer_data(params)
+    splits = signer_folds(data.labels, data.signers, folds, settings.seed)
+    result = {
+        "folds": folds, "epochs": epochs, "seed": settings.seed, "classes": list(data.classes),
+        "signers": int(len(np.unique(data.signers))), "samples": int(len(data.labels)),
+        "fold_signers": [sorted(np.unique(data.signers[test]).tolist()) for _, test in splits],
+        "configs": {},
+    }
+    for name in configs:
+        fold_params = config_params(params, name, epochs)
+        rows, truth, predicted, ids = [], [], [], []
+        for number, (train, test) in enumerate(splits, start=1):
+            started = time.perf_counter()
+            held = validation_signers(data.labels[train], data.signers[train], settings.val_signers,
+                                      settings.seed + number)
+            val = train[np.isin(data.signers[train], held)]
+            fit_rows = train[~np.isin(data.signers[train], held)]
+            assert not set(data.signers[test]) & set(data.signers[train])
+            guess = fit_and_predict(fold_params, data, fit_rows, val, test)
+            metrics = classification_metrics(data.labels[test], guess, data.classes)
+            rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
+                         "test_samples": int(len(test)), "val_signers": held.tolist()})
+            truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
+            log(f"cv: {name} fold {number}/{folds}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
+                f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
+        result["configs"][name] = summarise_config(rows, truth, predicted, ids, data.classes)
+    return result
+
+
+def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, classes: Sequence[str]) -> dict:
+    """Mean and std (population) over folds, pooled per-class accuracy, and the predictions."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    summary: dict = {}
+    for key in ("accuracy", "macro_f1"):
+        values = np.array([row[key] for row in rows], dtype=float)
+        summary[f"{key}_mean"] = round(float(values.mean()), 6)
+        summary[f"{key}_std"] = round(float(values.std()), 6)
+    summary["per_class_accuracy"] = {
+        name: (round(float(np.mean(predicted[truth == name] == name)), 6) if np.any(truth == name) else None)
+        for name in classes
+    }
+    summary["folds"] = rows
+    summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=list(ids))
+    return summary
+
+
+def _file_name(config: str) -> str:
+    return config.replace(RAW_SUFFIX, "_raw")
+
+
+def write_reports(result: dict, out: str | Path) -> list[Path]:
+    """cv.json (scores, no predictions), cv.md (the table) and per configuration the pooled
+    confusion matrix as confusion_<config>.png and confusion_<config>.csv (id, actual, predicted)."""
+    from signlang.evaluation import confusion_png, write_confusion_csv, write_json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    scores = {key: value for key, value in result.items() if key != "configs"}
+    scores["configs"] = {
+        name: {key: value for key, value in config.items() if key not in ("y_true", "y_pred", "ids")}
+        for name, config in result["configs"].items()
+    }
+    written.append(write_json(out / "cv.json", scores))
+    (out / "cv.md").write_text(markdown_table(result), encoding="utf-8")
+    written.append(out / "cv.md")
+    for name, config in result["configs"].items():
+        stem = _file_name(name)
+        written.append(write_confusion_csv(out / f"confusion_{stem}.csv", config["ids"], config["y_true"], config["y_pred"]))
+        written.append(confusion_png(out / f"confusion_{stem}.png", config["y_true"], config["y_pred"],
+                                     result["classes"], f"{name}: {result['folds']}-fold leave-signers-out, pooled"))
+    return written
+
+
+def markdown_table(result: dict) -> str:
+    """The per-config table, then per-class accuracy, in Markdown."""
+    lines = [
+        f"Leave-signers-out cross-validation: {result['folds']} folds over {result['signers']} signers "
+        f"({result['samples']} windows), {result['epochs']} epochs max with early stopping, seed {result['seed']}.",
+        "",
+        "| config | accuracy (mean ± std) | macro-F1 (mean ± std) |",
+        "|---|---|---|",
+    ]
+    for name, config in result["configs"].items():
+        lines.append(f"| {name} | {config['accuracy_mean']:.3f} ± {config['accuracy_std']:.3f} | "
+                     f"{config['macro_f1_mean']:.3f} ± {config['macro_f1_std']:.3f} |")
+    classes = result["classes"]
+    lines += ["", "Per-class accuracy, pooled over folds:", "",
+              "| config | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
+    for name, config in result["configs"].items():
+        cells = ["" if config["per_class_accuracy"][c] is None else f"{config['per_class_accuracy'][c]:.2f}"
+                 for c in classes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run(params: Params, configs: Sequence[str] | None = None, folds: int | None = None,
+        epochs: int | None = None, out: str | Path | None = None, data: str | Path | None = None) -> dict:
+    """`signlang cv`: load, cross-validate, write the reports; returns the result."""
+    started = time.perf_counter()
+    signer_data = load_signer_data(params, data)
+    result = cross_validate(params, configs, folds, epochs, signer_data)
+    out = Path(out or params.crossval.out)
+    write_reports(result, out)
+    print(markdown_table(result), flush=True)
+    print(f"cv: wrote {out} in {time.perf_counter() - started:.0f} s", flush=True)
+    return result
+
+
+def configure_cli(parser) -> None:
+    parser.add_argument("--presets", default=None,
+                        help="comma-separated configs, e.g. tutorial:raw,conv (default: crossval.presets)")
+    parser.add_argument("--folds", type=int, default=None, help="folds over the signers (default: crossval.folds)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs budget per fold (default: crossval.epochs)")
+    parser.add_argument("--out", type=Path, default=None, help="report folder (default: crossval.out)")
+    parser.add_argument("--data", type=Path, default=None, help="multi-signer keypoints folder (default: crossval.data)")
+    parser.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
+
+
+def run_cli(args) -> int:
+    from signlang import paths
+    from signlang.params import CrossValParams, load_params
+
+    params = load_params(args.params or paths.PARAMS_FILE)
+    configs = [name.strip() for name in args.presets.split(",") if name.strip()] if args.presets else None
+    if configs:
+        try:
+            CrossValParams(presets=configs)
+        except ValueError as exc:
+            raise ParamsError(f"--presets: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}") from None
+    if args.folds is not None and args.folds < 2:
+        raise ParamsError(f"--folds: needs at least 2, got {args.folds}")
+    if args.epochs is not None and args.epochs < 1:
+        raise ParamsError(f"--epochs: needs at least 1, got {args.epochs}")
+    run(params, configs, args.folds, args.epochs, args.out, args.data)
+    return 0

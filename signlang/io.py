@@ -1,0 +1,85 @@
+"""Atomic file writes: a stage output is there whole or not at all.
+
+Every file a stage writes goes to a temporary name beside its target (`.<name>.<random>.tmp`)
+and is renamed over the target once complete, so a run killed mid-write (Ctrl-C, SIGKILL, a
+full disk) never leaves a half-written file that a later run or DVC would read. Temporary
+names are never read back; `remove_stale_temps` deletes those a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from signlang.errors import InputFileError
+
+TEMP_SUFFIX = ".tmp"
+TEMP_GLOB = f".*{TEMP_SUFFIX}"
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed over `path` when the block ends
+    without an error, removed otherwise. The file gets mode 0644."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically (see `atomic_path`)."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 `text` to `path` atomically, `\\n` line ends as given."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def remove_stale_temps(folders: Iterable[str | Path]) -> list[Path]:
+    """Delete the temporary files and folders (`.*.tmp`) a killed run left in `folders`
+    (missing folders are fine); returns what was removed."""
+    removed = []
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for leftover in sorted(folder.glob(TEMP_GLOB)):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def require_inputs(stage: str, inputs: dict[str | Path, str]) -> None:
+    """Refuse to start `stage` when an input it reads is missing: `inputs` maps each path
+    to the stage that writes it. Raises InputFileError naming the first missing file."""
+    for path, producer in inputs.items():
+        if not Path(path).exists():
+            raise InputFileError(path, f"not found; the {stage} stage needs it (run `dvc repro {producer}` first)")
+
+
+def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, read in chunks (videos can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,208 @@
+"""`signlang live` on real clips with a small real bundle: headless outputs, cadence,
+the CLI, the MLflow champion, clear errors, Ctrl-C, and the window under Xvfb."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from realtime.runner import LiveOptions, load_live_bundle, run_live
+from signlang.params import LiveParams
+from tests.realtime.conftest import count_frames
+
+SIGNLANG = str(Path(sys.executable).parent / "signlang")
+FIELDS = {"t", "frame", "top3", "sentence", "hand_visible", "new_word"}
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def video_frames_and_size(path: Path) -> tuple[int, tuple[int, int]]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened(), path
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    capture.release()
+    return count_frames(path), size
+
+
+def source_fps(path: Path) -> float:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    capture.release()
+    return fps
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("clip", "classify_every"), [("yes/yes_04.mp4", 2), ("mother/mother_02.mp4", 3)])
+def test_headless_run_writes_one_line_per_classified_window_and_every_frame(
+        small_bundle: Path, starter_clips: Path, tmp_path: Path, clip: str, classify_every: int) -> None:
+    from signlang.bundle import Bundle
+
+    path = starter_clips / clip
+    bundle = Bundle.load(small_bundle)
+    live = LiveParams(classify_every=classify_every)
+    options = LiveOptions(source=str(path), window=False, out_video=tmp_path / "out.mp4", out_json=tmp_path / "out.jsonl")
+    summary = run_live(bundle, options, live)
+
+    n, length = count_frames(path), bundle.spec.sequence_length
+    expected_frames = list(range(length - 1, n, classify_every))
+    lines = read_lines(tmp_path / "out.jsonl")
+    assert summary.frames == n and summary.windows == len(lines) == len(expected_frames) > 0
+    assert [line["frame"] for line in lines] == expected_frames
+    fps = source_fps(path)
+    for line in lines:
+        assert set(line) == FIELDS
+        assert line["t"] == pytest.approx(line["frame"] / fps, abs=1e-3)
+        assert len(line["top3"]) == 3 and {"label", "p"} == set(line["top3"][0])
+        probabilities = [entry["p"] for entry in line["top3"]]
+        assert probabilities == sorted(probabilities, reverse=True) and 0 <= probabilities[-1] <= probabilities[0] <= 1
+        assert {entry["label"] for entry in line["top3"]} <= set(bundle.classes)
+        assert isinstance(line["hand_visible"], bool) and isinstance(line["sentence"], list)
+    times = [line["t"] for line in lines]
+    assert all(a < b for a, b in zip(times, times[1:]))
+    assert lines[-1]["sentence"] == summary.sentence
+
+    frames, size = video_frames_and_size(tmp_path / "out.mp4")
+    assert frames == n
+    assert max(size) <= 640  # frames are scaled to extract.max_frame_side before Holistic and drawing
+    if clip.startswith("mother"):
+        # Hands are seen only briefly in this clip: the no-sign state shows in the lines.
+        assert {line["hand_visible"] for line in lines} == {True, False}
+
+
+@pytest.mark.slow
+def test_live_cli_on_a_real_clip_without_params_yaml(small_bundle: Path, starter_clips: Path, tmp_path: Path) -> None:
+    out = tmp_path / "windows.jsonl"
+    completed = subprocess.run(
+        [SIGNLANG, "live", "--bundle", str(small_bundle), "--source", str(starter_clips / "yes" / "yes_04.mp4"),
+         "--no-window", "--out-json", str(out), "--max-frames", "40", "--screenshot", str(tmp_path / "last.png")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "stopped after --max-frames 40" in completed.stdout
+    assert "built-in defaults" in completed.stdout
+    assert [line["frame"] for line in read_lines(out)] == [29, 31, 33, 35, 37, 39]
+    import cv2
+
+    assert cv2.imread(str(tmp_path / "last.png")).shape == (480, 640, 3)
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_complete_outputs(small_bundle: Path, starter_clips: Path, tmp_path: Path) -> None:
+    out_json, out_video = tmp_path / "w.jsonl", tmp_path / "w.mp4"
+    process = subprocess.Popen(
+        [SIGNLANG, "live", "--bundle", str(small_bundle), "--source", str(starter_clips / "thank_you" / "thank_you_02.mp4"),
+         "--no-window", "--out-json", str(out_json), "--out-video", str(out_video)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        if out_json.is_file() and len(out_json.read_text(encoding="utf-8").splitlines()) >= 2:
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    lines = read_lines(out_json)  # every line complete
+    assert len(lines) >= 2
+    frames, _ = video_frames_and_size(out_video)  # the mp4 was finalised
+    assert frames >= lines[-1]["frame"] + 1
+
+
+@pytest.mark.slow
+def test_the_champion_is_fetched_from_mlflow(small_bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    import mlflow
+
+    from signlang import tracking
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    tracking.configure()
+    with mlflow.start_run():
+        tracking.register_bundle(small_bundle, "signlang", "champion", "macro_f1", 0.5)
+    bundle = load_live_bundle(None, "signlang", "champion", cache_dir=tmp_path / "cache")
+    assert bundle.source.is_relative_to(tmp_path / "cache")
+    assert (bundle.source / "model.tflite").read_bytes() == (small_bundle / "model.tflite").read_bytes()
+    from signlang.errors import SignlangError
+
+    with pytest.raises(SignlangError, match="models:/signlang@nobody"):
+        load_live_bundle(None, "signlang", "nobody", cache_dir=tmp_path / "cache")
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([SIGNLANG, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_a_missing_source_file_is_a_clear_error(tmp_path: Path) -> None:
+    completed = run_cli("live", "--no-window", "--source", "no_such_clip.mp4", "--bundle", "no_bundle", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines()[-1] == "error: no_such_clip.mp4: video file not found"
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_camera_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    completed = run_cli("live", "--no-window", "--source", "9", "--bundle", "no_bundle", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert completed.stderr.strip() == "error: camera 9: cannot be opened (no such camera, or it is in use)"
+
+
+def test_a_window_without_a_display_is_a_clear_error(tmp_path: Path, starter_clips: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    completed = run_cli("live", "--source", str(starter_clips / "yes" / "yes_04.mp4"), "--bundle", "b", cwd=tmp_path, env=env)
+    assert completed.returncode == 1
+    assert "no display found" in completed.stderr and "--no-window" in completed.stderr
+
+
+def test_a_missing_bundle_is_a_clear_error(tmp_path: Path, starter_clips: Path) -> None:
+    completed = run_cli("live", "--no-window", "--source", str(starter_clips / "yes" / "yes_04.mp4"),
+                        "--bundle", "no_bundle", cwd=tmp_path)
+    assert completed.returncode == 1
+    assert completed.stderr.strip().endswith("error: no_bundle: bundle folder not found")
+
+
+@pytest.mark.slow
+def test_the_live_path_does_not_import_tensorflow() -> None:
+    code = ("import sys, realtime.runner, realtime.capture, realtime.cli\n"
+            "from signlang.holistic import import_mediapipe; import_mediapipe()\n"
+            "import ai_edge_litert.interpreter\n"
+            "print('tensorflow' in sys.modules)")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert completed.stdout.strip() == "False", completed.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (.ci/run installs it)")
+def test_the_window_under_xvfb(small_bundle: Path, starter_clips: Path, tmp_path: Path) -> None:
+    import cv2
+
+    display = f":{90 + os.getpid() % 100}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        assert server.poll() is None, "Xvfb did not start"
+        shot = tmp_path / "window.png"
+        completed = run_cli("live", "--bundle", str(small_bundle), "--source", str(starter_clips / "yes" / "yes_04.mp4"),
+                            "--max-frames", "45", "--screenshot", str(shot), cwd=tmp_path,
+                            env={**os.environ, "DISPLAY": display})
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert completed.returncode == 0, completed.stderr
+    assert "stopped after --max-frames 45" in completed.stdout
+    image = cv2.imread(str(shot))
+    assert image.shape == (480, 640, 3)
+    # The overlay is on it: the sentence strip along the bottom is darkened.
+    assert image[-10:].mean() < image[200:300].mean()

@@ -1,0 +1,236 @@
+"""`signlang serve` over a small real bundle (tutorial network trained 2 epochs on real
+signers, exported to TFLite): /health, /predict on a real keypoint sequence and a real clip,
+every refused payload as a 4xx JSON error with the server still serving, and the WebSocket
+answering real JPEG frames of a real clip through real MediaPipe Holistic."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signlang.errors import SignlangError
+from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE
+from signlang.params import ServeParams, load_params, parse_params
+
+CLIP = Path("videos") / "asl-starter" / "hello" / "hello_06.mp4"  # 30 frames, 1280x720
+SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
+_BUNDLES: dict[str, Path] = {}
+
+
+def build_small_bundle(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
+    """A real bundle, built once per test session: the tutorial preset trained for 2 epochs
+    on four real signers (tests/stages/test_evaluate.build_project), exported to TFLite."""
+    if "bundle" not in _BUNDLES:
+        from signlang.export import export_bundle
+        from tests.stages.test_evaluate import build_project, project_params
+
+        root = tmp_path_factory.mktemp("serve-project")
+        params = project_params(project_root)
+        project = build_project(root, shared_data, params)
+        export_bundle(project["model"], params, list(project["classes"]), root / "bundle")
+        _BUNDLES["bundle"] = root / "bundle"
+    return _BUNDLES["bundle"]
+
+
+@pytest.fixture(scope="module")
+def small_bundle(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
+    return build_small_bundle(tmp_path_factory, shared_data, project_root)
+
+
+SERVE = ServeParams(min_frames=3, max_upload_mb=1, max_frames=120, max_message_mb=0.5)
+
+
+@pytest.fixture(scope="module")
+def client(small_bundle: Path):
+    from fastapi.testclient import TestClient
+
+    from realtime.server import create_app
+    from signlang.bundle import Bundle
+
+    bundle = Bundle.load(small_bundle)
+    with TestClient(create_app(bundle, SERVE, model="test-bundle")) as test_client:
+        test_client.bundle = bundle
+        yield test_client
+
+
+def real_sequence(shared_data: Path, index: int = 0) -> tuple[np.ndarray, str]:
+    with np.load(shared_data / SIGNER) as data:
+        return data["X"][index].astype(np.float32), str(data["label"][index])
+
+
+def real_jpegs(path: Path, count: int) -> list[bytes]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while len(frames) < count:
+        ok, frame = capture.read()
+        assert ok, f"{path} has fewer than {count} frames"
+        frame = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+        frames.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
+    capture.release()
+    return frames
+
+
+def assert_top3(body: dict, classes) -> None:
+    top3 = body["top3"]
+    assert len(top3) == 3
+    assert all(item["label"] in classes and 0.0 <= item["p"] <= 1.0 for item in top3)
+    assert [item["p"] for item in top3] == sorted((item["p"] for item in top3), reverse=True)
+    assert len({item["label"] for item in top3}) == 3
+
+
+# --------------------------------------------------------------------------- fast: no bundle
+
+
+def test_serve_section_is_optional_and_validated(project_root: Path) -> None:
+    params = load_params(project_root / "params.yaml")
+    assert params.serve.max_frames >= 1 and params.serve.port == 8000
+    raw = params.model_dump()
+    del raw["serve"]  # a params.yaml from before `signlang serve` still loads
+    assert parse_params(raw).serve == ServeParams()
+    raw["serve"] = {"client_fps": 0}
+    with pytest.raises(SignlangError, match="serve.client_fps"):
+        parse_params(raw)
+
+
+def test_parse_frames_accepts_both_layouts_and_refuses_bad_ones(shared_data: Path) -> None:
+    from realtime.server import RequestError, parse_frames
+
+    sequence, _ = real_sequence(shared_data)
+    assert parse_frames({"frames": sequence.tolist()}, 100).shape == (len(sequence), NO_FACE_SIZE)
+    full = np.zeros((4, FULL_SIZE)).tolist()
+    assert parse_frames({"frames": full}, 100).shape == (4, FULL_SIZE)
+    refused = {
+        "no frames key": ([1, 2], 422), "empty": ({"frames": []}, 422), "not rows": ({"frames": [1.0, 2.0]}, 422),
+        "wrong width": ({"frames": [[0.0] * 100]}, 422), "mixed widths": ({"frames": [[0.0] * 258, [0.0] * 1662]}, 422),
+        "text": ({"frames": [["a"] * 258]}, 422), "nan": ({"frames": [[math.nan] * 258]}, 422),
+        "too many": ({"frames": [[0.0] * 258] * 101}, 413),
+    }
+    for name, (payload, status) in refused.items():
+        with pytest.raises(RequestError) as caught:
+            parse_frames(payload, 100)
+        assert caught.value.status == status, name
+
+
+def test_decode_jpeg_refuses_what_is_not_an_image() -> None:
+    from realtime.server import RequestError, decode_jpeg
+
+    for data in (b"", b"not a jpeg", b"\xff\xd8\xff" + b"\0" * 50):
+        with pytest.raises(RequestError, match="not a JPEG"):
+            decode_jpeg(data)
+
+
+# --------------------------------------------------------------------------- slow: real bundle
+
+
+@pytest.mark.slow
+def test_health_names_the_bundle(client) -> None:
+    body = client.get("/health").json()
+    assert body == {"status": "ok", "classes": list(client.bundle.classes),
+                    "sequence_length": client.bundle.spec.sequence_length, "model": "test-bundle"}
+    page = client.get("/")
+    assert page.status_code == 200 and 'id="top3"' in page.text and "/static/app.js" in page.text
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/config").json()["client_fps"] == SERVE.client_fps
+
+
+@pytest.mark.slow
+def test_predict_keypoint_sequence_matches_the_training_preprocessing(client, shared_data: Path) -> None:
+    from signlang.keypoints import clip_to_window, normalise
+
+    bundle = client.bundle
+    for index in (0, 40, 90):
+        sequence, _ = real_sequence(shared_data, index)
+        response = client.post("/predict", json={"frames": sequence.tolist()})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert_top3(body, bundle.classes)
+        expected = bundle.predict_proba(normalise(clip_to_window(sequence, bundle.spec)[None], bundle.spec))[0]
+        assert body["label"] == bundle.classes[int(np.argmax(expected))] == body["top3"][0]["label"]
+        assert body["top3"][0]["p"] == pytest.approx(float(expected.max()), abs=1e-4)
+        assert body["frames"] == len(sequence)
+
+
+@pytest.mark.slow
+def test_predict_video_upload(client, shared_data: Path) -> None:
+    clip = shared_data / CLIP
+    with open(clip, "rb") as handle:
+        response = client.post("/predict", files={"file": (clip.name, handle, "video/mp4")})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_top3(body, client.bundle.classes)
+    assert body["label"] == body["top3"][0]["label"] and body["frames"] == 30
+
+
+def _chunks(total: int):
+    for _ in range(total // 65536 + 1):
+        yield b"0" * 65536
+
+
+@pytest.mark.slow
+def test_bad_payloads_get_a_json_4xx_and_the_server_keeps_serving(client, shared_data: Path, tmp_path: Path) -> None:
+    sequence, _ = real_sequence(shared_data)
+    good = {"frames": sequence.tolist()}
+    json_headers = {"content-type": "application/json"}
+    over = int(SERVE.max_upload_mb * 1024 * 1024) + 1
+    bad_requests = {
+        "malformed json": (dict(content=b'{"frames": [[0.1, ', headers=json_headers), 400),
+        "json not an object": (dict(content=b"[1, 2]", headers=json_headers), 422),
+        "wrong width": (dict(json={"frames": [[0.5] * 100] * 5}), 422),
+        "nan": (dict(content=json.dumps({"frames": [[math.nan] * NO_FACE_SIZE] * 3}).encode(), headers=json_headers), 422),
+        "empty frames": (dict(json={"frames": []}), 422),
+        "frames over the limit": (dict(json={"frames": [[0.0] * NO_FACE_SIZE] * (SERVE.max_frames + 1)}), 413),
+        "not a video": (dict(files={"file": ("notes.mp4", b"this is not a video at all" * 100, "video/mp4")}), 422),
+        "empty upload": (dict(files={"file": ("empty.mp4", b"", "video/mp4")}), 422),
+        "no file field": (dict(files={"other": ("a.mp4", b"x", "video/mp4")}), 422),
+        "upload over the limit": (dict(files={"file": ("big.mp4", b"0" * over, "video/mp4")}), 413),
+        "chunked body over the limit": (dict(content=_chunks(over), headers=json_headers), 413),
+        "unknown content type": (dict(content=b"hello", headers={"content-type": "text/plain"}), 415),
+    }
+    for name, (request, status) in bad_requests.items():
+        response = client.post("/predict", **request)
+        assert response.status_code == status, (name, response.status_code, response.text)
+        assert response.headers["content-type"] == "application/json", name
+        assert isinstance(response.json()["error"], str) and response.json()["error"], name
+        assert "Traceback" not in response.text, name
+        after = client.post("/predict", json=good)
+        assert after.status_code == 200, (name, after.text)
+
+
+@pytest.mark.slow
+def test_websocket_answers_real_frames(client, shared_data: Path) -> None:
+    jpegs = real_jpegs(shared_data / CLIP, 8)
+    replies = []
+    with client.websocket_connect("/ws") as socket:
+        for jpeg in jpegs[:4]:
+            socket.send_bytes(jpeg)
+            replies.append(socket.receive_json())
+        socket.send_bytes(b"not a jpeg")
+        error = socket.receive_json()
+        socket.send_bytes(b"\xff" * int(SERVE.max_message_mb * 1024 * 1024 + 10))
+        too_big = socket.receive_json()
+        for jpeg in jpegs[4:]:  # still serving after the bad messages
+            socket.send_bytes(jpeg)
+            replies.append(socket.receive_json())
+        socket.send_text("reset")
+        reset = socket.receive_json()
+    assert "not a JPEG" in error["error"] and error["status"] == 422
+    assert too_big["status"] == 413
+    assert reset["sentence"] == []
+    assert [reply["frames"] for reply in replies] == list(range(1, 9))
+    for reply in replies:
+        assert set(reply) == {"top3", "sentence", "hand_visible", "frames", "fps"}
+        assert isinstance(reply["hand_visible"], bool) and isinstance(reply["sentence"], list)
+        assert all(word in client.bundle.classes for word in reply["sentence"])
+    assert any(reply["hand_visible"] for reply in replies), "Holistic saw no hand in 8 frames of a signing clip"
+    classified = [reply for reply in replies if reply["top3"]]
+    assert classified, "no window was classified"
+    for reply in classified:
+        assert_top3(reply, client.bundle.classes)
+    assert replies[0]["top3"] == [] and replies[1]["top3"] == []  # fewer than min_frames buffered
+    assert replies[-1]["fps"] > 0

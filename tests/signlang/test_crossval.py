@@ -1,0 +1,109 @@
+"""signlang.crossval on the real multi-signer keypoints: folds by signer, validation signers
+taken from the training side, and a tiny end-to-end run writing the documented files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from signlang import crossval
+from signlang.cli import main
+from signlang.errors import ParamsError
+from signlang.params import Params, parse_params
+
+SIGNERS = ("AD-Codex", "AdrLfv", "JefferyJiang-YF", "hirak214")
+
+
+def make_params(project_root: Path, **crossval_changes) -> Params:
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["train"].update({"batch_size": 32, "early_stopping_patience": 0})
+    raw["crossval"].update({"val_signers": 1, **crossval_changes})
+    return parse_params(raw)
+
+
+@pytest.fixture(scope="module")
+def few_signers(tmp_path_factory, shared_data: Path) -> Path:
+    """A folder linking (not copying) four real signers' files."""
+    folder = tmp_path_factory.mktemp("signers")
+    for signer in SIGNERS:
+        (folder / f"{signer}.npz").symlink_to(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz")
+    return folder
+
+
+def test_load_signer_data_reads_through_ingest(project_root: Path, few_signers: Path) -> None:
+    data = crossval.load_signer_data(make_params(project_root), few_signers)
+    assert set(data.signers) == set(SIGNERS)
+    assert data.X.shape[1:] == (30, 258) and data.X.dtype == np.float32
+    assert len(data.X) == len(data.labels) == len(data.ids) == 90 + 90 + 90 + 60
+    assert set(data.labels) <= set(data.classes)
+
+
+def test_folds_never_share_a_signer(shared_data: Path, project_root: Path) -> None:
+    data = crossval.load_signer_data(make_params(project_root), shared_data / "keypoints" / "multisigner-258")
+    assert len(set(data.signers)) == 27
+    folds = crossval.signer_folds(data.labels, data.signers, 5, seed=42)
+    assert len(folds) == 5
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == list(range(len(data.labels)))  # every sample tested exactly once
+    for number, (train, test) in enumerate(folds):
+        assert not set(data.signers[train]) & set(data.signers[test])
+        held = crossval.validation_signers(data.labels[train], data.signers[train], 3, seed=number)
+        assert len(held) == 3 and set(held) <= set(data.signers[train])
+    # Seeded: the same folds again (what lets two configs be compared on the same folds).
+    again = crossval.signer_folds(data.labels, data.signers, 5, seed=42)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
+    with pytest.raises(ParamsError, match="crossval.folds: 28 folds need at least 28 signers"):
+        crossval.signer_folds(data.labels, data.signers, 28, seed=42)
+
+
+def test_config_params() -> None:
+    assert crossval.parse_config("tutorial:raw") == ("tutorial", True)
+    assert crossval.parse_config("conv") == ("conv", False)
+
+
+def test_raw_config_is_the_source_preprocessing(project_root: Path) -> None:
+    params = make_params(project_root)
+    raw = crossval.config_params(params, "tutorial:raw", epochs=3)
+    assert raw.train.preset == "tutorial" and raw.train.epochs == 3 and not raw.train.augment.enabled
+    assert raw.features.normalisation == "none" and not raw.features.hand_shape and raw.features.mirror == "none"
+    tuned = crossval.config_params(params, "conv", epochs=3)
+    assert tuned.features == params.features and tuned.train.augment == params.train.augment
+    with pytest.raises(ParamsError, match="unknown preset 'resnet'"):
+        crossval.config_params(params, "resnet", epochs=3)
+
+
+@pytest.mark.slow
+def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, few_signers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cv"
+    params = make_params(project_root)
+    result = crossval.run(params, ["tutorial:raw", "conv"], folds=2, epochs=1, out=out, data=few_signers)
+    expected = {"cv.json", "cv.md", "confusion_tutorial_raw.png", "confusion_tutorial_raw.csv",
+                "confusion_conv.png", "confusion_conv.csv"}
+    assert {path.name for path in out.iterdir()} == expected
+    scores = json.loads((out / "cv.json").read_text())
+    assert scores["folds"] == 2 and scores["epochs"] == 1 and scores["signers"] == 4
+    fold_signers = [set(names) for names in scores["fold_signers"]]
+    assert not fold_signers[0] & fold_signers[1] and fold_signers[0] | fold_signers[1] == set(SIGNERS)
+    for name in ("tutorial:raw", "conv"):
+        config = scores["configs"][name]
+        assert 0.0 <= config["accuracy_mean"] <= 1.0 and config["accuracy_std"] >= 0.0
+        assert len(config["folds"]) == 2
+        for fold, test_signers in zip(config["folds"], fold_signers):
+            # Early stopping's signers come from the training side, never the test fold.
+            assert fold["val_signers"] and not set(fold["val_signers"]) & test_signers
+        assert set(config["per_class_accuracy"]) == set(scores["classes"])
+        assert "y_pred" not in config
+        # The pooled confusion CSV lists every sample exactly once.
+        rows = (out / f"confusion_{name.replace(':raw', '_raw')}.csv").read_text().splitlines()
+        assert rows[0] == "id,actual,predicted" and len(rows) - 1 == 330 == len(result["configs"][name]["ids"])
+    table = (out / "cv.md").read_text()
+    assert "| tutorial:raw |" in table and "| conv |" in table
+
+
+def test_cli_refuses_an_unknown_preset(capsys) -> None:
+    assert main(["cv", "--presets", "tutorial,resnet"]) == 1
+    assert "unknown preset 'resnet'" in capsys.readouterr().err

@@ -1,0 +1,106 @@
+"""Every `python -m stages.<name>` validates the whole params.yaml and its input files before
+any work starts: one `error: ...` line naming the key (or file) and what is allowed, exit
+status 1, no traceback, nothing written. Run as real subprocesses in a temporary project."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+STAGES = ("ingest", "extract", "split", "train", "evaluate", "export")
+
+
+def _project(tmp_path: Path, project_root: Path, shared_data: Path, **changes) -> Path:
+    """A temporary project: params.yaml with `section__key=value` changes, sources pointing
+    at the real data."""
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["ingest"]["sources"] = [{"path": str(shared_data / "keypoints" / "psl-h5" / "7")}]
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        raw[section][key] = value
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return tmp_path
+
+
+def _stage(name: str, cwd: Path, project_root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(project_root)}
+    env.pop("SIGNLANG_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", f"stages.{name}"], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _refused(result: subprocess.CompletedProcess, *expected: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in result.stderr, f"{text!r} not in {result.stderr!r}"
+
+
+CASES = {
+    "zero epochs": ("train", {"train__epochs": 0}, ["train.epochs: Input should be greater than 0 (got 0)"]),
+    "negative epochs": ("train", {"train__epochs": -5}, ["train.epochs: Input should be greater than 0 (got -5)"]),
+    "unknown preset": ("train", {"train__preset": "resnet"}, ["train.preset", "'resnet'", "tutorial", "lstm"]),
+    "unknown keypoint part": ("extract", {"features__parts": ["pose", "tail"]},
+                              ["features.parts.1", "'tail'", "pose", "face", "left_hand", "right_hand"]),
+    "ratios not adding up": ("split", {"split__train": 0.7, "split__val": 0.2, "split__test": 0.2},
+                             ["split: Value error, train + val + test must add up to 1, got 0.7 + 0.2 + 0.2 = 1.1"]),
+    "sequence length below 2": ("extract", {"features__sequence_length": 1},
+                                ["features.sequence_length: Input should be greater than or equal to 2 (got 1)"]),
+    "unknown on_error": ("ingest", {"ingest__on_error": "ignore"}, ["ingest.on_error", "'ignore'", "'skip'", "'strict'"]),
+    "source that does not exist": ("ingest", {"ingest__sources": [{"path": "no/such/folder"}]},
+                                   ["error: ingest.sources[0].path: 'no/such/folder' does not exist"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_parameter_refused_before_any_work(case: str, tmp_path: Path, project_root: Path, shared_data: Path) -> None:
+    stage, changes, expected = CASES[case]
+    project = _project(tmp_path, project_root, shared_data, **changes)
+    _refused(_stage(stage, project, project_root), *expected)
+    assert sorted(p.name for p in project.iterdir()) == ["params.yaml"], "nothing written"
+
+
+@pytest.mark.slow
+def test_every_stage_validates_the_whole_params_file(tmp_path: Path, project_root: Path, shared_data: Path) -> None:
+    """A bad value in another stage's section stops each stage too (before reading any input)."""
+    project = _project(tmp_path, project_root, shared_data, train__epochs=0)
+    for stage in STAGES:
+        _refused(_stage(stage, project, project_root), "params.yaml: invalid parameters", "train.epochs")
+    assert sorted(p.name for p in project.iterdir()) == ["params.yaml"]
+
+
+@pytest.mark.parametrize(("stage", "missing", "producer"), [
+    ("extract", "data/manifest.csv", "ingest"),
+    ("split", "data/dataset.npz", "extract"),
+    ("train", "data/dataset.npz", "extract"),
+    ("evaluate", "data/dataset.npz", "extract"),
+    ("export", "data/dataset.npz", "extract"),
+])
+def test_missing_input_named_before_any_work(stage: str, missing: str, producer: str, tmp_path: Path,
+                                             project_root: Path, shared_data: Path) -> None:
+    project = _project(tmp_path, project_root, shared_data)
+    _refused(_stage(stage, project, project_root), f"error: {missing}: ", producer)
+
+
+def test_export_without_metrics_names_the_evaluate_stage(tmp_path: Path, project_root: Path, shared_data: Path) -> None:
+    project = _project(tmp_path, project_root, shared_data)
+    for name in ("data/dataset.npz", "data/split.csv", "models/model.keras"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(b"placeholder: never read, the missing metrics stop the stage first")
+    _refused(_stage("export", project, project_root),
+             "error: reports/metrics.json: not found; the export stage needs it (run `dvc repro evaluate` first)")
+
+
+def test_stale_temporary_files_are_cleaned_at_start(tmp_path: Path, project_root: Path, shared_data: Path) -> None:
+    project = _project(tmp_path, project_root, shared_data)
+    for name in ("data/.dataset.npz.k1ll3d.tmp", "reports/figures/.curves.png.k1ll3d.tmp", "reports/.metrics.json.x.tmp"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(b"half written by a killed run")
+    _refused(_stage("split", project, project_root), "data/dataset.npz")
+    assert not list(project.rglob("*.tmp"))
