@@ -16,7 +16,7 @@ import io
 
 import numpy as np
 
-from bench.common import Context, Row, ratio, unavailable
+from bench.common import MULTISIGNER, Context, Row, ratio, unavailable
 
 BASELINE = "tutorial:raw"
 QUICK_FOLDS, QUICK_EPOCHS, QUICK_SIGNERS = 2, 1, 8
@@ -34,7 +34,7 @@ def measure(ctx: Context, folds: int | None = None, epochs: int | None = None, s
     folds = folds or max(5, params.crossval.folds)
     epochs = epochs or params.crossval.epochs
     project = params.train.preset
-    data = crossval.load_signer_data(params)
+    data = crossval.load_signer_data(params, ctx.shared_data / MULTISIGNER)  # crossval.data's folder, from --data
     if signers:
         keep = np.unique(data.signers)[:signers]
         data = data.subset(np.flatnonzero(np.isin(data.signers, keep)))

@@ -18,7 +18,6 @@ configuration, the pooled confusion matrix (`confusion_<config>.png` / `.csv`).
 
 from __future__ import annotations
 
-import csv
 import time
 import warnings
 from collections.abc import Callable, Sequence

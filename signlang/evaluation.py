@@ -13,17 +13,17 @@ import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from signlang import paths
+from signlang.dataset import SUBSETS, LabelledWindows, load_labelled_windows
 from signlang.errors import InputFileError, SignlangError
 from signlang.io import atomic_path, atomic_write_text
 from signlang.keypoints import PreprocessSpec
 
-SUBSETS = ("train", "val", "test")
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # What metrics.json keeps for the subsets other than test.
 OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
@@ -282,66 +282,12 @@ def curves_png(history_csv: str | Path, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- the stage
 
 
-@dataclass(frozen=True)
-class ScoringData:
-    """The dataset's windows (normalised), labels, classes and subset per sample."""
-
-    X: np.ndarray  # (n, T, F) float32, normalised
-    ids: np.ndarray
-    labels: np.ndarray
-    classes: tuple[str, ...]
-    subsets: np.ndarray
-
-    def subset(self, name: str) -> np.ndarray:
-        return self.subsets == name
-
-
-def load_scoring_data(
-    dataset_path: str | Path, split_path: str | Path, spec: PreprocessSpec
-) -> ScoringData:
+def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: PreprocessSpec) -> LabelledWindows:
     """data/dataset.npz aligned with data/split.csv by id; windows normalised as `spec` says."""
-    import pandas as pd
-
     from signlang.keypoints import normalise
 
-    dataset_path, split_path = Path(dataset_path), Path(split_path)
-    if not dataset_path.is_file():
-        raise InputFileError(dataset_path, "not found (run `dvc repro extract` first)")
-    try:
-        with np.load(dataset_path, allow_pickle=False) as data:
-            missing = [key for key in ("X", "ids", "labels", "classes") if key not in data.files]
-            if missing:
-                raise InputFileError(dataset_path, f"lacks the array(s) {', '.join(missing)}")
-            X, ids, labels, classes = (data[key] for key in ("X", "ids", "labels", "classes"))
-    except (OSError, ValueError) as exc:
-        raise InputFileError(dataset_path, f"cannot be read as a dataset: {exc}") from None
-    ids, labels = ids.astype(str), labels.astype(str)
-    classes = tuple(classes.astype(str).tolist())
-    if X.ndim != 3 or not len(X) == len(ids) == len(labels):
-        raise InputFileError(dataset_path, f"X {X.shape}, ids {ids.shape}, labels {labels.shape} do not line up")
-    if X.shape[1:] != (spec.sequence_length, spec.feature_size):
-        raise InputFileError(
-            dataset_path,
-            f"windows are {X.shape[1]} x {X.shape[2]} but the features params ask for "
-            f"{spec.sequence_length} x {spec.feature_size}; rerun `dvc repro extract`",
-        )
-    unknown = sorted(set(labels) - set(classes))
-    if unknown:
-        raise InputFileError(dataset_path, f"labels {unknown} are not in its classes {list(classes)}")
-
-    if not split_path.is_file():
-        raise InputFileError(split_path, "not found (run `dvc repro split` first)")
-    split = pd.read_csv(split_path, dtype=str, keep_default_na=False)
-    if not {"id", "subset"} <= set(split.columns):
-        raise InputFileError(split_path, "needs the columns id and subset")
-    bad = sorted(set(split.subset) - set(SUBSETS))
-    if bad:
-        raise InputFileError(split_path, f"unknown subset(s) {bad}; allowed: {', '.join(SUBSETS)}")
-    subset_of = dict(zip(split.id, split.subset))
-    if set(subset_of) != set(ids) or len(split) != len(ids):
-        raise InputFileError(split_path, f"does not list the same ids as {dataset_path}; rerun `dvc repro split`")
-    subsets = np.array([subset_of[i] for i in ids])
-    return ScoringData(normalise(X, spec), ids, labels, classes, subsets)
+    data = load_labelled_windows(dataset_path, split_path, spec)
+    return dataclasses.replace(data, X=normalise(data.X, spec))
 
 
 def load_keras_model(model_path: str | Path, spec: PreprocessSpec, n_classes: int):

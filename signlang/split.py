@@ -15,11 +15,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from signlang import paths
+from signlang.dataset import SUBSETS
 from signlang.errors import SignlangError
 from signlang.io import atomic_path, atomic_write_text
 from signlang.params import Params, SplitParams
 
-SUBSETS = ("train", "val", "test")
 
 
 def _folds_for(fraction: float) -> int:

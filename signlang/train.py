@@ -21,18 +21,17 @@ from pathlib import Path
 import keras
 import mlflow
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 from sklearn.utils.class_weight import compute_class_weight
 
 from signlang import paths, tracking
-from signlang.errors import InputFileError, SignlangError
+from signlang.dataset import load_labelled_windows
+from signlang.errors import SignlangError
 from signlang.keypoints import PreprocessSpec, normalise
 from signlang.model import build_model, compile_model, save_model
 from signlang.params import Params
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
-SUBSETS = ("train", "val", "test")
 
 
 def set_determinism(seed: int) -> None:
@@ -80,34 +79,6 @@ class TrainingData:
         return len(self.x_val) > 0
 
 
-def _read_dataset(dataset_path: Path) -> dict[str, np.ndarray]:
-    if not dataset_path.is_file():
-        raise InputFileError(dataset_path, "not found (run `dvc repro extract` first)")
-    try:
-        with np.load(dataset_path, allow_pickle=False) as data:
-            missing = [key for key in ("X", "ids", "labels", "classes") if key not in data.files]
-            if missing:
-                raise InputFileError(dataset_path, f"lacks the array(s) {', '.join(missing)}")
-            return {key: data[key] for key in ("X", "ids", "labels", "classes")}
-    except (OSError, ValueError) as exc:
-        raise InputFileError(dataset_path, f"cannot be read as a dataset: {exc}") from None
-
-
-def _read_split(split_path: Path) -> pd.DataFrame:
-    if not split_path.is_file():
-        raise InputFileError(split_path, "not found (run `dvc repro split` first)")
-    table = pd.read_csv(split_path, dtype=str, keep_default_na=False)
-    missing = {"id", "subset"} - set(table.columns)
-    if missing:
-        raise InputFileError(split_path, f"lacks the column(s) {', '.join(sorted(missing))}")
-    unknown = sorted(set(table.subset) - set(SUBSETS))
-    if unknown:
-        raise InputFileError(split_path, f"unknown subset(s) {unknown}; allowed: {', '.join(SUBSETS)}")
-    if table.id.duplicated().any():
-        raise InputFileError(split_path, f"lists id {table.id[table.id.duplicated()].iloc[0]!r} twice")
-    return table
-
-
 def load_training_data(
     dataset_path: str | Path = paths.DATASET,
     split_path: str | Path = paths.SPLIT,
@@ -118,43 +89,9 @@ def load_training_data(
     Windows are normalised as `spec` says (when given, its sequence length and feature size
     must match the dataset's windows). Targets are one-hot over the dataset's `classes`.
     """
-    dataset_path, split_path = Path(dataset_path), Path(split_path)
-    data = _read_dataset(dataset_path)
-    X = data["X"]
-    ids = data["ids"].astype(str)
-    labels = data["labels"].astype(str)
-    classes = tuple(data["classes"].astype(str).tolist())
-    if X.ndim != 3 or len(X) != len(ids) or len(ids) != len(labels):
-        raise InputFileError(
-            dataset_path, f"X {X.shape}, ids {ids.shape}, labels {labels.shape} do not line up as (n, T, F), (n,), (n,)"
-        )
-    if spec is not None and X.shape[1:] != (spec.sequence_length, spec.feature_size):
-        raise InputFileError(
-            dataset_path,
-            f"windows are {X.shape[1]} frames x {X.shape[2]} values but the features params ask for "
-            f"{spec.sequence_length} x {spec.feature_size} ({', '.join(spec.parts)}); rerun `dvc repro extract`",
-        )
-    unknown = sorted(set(labels) - set(classes))
-    if unknown:
-        raise InputFileError(dataset_path, f"labels {unknown} are not in its classes {list(classes)}")
-    finite = np.isfinite(X).reshape(len(X), -1).all(axis=1)
-    if not finite.all():
-        raise InputFileError(
-            dataset_path, f"{int((~finite).sum())} window(s) hold NaN or infinite values (first: {ids[~finite][0]!r}); rerun `dvc repro extract`"
-        )
-
-    split = _read_split(split_path)
-    subset_of = dict(zip(split.id, split.subset))
-    not_in_split = [i for i in ids if i not in subset_of]
-    not_in_dataset = sorted(set(subset_of) - set(ids))
-    if not_in_split or not_in_dataset:
-        example = (not_in_split or not_in_dataset)[0]
-        raise InputFileError(
-            split_path,
-            f"does not match {dataset_path} ({len(not_in_split)} dataset ids missing from the split, "
-            f"{len(not_in_dataset)} split ids not in the dataset, e.g. {example!r}); rerun `dvc repro split`",
-        )
-    subsets = np.array([subset_of[i] for i in ids])
+    split_path = Path(split_path)
+    data = load_labelled_windows(dataset_path, split_path, spec)
+    X, ids, labels, classes, subsets = data.X, data.ids, data.labels, data.classes, data.subsets
 
     windows = normalise(X, spec) if spec is not None else X.astype(np.float32, copy=False)
     class_index = {name: index for index, name in enumerate(classes)}
