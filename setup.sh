@@ -28,4 +28,20 @@ fi
 # check the imports now so a missing one is reported here, not mid-pipeline.
 .venv/bin/python -c "import cv2, mediapipe, tensorflow, dvc, mlflow" 2>/dev/null \
     || { echo "setup: an import failed; run: .venv/bin/python -c 'import cv2, mediapipe, tensorflow'" >&2; exit 1; }
+# Debian tools the test suite drives for real: headless Chromium + chromedriver (the web page
+# end to end), PostgreSQL (a shared MLflow server), Xvfb (the live window), espeak-ng (--speak).
+# Installed when this runs as root with apt-get (CI, containers); otherwise listed.
+test_tools_missing() {
+    for tool in chromium chromedriver pg_ctlcluster Xvfb espeak-ng; do
+        command -v "$tool" >/dev/null || return 0
+    done
+    return 1
+}
+if test_tools_missing; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq chromium chromium-driver postgresql xvfb espeak-ng >/dev/null
+    else
+        echo "setup: for the full test suite also install (Debian): chromium chromium-driver postgresql xvfb espeak-ng"
+    fi
+fi
 echo "setup: done. Activate with: source .venv/bin/activate"

@@ -127,8 +127,13 @@ def _run_jobs(
     jobs: list[tuple[str, str, Path]], settings: HolisticSettings, backend: str, workers: int,
     scheduler_address: str | None = None,
 ) -> Iterator[tuple[str, int, str | None]]:
-    """Results of `extract_clip` per job, as each clip finishes."""
-    tasks = [(row_id, video_path, target, settings) for row_id, video_path, target in jobs]
+    """Results of `extract_clip` per job, as each clip finishes.
+
+    Paths are made absolute first: worker processes (loky's are reused between calls, Dask's
+    may run elsewhere) need not share this process's working directory.
+    """
+    tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), settings)
+             for row_id, video, target in jobs]
     if backend == "sequential":
         yield from map(_extract_job, tasks)
         return
@@ -144,11 +149,8 @@ def _run_jobs(
     from joblib import Parallel, delayed
 
     if backend == "dask":
-        # Dask workers may run elsewhere (or in another folder): absolute paths.
         from signlang.cluster import dask_backend
 
-        tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), opts)
-                 for row_id, video, target, opts in tasks]
         with dask_backend(scheduler_address, n_jobs) as dask_jobs:
             parallel = Parallel(n_jobs=dask_jobs, return_as="generator_unordered")
             yield from parallel(delayed(_extract_job)(task) for task in tasks)
