@@ -34,9 +34,20 @@ def _stages_run(output: str) -> list[str]:
     return re.findall(r"Running stage '([^']+)'", output)
 
 
-@pytest.fixture(scope="module")
-def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
-    root = tmp_path_factory.mktemp("repo")
+def copy_tracked_files(project_root: Path, project: Path) -> None:
+    """The repository's tracked (and not ignored) files, without pipeline outputs or dvc.lock."""
+    names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
+    for name in names:
+        source = project_root / name
+        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, project / name)
+
+
+def make_pipeline_copy(root: Path, shared_data: Path, project_root: Path, epochs: int) -> Path:
+    """root/main: a committed copy of the repository; root/shared/data: a slice of the real
+    starter data laid out as ../shared/data is beside the real checkout."""
     shared = root / "shared" / "data"
     (shared / "keypoints" / "multisigner-258").mkdir(parents=True)
     for signer in SIGNERS:
@@ -49,16 +60,9 @@ def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Pa
     shutil.copy(shared_data / "videos" / "clips.csv", shared / "videos" / "clips.csv")
 
     project = root / "main"
-    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                             cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
-    for name in tracked:
-        source = project_root / name
-        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, project / name)
-
+    copy_tracked_files(project_root, project)
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["train"]["epochs"] = 3
+    params["train"]["epochs"] = epochs
     params["ingest"]["min_samples_per_class"] = 1
     params["extract"]["workers"] = 2
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
@@ -67,6 +71,11 @@ def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Pa
     _run(["git", "add", "-A"], project)
     _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"], project)
     return project
+
+
+@pytest.fixture(scope="module")
+def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
+    return make_pipeline_copy(tmp_path_factory.mktemp("repo"), shared_data, project_root, epochs=3)
 
 
 def test_full_run_then_noop(pipeline_copy: Path) -> None:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
-from tests.test_pipeline import CLIPS, SIGNERS, _run
+from tests.test_pipeline import CLIPS, _run, make_pipeline_copy
 
 pytestmark = pytest.mark.slow
 
@@ -20,32 +19,7 @@ COMPARED = ("reports/metrics.json", "data/dataset.npz", "models/model.keras", "m
 
 @pytest.fixture()
 def project(tmp_path: Path, shared_data: Path, project_root: Path) -> Path:
-    shared = tmp_path / "shared" / "data"
-    (shared / "keypoints" / "multisigner-258").mkdir(parents=True)
-    for signer in SIGNERS:
-        shutil.copy(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz",
-                    shared / "keypoints" / "multisigner-258")
-    for clip in CLIPS:
-        target = shared / "videos" / "asl-starter" / clip
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shared_data / "videos" / "asl-starter" / clip, target)
-    shutil.copy(shared_data / "videos" / "clips.csv", shared / "videos" / "clips.csv")
-    project = tmp_path / "main"
-    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], project_root).split()
-    for name in listed:
-        source = project_root / name
-        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, project / name)
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    params["train"]["epochs"] = 2
-    params["ingest"]["min_samples_per_class"] = 1
-    params["extract"]["workers"] = 2
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
-    _run(["git", "init", "-q"], project)
-    _run(["git", "add", "-A"], project)
-    _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"], project)
-    return project
+    return make_pipeline_copy(tmp_path, shared_data, project_root, epochs=2)
 
 
 def _snapshot(project: Path) -> tuple[dict[str, bytes], dict[str, np.ndarray]]:

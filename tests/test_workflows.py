@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.test_pipeline import copy_tracked_files
 from tests.workflow_servers import TrackingServer
 
 pytestmark = pytest.mark.slow
@@ -43,17 +44,6 @@ def _commit(project: Path, message: str) -> str:
     _run(["git", "add", "-A"], project)
     _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", message], project)
     return _run(["git", "rev-parse", "HEAD"], project).strip()
-
-
-def copy_project(project_root: Path, project: Path) -> None:
-    """The repository's tracked (and not ignored) files, without pipeline outputs."""
-    names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                           cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
-    for name in names:
-        source = project_root / name
-        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, project / name)
 
 
 def read_raw_only(project: Path) -> None:
@@ -94,7 +84,7 @@ def versions(tmp_path_factory, shared_data: Path, project_root: Path, tracking_s
         shutil.copy(shared_data / "videos" / "more" / "asl" / clip, v2 / clip)
 
     project = root / "main"
-    copy_project(project_root, project)
+    copy_tracked_files(project_root, project)
     read_raw_only(project)
     _run(["git", "init", "-q"], project)
     _commit(project, "copy")
