@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,12 @@ def clip_name(ctx: Context, clip: Path) -> str:
         return clip.name
 
 
+def cpu_seconds(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or its joined children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cold_workers() -> None:
     """Stop joblib's reusable loky workers, so every run starts its workers as `dvc repro`
     does (a warm worker with MediaPipe imported would favour whichever run comes second)."""
@@ -97,6 +104,7 @@ def stage_map(ctx: Context, clips: list[Path], workers: int) -> tuple[int, float
     cold_workers()
     jobs = [(str(clip), str(clip), cache / f"{n}.npz") for n, clip in enumerate(clips)]
     results, frames, seconds = extract_clips(jobs, settings, extract.backend, workers, progress=False)
+    cold_workers()  # joined here, so their CPU time shows in RUSAGE_CHILDREN
     failed = {row: reason for row, (_, reason) in results.items() if reason}
     if failed:
         ctx.log(f"bench: extract skipped {len(failed)} clip(s): {failed}")
@@ -109,9 +117,13 @@ def measure(ctx: Context, clips: list[Path] | None = None) -> list[Row]:
     clips = clips or starter_clips(ctx)
     import_mediapipe()  # the tutorial imports it once, before its loop
     ctx.log(f"bench: extraction on {len(clips)} clip(s): tutorial loop ...")
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF)
     tutorial_frames, tutorial_seconds = timed(lambda: tutorial_loop(clips, ctx.temp_dir("tutorial-npy-")))
+    tutorial_cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
     ctx.log("bench: extraction: extract stage map, all cores ...")
+    cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     all_frames, all_seconds, all_workers = stage_map(ctx, clips, -1)
+    all_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
     ctx.log("bench: extraction: extract stage map, 1 worker ...")
     one_frames, one_seconds, _ = stage_map(ctx, clips, 1)
     tutorial_fps = tutorial_frames / tutorial_seconds
@@ -119,18 +131,22 @@ def measure(ctx: Context, clips: list[Path] | None = None) -> list[Row]:
     extract = ctx.params().extract
     raw = {
         "clips": [clip_name(ctx, clip) for clip in clips],
-        "tutorial": {"frames": tutorial_frames, "seconds": tutorial_seconds, "fps": tutorial_fps},
-        "stage_all_cores": {"frames": all_frames, "seconds": all_seconds, "fps": all_fps, "workers": all_workers},
+        "tutorial": {"frames": tutorial_frames, "seconds": tutorial_seconds, "fps": tutorial_fps,
+                     "cpu_seconds": tutorial_cpu, "cores_busy": tutorial_cpu / tutorial_seconds},
+        "stage_all_cores": {"frames": all_frames, "seconds": all_seconds, "fps": all_fps, "workers": all_workers,
+                            "cpu_seconds": all_cpu, "cores_busy": all_cpu / all_seconds},
         "stage_1_worker": {"frames": one_frames, "seconds": one_seconds, "fps": one_fps, "workers": 1},
         "settings": {"backend": extract.backend, "max_frame_side": extract.max_frame_side,
-                     "model_complexity": extract.model_complexity},
+                     "model_complexity": extract.model_complexity, "face": extract.face},
     }
     speedup = ratio(all_fps, tutorial_fps)
     return [
         Row("1. extraction fps: stage (all cores) vs tutorial loop", all_fps, tutorial_fps, "frames/s", speedup,
             "stage fps / tutorial fps", f">= {TARGET}x", speedup is not None and speedup >= TARGET,
             note=f"{len(clips)} clips, {tutorial_frames} frames; stage workers {all_workers} (times include their "
-                 f"start-up), max_frame_side {extract.max_frame_side}", raw=raw),
+                 f"start-up), max_frame_side {extract.max_frame_side}, face {str(extract.face).lower()}; CPU per "
+                 f"frame {1000 * all_cpu / all_frames:.1f} ms vs tutorial {1000 * tutorial_cpu / tutorial_frames:.1f} ms "
+                 f"(the tutorial's one process keeps {tutorial_cpu / tutorial_seconds:.2f} cores busy)", raw=raw),
         Row("1b. extraction fps: stage all cores vs 1 worker", all_fps, one_fps, "frames/s", ratio(all_fps, one_fps),
             "all-cores fps / 1-worker fps", "", None, raw={"workers": all_workers}),
     ]

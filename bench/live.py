@@ -12,6 +12,7 @@ scratch folder. Both are timed from opening the clip to the last frame, alternat
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from pathlib import Path
 
@@ -80,24 +81,32 @@ def measure(ctx: Context) -> list[Row]:
     repeats = 1 if ctx.quick else 3
     ctx.log(f"bench: live throughput on {frames} frames of {LIVE_CLIP} at 640x480, {repeats} run(s) each ...")
     holistic_alone(clip, settings, max_frames=10)  # untimed: MediaPipe's first graph, files in cache
-    alone, live, how = [], [], ""
+    with_face = dataclasses.replace(settings, face=True)
+    alone, alone_face, live, how = [], [], [], ""
     for rep in range(repeats):
-        for which in ("alone", "live") if rep % 2 == 0 else ("live", "alone"):
+        for which in ("alone", "face", "live") if rep % 2 == 0 else ("live", "face", "alone"):
             if which == "alone":
                 count, seconds = timed(lambda: holistic_alone(clip, settings))
                 alone.append(count / seconds)
+            elif which == "face":
+                count, seconds = timed(lambda: holistic_alone(clip, with_face))
+                alone_face.append(count / seconds)
             else:
                 (count, how), seconds = timed(lambda: live_runner(clip, bundle, params, ctx.scratch / "live.png"))
                 live.append(count / seconds)
     (count, _), seconds = timed(lambda: live_runner(clip, bundle, params, None))
     bare_fps = count / seconds
-    live_fps, alone_fps = median(live), median(alone)
+    live_fps, alone_fps, face_fps = median(live), median(alone), median(alone_face)
     share = ratio(live_fps, alone_fps)
     raw = {"clip": f"{LIVE_CLIP} resized to 640x480 with cv2 (scratch)", "frames": frames, "repeats": repeats,
            "live_fps": live, "holistic_alone_fps": alone, "overlay": how, "model": model.origin,
-           "classify_every": params.live.classify_every, "live_not_drawn_fps": bare_fps}
+           "classify_every": params.live.classify_every, "live_not_drawn_fps": bare_fps,
+           "holistic_with_face_fps": alone_face, "face": settings.face, "track_ahead": params.live.track_ahead}
     return [Row(FIGURE, live_fps, alone_fps, "frames/s", share, "live fps / Holistic-alone fps",
                 f">= {TARGET:g}x", share is not None and share >= TARGET, note=f"overlay {how}", raw=raw),
             Row("3b. live fps: plain --no-window (nothing drawn) vs decode + Holistic alone", bare_fps, alone_fps,
                 "frames/s", ratio(bare_fps, alone_fps), "live fps / Holistic-alone fps", "", None,
-                note="one run, after the others")]
+                note="one run, after the others"),
+            Row("3c. live fps: live runner vs mp.solutions.holistic.Holistic (face mesh on) alone", live_fps, face_fps,
+                "frames/s", ratio(live_fps, face_fps), "live fps / full-Holistic fps", "", None,
+                note=f"extract.face {str(settings.face).lower()}; live.track_ahead {params.live.track_ahead}")]

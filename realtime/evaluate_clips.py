@@ -41,7 +41,7 @@ def label_clip(clip: Path, bundle: Bundle, live: LiveParams, settings: HolisticS
     """One clip through the live loop: its sentence, best window and both verdicts."""
     builder = SentenceBuilder(live.threshold, live.agreeing_windows)
     best_label, best_p, windows, frames = None, -1.0, 0, 0
-    with open_source(str(clip)) as source, HolisticTracker(settings) as tracker:
+    with open_source(str(clip)) as source, HolisticTracker(settings.for_parts(bundle.spec.parts)) as tracker:
         for result in classify_stream(source.frames(), bundle, tracker, live):
             frames += 1
             if result.window is None:

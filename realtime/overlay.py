@@ -39,20 +39,23 @@ def put_text(frame: np.ndarray, text: str, origin: tuple[int, int], scale: float
 
 
 def _shade(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int], alpha: float = 0.55) -> None:
+    import cv2
+
     (x0, y0), (x1, y1) = top_left, bottom_right
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(frame.shape[1], x1), min(frame.shape[0], y1)
     if x1 > x0 and y1 > y0:
         region = frame[y0:y1, x0:x1]
-        region[:] = (region * (1 - alpha)).astype(frame.dtype)
+        region[:] = cv2.convertScaleAbs(region, alpha=1 - alpha)
 
 
 def draw_landmarks(frame: np.ndarray, results: Any) -> None:
     """Holistic's pose, face contours and hands, with MediaPipe's own drawing utilities."""
     mp = import_mediapipe()
     drawing, styles, holistic = mp.solutions.drawing_utils, mp.solutions.drawing_styles, mp.solutions.holistic
-    if results.face_landmarks is not None:
-        drawing.draw_landmarks(frame, results.face_landmarks, mp.solutions.face_mesh.FACEMESH_CONTOURS,
+    face = getattr(results, "face_landmarks", None)  # absent when the tracker runs without the face
+    if face is not None:
+        drawing.draw_landmarks(frame, face, mp.solutions.face_mesh.FACEMESH_CONTOURS,
                                landmark_drawing_spec=None,
                                connection_drawing_spec=styles.get_default_face_mesh_contours_style())
     if results.pose_landmarks is not None:

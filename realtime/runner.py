@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import numpy as np
 
@@ -36,6 +38,7 @@ TOP_K = 3
 VIDEO_CODEC = "mp4v"
 WINDOW_TITLE = "signlang live"
 KEY_QUIT, KEY_ESCAPE, KEY_CLEAR, KEY_PAUSE = ord("q"), 27, ord("c"), ord(" ")
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -83,23 +86,84 @@ def top_classes(probabilities: np.ndarray, classes: tuple[str, ...], k: int = TO
     return [(classes[i], float(probabilities[i])) for i in order]
 
 
+def track_frames(frames: Iterable[np.ndarray], tracker: HolisticTracker) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+    """`(frame scaled to max_frame_side, keypoint vector, Holistic results)` per frame."""
+    for frame in frames:
+        frame = scale_frame(frame, tracker.settings.max_frame_side)
+        vector, landmarks = tracker.process(frame)
+        yield frame, vector, landmarks
+
+
+_END = object()
+
+
+def read_ahead(items: Iterable[T], depth: int) -> Iterator[T]:
+    """`items`, produced on a background thread up to `depth` items ahead of the consumer
+    (0: on the caller's thread). An error of the producer is raised to the consumer; closing
+    this generator (or the consumer stopping) stops and joins the producer."""
+    if depth <= 0:
+        yield from items
+        return
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((_END, exc))
+        else:
+            put((_END, None))
+
+    producer = threading.Thread(target=produce, name="signlang-read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if item is _END:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        producer.join()
+
+
 def classify_stream(frames: Iterable[np.ndarray], bundle: Bundle, tracker: HolisticTracker,
                     live: LiveParams) -> Iterator[FrameResult]:
     """Holistic on every frame; the bundle on the last T frames every `classify_every`
-    frames once T are buffered (frames T-1, T-1+k, ...)."""
+    frames once T are buffered (frames T-1, T-1+k, ...).
+
+    Decoding and Holistic run `live.track_ahead` frames ahead on their own thread, so the
+    caller's drawing and display overlap with MediaPipe's work on the next frame. Close the
+    generator (or exhaust it) before closing `tracker`."""
     length = bundle.spec.sequence_length
     window: deque[np.ndarray] = deque(maxlen=length)
     hands: deque[bool] = deque(maxlen=live.no_sign_frames)
-    for index, frame in enumerate(frames):
-        frame = scale_frame(frame, tracker.settings.max_frame_side)
-        vector, landmarks = tracker.process(frame)
-        window.append(vector)
-        hands.append(bool(hand_seen(vector[None])[0]))
-        result = None
-        if len(window) == length and (index - (length - 1)) % live.classify_every == 0:
-            probabilities = bundle.predict_window(np.stack(window))
-            result = WindowResult(probabilities, top_classes(probabilities, bundle.classes))
-        yield FrameResult(index, frame, landmarks, any(hands), len(window), result)
+    tracked = read_ahead(track_frames(frames, tracker), live.track_ahead)
+    try:
+        for index, (frame, vector, landmarks) in enumerate(tracked):
+            window.append(vector)
+            hands.append(bool(hand_seen(vector[None])[0]))
+            result = None
+            if len(window) == length and (index - (length - 1)) % live.classify_every == 0:
+                probabilities = bundle.predict_window(np.stack(window))
+                result = WindowResult(probabilities, top_classes(probabilities, bundle.classes))
+            yield FrameResult(index, frame, landmarks, any(hands), len(window), result)
+    finally:
+        tracked.close()
 
 
 # --------------------------------------------------------------------------- outputs
@@ -230,7 +294,7 @@ def run_live(bundle: Bundle, options: LiveOptions, live: LiveParams,
             import cv2
 
             stack.callback(cv2.destroyAllWindows)
-        tracker = stack.enter_context(HolisticTracker(settings or HolisticSettings()))
+        tracker = stack.enter_context(HolisticTracker((settings or HolisticSettings()).for_parts(bundle.spec.parts)))
         summary = LiveSummary()
         shown: list[np.ndarray] = []
         if options.screenshot is not None:
@@ -297,6 +361,7 @@ def _loop(source: VideoSource, bundle: Bundle, tracker: HolisticTracker, live: L
                     builder.clear()
                 paused = key == KEY_PAUSE
     finally:
+        results.close()  # stops the read-ahead thread before the tracker is closed
         summary.seconds = time.perf_counter() - started
         summary.sentence = list(builder.words)
     if summary.frames == 0 and source.kind != "file":

@@ -248,7 +248,7 @@ def create_app(bundle: Bundle, serve: ServeParams, settings: HolisticSettings | 
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException
 
-    settings = settings or HolisticSettings()
+    settings = (settings or HolisticSettings()).for_parts(bundle.spec.parts)
     app = FastAPI(title="signlang", docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, limit=int(serve.max_upload_mb * MB))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -108,18 +108,27 @@ def read_cached_clip(path: str | Path) -> tuple[np.ndarray, float]:
 # --- one clip, in a worker ---------------------------------------------------------------
 
 
-def extract_clip(row_id: str, video_path: str, target: str | Path, settings: HolisticSettings) -> tuple[str, int, str | None]:
+def extract_clip(row_id: str, video_path: str, target: str | Path, settings: HolisticSettings,
+                 single_threaded: bool = False) -> tuple[str, int, str | None]:
     """Run Holistic on one video and write its cache file. Runs inside a parallel worker;
-    returns `(row id, frames extracted, None)` or `(row id, 0, reason)` when the clip is unusable."""
+    returns `(row id, frames extracted, None)` or `(row id, 0, reason)` when the clip is unusable.
+
+    `single_threaded`: OpenCV's resizing and FFmpeg's decoding on one thread each. Parallel
+    workers already fill every core, and their extra threads would only compete with
+    Holistic's own."""
+    if single_threaded:
+        import cv2
+
+        cv2.setNumThreads(1)
     try:
-        frames, fps = extract_video(video_path, settings)
+        frames, fps = extract_video(video_path, settings, decoder_threads=1 if single_threaded else 0)
     except InputFileError as exc:
         return row_id, 0, exc.problem
     write_cached_clip(target, frames, fps)
     return row_id, int(frames.shape[0]), None
 
 
-def _extract_job(job: tuple[str, str, Path, HolisticSettings]) -> tuple[str, int, str | None]:
+def _extract_job(job: tuple[str, str, Path, HolisticSettings, bool]) -> tuple[str, int, str | None]:
     return extract_clip(*job)
 
 
@@ -132,12 +141,13 @@ def _run_jobs(
     Paths are made absolute first: worker processes (loky's are reused between calls, Dask's
     may run elsewhere) need not share this process's working directory.
     """
-    tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), settings)
+    n_jobs = 1 if backend == "sequential" else worker_count(workers, len(jobs))
+    single_threaded = n_jobs > 1
+    tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), settings, single_threaded)
              for row_id, video, target in jobs]
     if backend == "sequential":
         yield from map(_extract_job, tasks)
         return
-    n_jobs = worker_count(workers, len(jobs))
     if backend == "multiprocessing":
         # joblib's multiprocessing backend only returns a list at the end (no progress):
         # the same process pool, used directly.

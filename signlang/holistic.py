@@ -1,11 +1,17 @@
 """MediaPipe Holistic: one video frame -> one 1662-value keypoint vector.
 
-`HolisticTracker` wraps one `mp.solutions.holistic.Holistic` instance (tracking mode, so it
-keeps state from frame to frame: use one per clip or per live stream, never shared). It does
-no file I/O, so live inference reuses it frame by frame; `extract_video` runs it over a file.
+`HolisticTracker` wraps one MediaPipe Holistic graph (tracking mode, so it keeps state from
+frame to frame: use one per clip or per live stream, never shared). It does no file I/O, so
+live inference reuses it frame by frame; `extract_video` runs it over a file.
 
 The vector follows the layout in `signlang.keypoints`: pose 33 x (x, y, z, visibility), face
 468 x (x, y, z), left hand 21 x 3, right hand 21 x 3, zeros for a part not detected.
+
+With `HolisticSettings.face` off (the default: no model of the 258 layout reads the face),
+the tracker runs Holistic's own graph without its face branch: the same `PoseLandmarkCpu`
+and `HandLandmarksLeftAndRightCpu` subgraphs with the same options, so pose and hand values
+are identical to `mp.solutions.holistic.Holistic`'s (tests/signlang/test_holistic.py checks
+this) at ~15% less CPU per frame; the face values are then zeros.
 
 Importing this module is cheap: MediaPipe is imported on first use, with TensorFlow kept out
 (mediapipe's package __init__ imports TensorFlow when it is installed, only for API docs,
@@ -19,7 +25,7 @@ import json
 import math
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -54,6 +60,7 @@ class HolisticSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     max_frame_side: int = 640
+    face: bool = False
 
     @classmethod
     def from_params(cls, extract: Any) -> "HolisticSettings":
@@ -63,7 +70,13 @@ class HolisticSettings:
             min_detection_confidence=float(extract.min_detection_confidence),
             min_tracking_confidence=float(extract.min_tracking_confidence),
             max_frame_side=int(extract.max_frame_side),
+            face=bool(extract.face),
         )
+
+    def for_parts(self, parts: "list[str] | tuple[str, ...]") -> "HolisticSettings":
+        """These settings, with the face mesh switched on when `parts` (a model's input
+        parts, e.g. a bundle's) need it."""
+        return replace(self, face=True) if "face" in parts and not self.face else self
 
     def cache_key_part(self) -> str:
         """A stable text naming these settings, the extraction code version and the
@@ -128,6 +141,57 @@ def _part_array(landmarks: Any, count: int, visibility: bool) -> np.ndarray:
     return out.ravel()
 
 
+_FACE_NODES = ("SplitNormalizedLandmarkListCalculator", "FaceLandmarksFromPoseCpu")
+
+
+def _holistic_graph_without_face():
+    """Holistic's own graph (from the mediapipe wheel) with its face branch removed."""
+    mp = import_mediapipe()
+    from mediapipe.framework import calculator_pb2
+    from mediapipe.python.solutions import holistic
+
+    config = calculator_pb2.CalculatorGraphConfig()
+    config.ParseFromString(Path(holistic.__file__).parents[3].joinpath(holistic._BINARYPB_FILE_PATH).read_bytes())
+    kept = [node for node in config.node if node.calculator not in _FACE_NODES]
+    if len(kept) != len(config.node) - len(_FACE_NODES):  # pragma: no cover - another mediapipe graph
+        raise RuntimeError(f"mediapipe {mp.__version__}: unexpected Holistic graph, cannot drop its face branch")
+    del config.node[:]
+    config.node.extend(kept)
+    outputs = [stream for stream in config.output_stream if not stream.startswith("FACE_LANDMARKS:")]
+    del config.output_stream[:]
+    config.output_stream.extend(outputs)
+    side_packets = [packet for packet in config.input_side_packet if not packet.startswith("REFINE_FACE_LANDMARKS:")]
+    del config.input_side_packet[:]
+    config.input_side_packet.extend(side_packets)
+    return config
+
+
+def _holistic_without_face(settings: HolisticSettings, static_image_mode: bool):
+    """A `SolutionBase` over `_holistic_graph_without_face`, configured exactly as
+    `mp.solutions.holistic.Holistic.__init__` configures the full graph."""
+    import_mediapipe()
+    from mediapipe.python.solution_base import SolutionBase
+
+    return SolutionBase(
+        graph_config=_holistic_graph_without_face(),
+        side_inputs={
+            "model_complexity": settings.model_complexity,
+            "smooth_landmarks": not static_image_mode,
+            "enable_segmentation": False,
+            "smooth_segmentation": not static_image_mode,
+            "use_prev_landmarks": not static_image_mode,
+        },
+        calculator_params={
+            "poselandmarkcpu__posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh":
+                settings.min_detection_confidence,
+            "poselandmarkcpu__poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator.threshold":
+                settings.min_tracking_confidence,
+        },
+        outputs=["pose_landmarks", "pose_world_landmarks", "left_hand_landmarks", "right_hand_landmarks",
+                 "segmentation_mask"],
+    )
+
+
 def results_to_vector(results: Any) -> np.ndarray:
     """One frame's Holistic results -> float32 (1662,) in the standard layout.
 
@@ -172,16 +236,19 @@ class HolisticTracker:
 
     def __init__(self, settings: HolisticSettings | None = None, *, static_image_mode: bool = False) -> None:
         self.settings = settings or HolisticSettings()
-        mp = import_mediapipe()
-        self._holistic = mp.solutions.holistic.Holistic(
-            static_image_mode=static_image_mode,
-            model_complexity=self.settings.model_complexity,
-            smooth_landmarks=True,
-            enable_segmentation=False,
-            refine_face_landmarks=False,
-            min_detection_confidence=self.settings.min_detection_confidence,
-            min_tracking_confidence=self.settings.min_tracking_confidence,
-        )
+        if self.settings.face:
+            mp = import_mediapipe()
+            self._holistic = mp.solutions.holistic.Holistic(
+                static_image_mode=static_image_mode,
+                model_complexity=self.settings.model_complexity,
+                smooth_landmarks=True,
+                enable_segmentation=False,
+                refine_face_landmarks=False,
+                min_detection_confidence=self.settings.min_detection_confidence,
+                min_tracking_confidence=self.settings.min_tracking_confidence,
+            )
+        else:
+            self._holistic = _holistic_without_face(self.settings, static_image_mode)
 
     def process(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, Any]:
         if self._holistic is None:
@@ -203,8 +270,10 @@ class HolisticTracker:
         self.close()
 
 
-def extract_video(path: str | Path, settings: HolisticSettings | None = None) -> tuple[np.ndarray, float]:
-    """Run Holistic over every frame of a video file.
+def extract_video(path: str | Path, settings: HolisticSettings | None = None,
+                  decoder_threads: int = 0) -> tuple[np.ndarray, float]:
+    """Run Holistic over every frame of a video file (`decoder_threads`: FFmpeg's decoding
+    threads, 0 = its default of one per core; parallel workers pass 1).
 
     Returns `(frames, fps)`: float32 `(n_frames, 1662)` and the container's frame rate
     (0.0 when the file does not state one). Raises `InputFileError` naming the file when it
@@ -216,7 +285,10 @@ def extract_video(path: str | Path, settings: HolisticSettings | None = None) ->
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path, "video file not found")
-    capture = cv2.VideoCapture(str(path))
+    if decoder_threads > 0:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, decoder_threads])
+    else:
+        capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise InputFileError(path, "cannot be opened as a video (corrupt or unsupported format)")

@@ -43,6 +43,7 @@ class ExtractParams(_Section):
     min_detection_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     min_tracking_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     max_frame_side: int = Field(default=640, ge=0)
+    face: bool = False
     workers: int = -1
     backend: Literal["loky", "multiprocessing", "threading", "sequential", "dask"] = "loky"
     scheduler_address: str | None = None
@@ -194,6 +195,7 @@ class LiveParams(_Section):
     threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     agreeing_windows: int = Field(default=4, ge=1)
     classify_every: int = Field(default=2, ge=1)
+    track_ahead: int = Field(default=2, ge=0)
     no_sign_frames: int = Field(default=10, ge=1)
     fallback_fps: float = Field(default=30.0, gt=0.0)
     sentence_words_shown: int = Field(default=8, ge=1)
@@ -221,6 +223,12 @@ class Params(_Section):
     # Optional so params.yaml files written before `signlang live`/`capture` existed still load.
     live: LiveParams = Field(default_factory=LiveParams)
     capture: CaptureParams = Field(default_factory=CaptureParams)
+
+    @model_validator(mode="after")
+    def _face_extracted_when_used(self) -> "Params":
+        if "face" in self.features.parts and not self.extract.face:
+            raise ValueError("features.parts includes 'face' but extract.face is false: set extract.face: true")
+        return self
 
 
 def _describe(error: dict) -> str:

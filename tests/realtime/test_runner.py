@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from realtime.runner import LiveOptions, load_live_bundle, run_live
+from realtime.runner import LiveOptions, classify_stream, load_live_bundle, read_ahead, run_live
 from signlang.params import LiveParams
 from tests.realtime.conftest import count_frames
 
@@ -43,6 +43,56 @@ def source_fps(path: Path) -> float:
     fps = capture.get(cv2.CAP_PROP_FPS)
     capture.release()
     return fps
+
+
+def test_read_ahead_keeps_order_at_every_depth() -> None:
+    for depth in (0, 1, 3):
+        assert list(read_ahead(iter(range(50)), depth)) == list(range(50))
+
+
+def test_read_ahead_raises_the_producers_error_after_its_items() -> None:
+    def items():
+        yield from (1, 2)
+        raise ValueError("frame 3 cannot be decoded")
+
+    received = []
+    with pytest.raises(ValueError, match="frame 3"):
+        for item in read_ahead(items(), 2):
+            received.append(item)
+    assert received == [1, 2]
+
+
+def test_closing_read_ahead_stops_its_thread() -> None:
+    import itertools
+    import threading
+
+    produced = []
+
+    def endless():
+        for number in itertools.count():
+            produced.append(number)
+            yield number
+
+    stream = read_ahead(endless(), 2)
+    assert [next(stream) for _ in range(5)] == list(range(5))
+    stream.close()
+    assert not any(thread.name == "signlang-read-ahead" for thread in threading.enumerate())
+    assert len(produced) <= 5 + 2 + 2, "the producer stops a few items ahead, not at the end"
+
+
+@pytest.mark.slow
+def test_tracking_ahead_on_a_thread_gives_the_same_results(small_bundle: Path, starter_clips: Path) -> None:
+    from realtime.sources import open_source
+    from signlang.bundle import Bundle
+    from signlang.holistic import HolisticTracker
+
+    bundle = Bundle.load(small_bundle)
+    runs = {}
+    for ahead in (0, 2):
+        with open_source(str(starter_clips / "yes/yes_04.mp4")) as source, HolisticTracker() as tracker:
+            runs[ahead] = [(r.index, r.hand_visible, None if r.window is None else r.window.probabilities.tolist())
+                           for r in classify_stream(source.frames(), bundle, tracker, LiveParams(track_ahead=ahead))]
+    assert runs[0] == runs[2] and any(window for *_, window in runs[0])
 
 
 @pytest.mark.slow

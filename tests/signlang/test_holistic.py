@@ -71,6 +71,7 @@ def test_settings_from_params_and_cache_key(project_root: Path) -> None:
         min_detection_confidence=params.extract.min_detection_confidence,
         min_tracking_confidence=params.extract.min_tracking_confidence,
         max_frame_side=params.extract.max_frame_side,
+        face=params.extract.face,
     )
     key = settings.cache_key_part()
     assert key == HolisticSettings.from_params(params.extract).cache_key_part()  # stable
@@ -78,6 +79,14 @@ def test_settings_from_params_and_cache_key(project_root: Path) -> None:
     changed = HolisticSettings(max_frame_side=settings.max_frame_side + 1)
     assert changed.cache_key_part() != HolisticSettings(max_frame_side=settings.max_frame_side).cache_key_part()
     assert HolisticSettings(min_detection_confidence=0.6).cache_key_part() != HolisticSettings().cache_key_part()
+    assert HolisticSettings(face=True).cache_key_part() != HolisticSettings(face=False).cache_key_part()
+
+
+def test_settings_for_parts_switch_the_face_on_only_when_needed() -> None:
+    without = HolisticSettings(face=False)
+    assert without.for_parts(("pose", "left_hand", "right_hand")) is without
+    assert without.for_parts(("pose", "face")) == HolisticSettings(face=True)
+    assert HolisticSettings(face=True).for_parts(("pose",)).face, "never switched off"
 
 
 def test_scale_frame_keeps_aspect_and_small_frames() -> None:
@@ -156,6 +165,26 @@ def test_tracker_per_frame_and_close(shared_data: Path) -> None:
         np.testing.assert_array_equal(vector, results_to_vector(results))
     with pytest.raises(RuntimeError, match="closed"):
         tracker.process(frames[0])
+
+
+@pytest.mark.slow
+def test_tracker_without_face_matches_holistic_pose_and_hands(shared_data: Path) -> None:
+    """The face-less graph is Holistic minus its face branch: pose and hands identical,
+    frame by frame (tracking state included), face zeros."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(shared_data / REAL_CLIP))
+    frames = [frame for ok, frame in iter(capture.read, (False, None)) if ok]
+    capture.release()
+    vectors = {}
+    for face in (True, False):
+        with HolisticTracker(HolisticSettings(face=face)) as tracker:
+            vectors[face] = np.stack([tracker.process(frame)[0] for frame in frames])
+    body = np.r_[LAYOUT["pose"], LAYOUT["left_hand"], LAYOUT["right_hand"]]
+    assert np.any(vectors[True][:, LAYOUT["face"]]), "the full graph finds the face"
+    assert not np.any(vectors[False][:, LAYOUT["face"]])
+    assert np.any(vectors[False][:, LAYOUT["right_hand"]])
+    np.testing.assert_array_equal(vectors[False][:, body], vectors[True][:, body])
 
 
 @pytest.mark.slow

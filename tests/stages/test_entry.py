@@ -48,6 +48,8 @@ CASES = {
     "unknown preset": ("train", {"train__preset": "resnet"}, ["train.preset", "'resnet'", "tutorial", "lstm"]),
     "unknown keypoint part": ("extract", {"features__parts": ["pose", "tail"]},
                               ["features.parts.1", "'tail'", "pose", "face", "left_hand", "right_hand"]),
+    "face part without the face mesh": ("extract", {"features__parts": ["pose", "face"], "extract__face": False},
+                                        ["features.parts includes 'face' but extract.face is false"]),
     "ratios not adding up": ("split", {"split__train": 0.7, "split__val": 0.2, "split__test": 0.2},
                              ["split: Value error, train + val + test must add up to 1, got 0.7 + 0.2 + 0.2 = 1.1"]),
     "sequence length below 2": ("extract", {"features__sequence_length": 1},

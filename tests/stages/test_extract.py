@@ -227,7 +227,7 @@ def test_rerun_gives_identical_files(mixed: dict, project_root: Path) -> None:
 def test_face_parts_skip_samples_without_face(mixed: dict, project_root: Path) -> None:
     out = mixed["out"]
     params = _params(project_root, extract__backend="sequential",
-                     features__parts=["pose", "face", "left_hand", "right_hand"])
+                     features__parts=["pose", "face", "left_hand", "right_hand"], extract__face=True)
     summary = run(params, **out)
     with np.load(out["dataset_path"]) as data:
         assert data["X"].shape == (2, 30, 1662)  # the MP_Data and the video sample
