@@ -19,15 +19,14 @@ TARGET = 50.0
 
 def measure_latencies(ctx: Context, model: ModelFiles, repeats: int, warmup: int) -> dict[str, dict[str, float]]:
     """Per-call latency statistics (ms) of each way of classifying one window."""
-    import keras
-
     from signlang.bundle import Bundle
     from signlang.keypoints import frames_to_window
+    from signlang.model import load_model
 
     bundle = Bundle.load(model.bundle_dir)
     frames = sample_frames(ctx)[-bundle.spec.sequence_length:]
     window = np.ascontiguousarray(frames_to_window(frames, bundle.spec), dtype=np.float32)
-    net = keras.saving.load_model(model.keras_path, compile=False)
+    net = load_model(model.keras_path)
     ways = {
         "bundle_predict_window": lambda: bundle.predict_window(frames),
         "tflite_invoke": lambda: bundle.predict_proba(window),

@@ -115,14 +115,14 @@ def tutorial_live_child(clip: Path, keras_path: Path, length: int = 30) -> None:
     """The tutorial's live loop on a file: Holistic per frame, `model.predict` on the last
     `length` keypoint vectors (the parts the model takes) every frame once that many are seen."""
     import cv2
-    import keras
     import numpy as np
 
     from bench.extraction import extract_keypoints, mediapipe_detection
     from signlang.holistic import import_mediapipe
     from signlang.keypoints import LAYOUTS
+    from signlang.model import load_model
 
-    model = keras.saving.load_model(keras_path, compile=False)
+    model = load_model(keras_path)
     width = int(model.input_shape[-1])
     parts = LAYOUTS[1662] if width == 1662 else {p: LAYOUTS[1662][p] for p in ("pose", "left_hand", "right_hand")}
     columns = np.concatenate([np.arange(1662)[s] for s in parts.values()])

@@ -292,13 +292,13 @@ def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: Pr
 
 def load_keras_model(model_path: str | Path, spec: PreprocessSpec, n_classes: int):
     """The trained model, checked against the window shape and the number of classes."""
-    import keras
+    from signlang.model import load_model
 
     model_path = Path(model_path)
     if not model_path.is_file():
         raise InputFileError(model_path, "not found (run `dvc repro train` first)")
     try:
-        model = keras.saving.load_model(model_path, compile=False)
+        model = load_model(model_path)
     except Exception as exc:  # noqa: BLE001 - Keras raises many kinds
         raise InputFileError(model_path, f"cannot be loaded as a Keras model: {exc}") from None
     expected_in = (spec.sequence_length, spec.output_size)  # the normalised window's width

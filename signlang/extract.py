@@ -286,17 +286,19 @@ def write_skipped(path: str | Path, rows: Iterable[Mapping[str, str]]) -> None:
 class _DetectionCounts:
     """Frames of extracted videos in which each part was detected."""
 
-    def __init__(self) -> None:
+    def __init__(self, face: bool = True) -> None:
         self.frames = 0
-        self.parts = Counter({part: 0 for part in FULL_PARTS})
+        # Without the face mesh (extract.face false) the face is not looked for: not reported.
+        self.parts = Counter({part: 0 for part in FULL_PARTS if face or part != "face"})
 
     def add(self, frames: np.ndarray) -> None:
         self.frames += int(frames.shape[0])
         for part, columns in LAYOUTS[frames.shape[1]].items():
-            self.parts[part] += int(np.any(frames[:, columns] != 0, axis=1).sum())
+            if part in self.parts:
+                self.parts[part] += int(np.any(frames[:, columns] != 0, axis=1).sum())
 
     def fractions(self) -> dict[str, float]:
-        return {part: round(self.parts[part] / self.frames, 4) if self.frames else 0.0 for part in FULL_PARTS}
+        return {part: round(count / self.frames, 4) if self.frames else 0.0 for part, count in self.parts.items()}
 
 
 def run(
@@ -322,7 +324,7 @@ def run(
 
     windows: dict[str, np.ndarray] = {}
     reasons: dict[str, str] = {}
-    detection = _DetectionCounts()
+    detection = _DetectionCounts(face=settings.face)
     summary = ExtractSummary(samples_in=len(rows))
     strict = params.ingest.on_error == "strict"
     by_id = {row["id"]: row for row in rows}

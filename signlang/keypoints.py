@@ -353,6 +353,8 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     windows = np.asarray(windows, dtype=np.float32)
     if _is_identity(spec):
         return windows
+    if windows.size == 0:  # no window (e.g. no validation signers): the right shape, empty
+        return np.zeros((*windows.shape[:-1], spec.output_size), dtype=np.float32)
     parts = tuple(spec.parts)
     if spec.missing_hands == "interpolate":
         views = split_parts(windows, parts)

@@ -61,11 +61,13 @@ def lstm(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> kera
 
 
 def _head(x: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
-    """Dropout, one hidden dense layer, dropout, softmax: the classifier every new preset ends with."""
+    """Dropout, one hidden dense layer, dropout, softmax: the classifier every new preset
+    ends with (its kernels L2-penalised by `params.l2`)."""
+    regulariser = keras.regularizers.L2(params.l2) if params.l2 > 0 else None
     x = layers.Dropout(params.dropout, name="head_dropout_1")(x)
-    x = layers.Dense(64, activation="relu", name="head_dense")(x)
+    x = layers.Dense(64, activation="relu", kernel_regularizer=regulariser, name="head_dense")(x)
     x = layers.Dropout(params.dropout, name="head_dropout_2")(x)
-    return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+    return layers.Dense(n_classes, activation="softmax", kernel_regularizer=regulariser, name="probabilities")(x)
 
 
 def gru(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
@@ -145,6 +147,46 @@ def transformer(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) 
     return _head(x, n_classes, params)
 
 
+@keras.saving.register_keras_serializable(package="signlang")
+class TemporalStatistics(layers.Layer):
+    """Per feature, over the frames of a window: mean, standard deviation, minimum,
+    maximum, and the means of `segments` equal stretches of the window in order (where in
+    the window a hand is high or low). (batch, T, F) -> (batch, (4 + segments) * F)."""
+
+    def __init__(self, segments: int = 5, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.segments = segments
+
+    def call(self, x):
+        from keras import ops
+
+        mean = ops.mean(x, axis=1)
+        spread = ops.sqrt(ops.mean(ops.square(x - ops.expand_dims(mean, 1)), axis=1) + 1e-6)
+        length = x.shape[1]
+        bounds = [round(i * length / self.segments) for i in range(self.segments + 1)]
+        stretches = [ops.mean(x[:, start:end], axis=1) for start, end in zip(bounds, bounds[1:])]
+        return ops.concatenate([mean, spread, ops.min(x, axis=1), ops.max(x, axis=1), *stretches], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], (4 + self.segments) * input_shape[-1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "segments": self.segments}
+
+
+def stats(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
+    """Statistics of every feature over time (`TemporalStatistics`), standardised by batch
+    normalisation, then dropout and a linear softmax classifier (kernel L2-penalised by
+    `params.l2`): a regularised multinomial logistic regression on the window's summary.
+    Few weights and no hidden layer, so it learns what the signs share across signers
+    rather than each training signer's idiosyncrasies (docs/accuracy.md)."""
+    x = TemporalStatistics(segments=5, name="frame_statistics")(inputs)
+    x = layers.BatchNormalization(name="standardise")(x)
+    x = layers.Dropout(params.dropout, name="dropout")(x)
+    regulariser = keras.regularizers.L2(params.l2) if params.l2 > 0 else None
+    return layers.Dense(n_classes, activation="softmax", kernel_regularizer=regulariser, name="probabilities")(x)
+
+
 PRESETS: dict[str, PresetBuilder] = {
     "tutorial": tutorial,
     "lstm": lstm,
@@ -153,7 +195,13 @@ PRESETS: dict[str, PresetBuilder] = {
     "conv_lstm": conv_lstm,
     "conv": conv,
     "transformer": transformer,
+    "stats": stats,
 }
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """A saved `.keras` model, uncompiled (this module registers the custom layers it may use)."""
+    return keras.saving.load_model(path, compile=False)
 
 
 def build_model(

@@ -120,11 +120,11 @@ class AugmentParams(_Section):
     noise: float = Field(default=0.0, ge=0.0, le=0.1)
 
 
-PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer")
+PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats")
 
 
 class TrainParams(_Section):
-    preset: Literal["tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer"] = "tutorial"
+    preset: Literal["tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats"] = "tutorial"
     epochs: int = Field(gt=0)
     batch_size: int = Field(gt=0)
     seed: int = 42
@@ -135,6 +135,7 @@ class TrainParams(_Section):
     step_epochs: int = Field(default=20, gt=0)
     step_factor: float = Field(default=0.5, gt=0.0, le=1.0)
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    l2: float = Field(default=0.0, ge=0.0)
     layer_norm: bool = False
     early_stopping_patience: int = Field(default=0, ge=0)
     class_weights: bool = True
@@ -148,7 +149,7 @@ class CrossValParams(_Section):
     epochs: int = Field(default=40, gt=0)
     # Preset names, each optionally with ":raw" (raw coordinates, no augmentation).
     presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "conv"], min_length=1)
-    val_signers: int = Field(default=3, ge=1)
+    val_signers: int = Field(default=3, ge=0)
     early_stopping_patience: int = Field(default=5, ge=0)
     label_aliases: dict[str, list[str]] | None = None
     min_samples_per_class: int = Field(default=10, ge=1)

@@ -101,8 +101,44 @@ def test_lstm_preset_applies_the_regularisation_knobs(train_params: TrainParams)
 def test_unknown_preset_names_the_key_and_the_choices(train_params: TrainParams) -> None:
     params = train_params.model_copy(update={"preset": "gru3"})  # skips validation on purpose
     with pytest.raises(ParamsError, match=r"train\.preset: unknown preset 'gru3'; allowed: bigru, conv, conv_lstm, "
-                                          r"gru, lstm, transformer, tutorial"):
+                                          r"gru, lstm, stats, transformer, tutorial"):
         build_model(params, T, F, n_classes=3)
+
+
+def test_temporal_statistics_match_numpy() -> None:
+    from signlang.model import TemporalStatistics
+
+    x = np.random.default_rng(0).normal(size=(3, 30, 4)).astype(np.float32)
+    out = keras.ops.convert_to_numpy(TemporalStatistics(segments=5)(x))
+    stretches = [x[:, start:start + 6].mean(axis=1) for start in range(0, 30, 6)]
+    expected = np.concatenate([x.mean(1), x.std(1), x.min(1), x.max(1), *stretches], axis=-1)
+    assert out.shape == (3, 9 * 4)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_stats_preset_is_a_linear_classifier_on_the_statistics(train_params: TrainParams) -> None:
+    model = build_model(with_(train_params, preset="stats", l2=0.01), T, F, n_classes=8)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer", "TemporalStatistics", "BatchNormalization", "Dropout", "Dense"]
+    assert model.get_layer("probabilities").kernel_regularizer.l2 == pytest.approx(0.01)
+    assert model.count_params() == 4 * 9 * F + 9 * F * 8 + 8  # batch norm (4 per input) + dense
+
+
+@pytest.mark.slow
+def test_a_saved_stats_model_loads_in_a_fresh_evaluate_process(train_params: TrainParams, tmp_path: Path) -> None:
+    """evaluate/export load model.keras without importing the presets first."""
+    import subprocess
+    import sys
+
+    from signlang.model import save_model
+
+    save_model(build_model(with_(train_params, preset="stats"), T, F, n_classes=3), tmp_path / "m.keras")
+    code = ("from signlang.evaluation import load_keras_model; from signlang.keypoints import PreprocessSpec; "
+            f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, PreprocessSpec(parts=('pose', 'left_hand', 'right_hand'), "
+            f"sequence_length={T}), 3); print(m.layers[1].__class__.__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("TemporalStatistics")
 
 
 def test_learning_rate_schedules(train_params: TrainParams) -> None:
@@ -175,7 +211,7 @@ def test_saved_model_file_is_byte_identical_across_processes(tmp_path):
 
 # --- the new presets: train on real windows, export to builtin-op TFLite ---------------------
 
-NEW_PRESETS = ("gru", "bigru", "conv_lstm", "conv", "transformer")
+NEW_PRESETS = ("gru", "bigru", "conv_lstm", "conv", "transformer", "stats")
 
 
 @pytest.fixture(scope="module")

@@ -209,7 +209,7 @@ def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, cap
     assert report["per_kind"]["video"] == {"in": 2, "out": 1, "skipped": 1}
     assert report["per_kind"]["mp_data"] == {"in": 1, "out": 1, "skipped": 0}
     assert report["video_frames"] == 30
-    assert set(report["detected"]) == {"pose", "face", "left_hand", "right_hand"}
+    assert set(report["detected"]) == {"pose", "left_hand", "right_hand"}, "face not looked for (extract.face false)"
     assert all(0.0 <= value <= 1.0 for value in report["detected"].values())
     text = out["report_path"].read_text(encoding="utf-8")
     assert not any(word in text for word in ("second", "time", "fps", "elapsed")), "no timings in DVC files"
