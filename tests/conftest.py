@@ -22,3 +22,12 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+def interruptible_child() -> None:
+    """`preexec_fn` for a child that a test stops with SIGINT: a shell that starts pytest in
+    the background (`pytest &`) makes it ignore SIGINT, children inherit that, and Python
+    then never raises KeyboardInterrupt. Restore the default so Ctrl-C works as in a terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

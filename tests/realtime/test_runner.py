@@ -16,6 +16,7 @@ import pytest
 
 from realtime.runner import LiveOptions, classify_stream, load_live_bundle, read_ahead, run_live
 from signlang.params import LiveParams
+from tests.conftest import interruptible_child
 from tests.realtime.conftest import count_frames
 
 SIGNLANG = str(Path(sys.executable).parent / "signlang")
@@ -155,7 +156,7 @@ def test_ctrl_c_leaves_complete_outputs(small_bundle: Path, starter_clips: Path,
     process = subprocess.Popen(
         [SIGNLANG, "live", "--bundle", str(small_bundle), "--source", str(starter_clips / "thank_you" / "thank_you_02.mp4"),
          "--no-window", "--out-json", str(out_json), "--out-video", str(out_video)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible_child)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         if out_json.is_file() and len(out_json.read_text(encoding="utf-8").splitlines()) >= 2:

@@ -31,6 +31,7 @@ from signlang.extract import (
 from signlang.holistic import HolisticSettings
 from signlang.keypoints import PreprocessSpec
 from signlang.params import parse_params
+from tests.conftest import interruptible_child
 
 COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "content_hash", "frames", "fps", "kind"]
 NPZ_SIGNER = "AdrLfv"  # 90 sequences of 30 frames, 258 values
@@ -412,7 +413,8 @@ def _kill_when_a_clip_is_cached(project: Path, project_root: Path, signal_number
     before = set(cache.glob("*.npz"))
     env = {**os.environ, "PYTHONPATH": str(project_root)}
     process = subprocess.Popen([sys.executable, "-m", "stages.extract"], cwd=project, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=interruptible_child)
     deadline = time.monotonic() + 120
     while set(cache.glob("*.npz")) <= before and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
