@@ -148,7 +148,7 @@ class CrossValParams(_Section):
     seed: int = 42
     epochs: int = Field(default=40, gt=0)
     # Preset names, each optionally with ":raw" (raw coordinates, no augmentation).
-    presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "conv"], min_length=1)
+    presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "stats"], min_length=1)
     val_signers: int = Field(default=3, ge=0)
     early_stopping_patience: int = Field(default=5, ge=0)
     label_aliases: dict[str, list[str]] | None = None
