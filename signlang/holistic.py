@@ -11,7 +11,7 @@ With `HolisticSettings.face` off (the default: no model of the 258 layout reads 
 the tracker runs Holistic's own graph without its face branch: the same `PoseLandmarkCpu`
 and `HandLandmarksLeftAndRightCpu` subgraphs with the same options, so pose and hand values
 are identical to `mp.solutions.holistic.Holistic`'s (tests/signlang/test_holistic.py checks
-this) at ~15% less CPU per frame; the face values are then zeros.
+this) at ~10% less CPU per frame; the face values are then zeros.
 
 Importing this module is cheap: MediaPipe is imported on first use, with TensorFlow kept out
 (mediapipe's package __init__ imports TensorFlow when it is installed, only for API docs,
