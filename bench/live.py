@@ -3,7 +3,8 @@
 - project: the live runner (`realtime.runner.run_live`, the code `signlang live --no-window`
   runs) on the clip: decode, Holistic, the bundle every `live.classify_every` frames, and the
   overlay drawn on every frame (asked for with a --screenshot file; no video is encoded);
-- baseline: decode + Holistic alone (`HolisticTracker`, same settings) on the same frames.
+- baseline: decode + Holistic alone (`HolisticTracker`, same settings) on the same frames;
+  also (3c) the standard full Holistic, face mesh on, whatever `extract.face` says.
 
 The clip is a real starter clip resized to 640x480 with cv2 (INTER_AREA, mp4v) into the run's
 scratch folder. Both are timed from opening the clip to the last frame, alternately.
