@@ -152,18 +152,20 @@ def _holistic_graph_without_face():
 
     config = calculator_pb2.CalculatorGraphConfig()
     config.ParseFromString(Path(holistic.__file__).parents[3].joinpath(holistic._BINARYPB_FILE_PATH).read_bytes())
-    kept = [node for node in config.node if node.calculator not in _FACE_NODES]
-    if len(kept) != len(config.node) - len(_FACE_NODES):  # pragma: no cover - another mediapipe graph
+    nodes = len(config.node)
+    _keep_only(config.node, lambda node: node.calculator not in _FACE_NODES)
+    if len(config.node) != nodes - len(_FACE_NODES):  # pragma: no cover - another mediapipe graph
         raise RuntimeError(f"mediapipe {mp.__version__}: unexpected Holistic graph, cannot drop its face branch")
-    del config.node[:]
-    config.node.extend(kept)
-    outputs = [stream for stream in config.output_stream if not stream.startswith("FACE_LANDMARKS:")]
-    del config.output_stream[:]
-    config.output_stream.extend(outputs)
-    side_packets = [packet for packet in config.input_side_packet if not packet.startswith("REFINE_FACE_LANDMARKS:")]
-    del config.input_side_packet[:]
-    config.input_side_packet.extend(side_packets)
+    _keep_only(config.output_stream, lambda stream: not stream.startswith("FACE_LANDMARKS:"))
+    _keep_only(config.input_side_packet, lambda packet: not packet.startswith("REFINE_FACE_LANDMARKS:"))
     return config
+
+
+def _keep_only(field: Any, keep: Any) -> None:
+    """Drop, in place, the entries of a repeated protobuf field for which `keep` is false."""
+    kept = [entry for entry in field if keep(entry)]
+    del field[:]
+    field.extend(kept)
 
 
 def _holistic_without_face(settings: HolisticSettings, static_image_mode: bool):

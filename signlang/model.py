@@ -60,10 +60,15 @@ def lstm(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> kera
     return layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
 
 
+def _kernel_regulariser(params: TrainParams) -> keras.regularizers.Regularizer | None:
+    """L2 on a dense kernel, `params.l2` strong; None when it is 0."""
+    return keras.regularizers.L2(params.l2) if params.l2 > 0 else None
+
+
 def _head(x: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
     """Dropout, one hidden dense layer, dropout, softmax: the classifier every new preset
     ends with (its kernels L2-penalised by `params.l2`)."""
-    regulariser = keras.regularizers.L2(params.l2) if params.l2 > 0 else None
+    regulariser = _kernel_regulariser(params)
     x = layers.Dropout(params.dropout, name="head_dropout_1")(x)
     x = layers.Dense(64, activation="relu", kernel_regularizer=regulariser, name="head_dense")(x)
     x = layers.Dropout(params.dropout, name="head_dropout_2")(x)
@@ -183,8 +188,8 @@ def stats(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> ker
     x = TemporalStatistics(segments=5, name="frame_statistics")(inputs)
     x = layers.BatchNormalization(name="standardise")(x)
     x = layers.Dropout(params.dropout, name="dropout")(x)
-    regulariser = keras.regularizers.L2(params.l2) if params.l2 > 0 else None
-    return layers.Dense(n_classes, activation="softmax", kernel_regularizer=regulariser, name="probabilities")(x)
+    return layers.Dense(n_classes, activation="softmax", kernel_regularizer=_kernel_regulariser(params),
+                        name="probabilities")(x)
 
 
 PRESETS: dict[str, PresetBuilder] = {
