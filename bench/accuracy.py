@@ -42,7 +42,9 @@ def measure(ctx: Context, folds: int | None = None, epochs: int | None = None, s
     ctx.log(f"bench: cross-validation, {folds} folds x {epochs} epoch(s), {project} vs {BASELINE}, "
             f"{len(np.unique(data.signers))} signers ...")
     with contextlib.redirect_stdout(io.StringIO()):  # per-epoch lines of signlang.train
-        result = crossval.cross_validate(params, [BASELINE, project], folds, epochs, data, log=lines.append)
+        # The figure compares two fixed presets; no selection among them (nested_folds 0).
+        result = crossval.cross_validate(params, [BASELINE, project], folds, epochs, data, log=lines.append,
+                                         nested_folds=0)
     scores = {name: {key: value for key, value in config.items() if key not in ("y_true", "y_pred", "ids")}
               for name, config in result["configs"].items()}
     ours, theirs = scores[project], scores[BASELINE]

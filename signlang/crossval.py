@@ -1,9 +1,9 @@
 """Leave-signers-out cross-validation: how well a configuration recognises people it never saw.
 
 The signers are split into `crossval.folds` groups (StratifiedGroupKFold, seeded). For each
-fold, a configuration is trained on the other signers, with early stopping watching a few of
-those training signers held out (`crossval.val_signers`, never the test fold), and scored on
-the fold's signers. Preprocessing and augmentation are the pipeline's own: windows come from
+fold, a configuration is trained on the other signers (optionally with early stopping watching
+`crossval.val_signers` of those training signers, never the test fold's), and scored on the
+fold's signers. Preprocessing and augmentation are the pipeline's own: windows come from
 `signlang.ingest` + `keypoints.clip_to_window`, training from `signlang.train.fit`.
 
 A configuration is a preset name, optionally with `:raw` (`tutorial:raw`): the preset trained
@@ -12,8 +12,14 @@ trained with the `features` and `train.augment` sections of the params. Epochs a
 are fixed before any test fold is seen; the folds depend only on the signers and the seed,
 so two calls with the same params compare configurations on the same folds.
 
+Choosing the best of several configurations by these scores and quoting its score would be
+choosing on the test folds. `crossval.nested_folds` runs the choice itself inside each outer
+fold, on that fold's training signers only (`nested_selection`), which gives the honest
+figure for "the config this procedure picks, on new signers".
+
 `cross_validate` returns the results and `write_reports` writes `cv.json`, `cv.md` and, per
-configuration, the pooled confusion matrix (`confusion_<config>.png` / `.csv`).
+configuration (and for the nested selection), the pooled confusion matrix
+(`confusion_<config>.png` / `.csv`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from signlang.keypoints import PreprocessSpec, clip_to_window, normalise
 from signlang.params import FeatureParams, IngestParams, Params, SourceParams
 
 RAW_SUFFIX = ":raw"
+NESTED = "nested"  # the row and file names of the nested selection's scores
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,13 @@ def load_signer_data(params: Params, data: str | Path | None = None) -> SignerDa
     )
 
 
-def signer_folds(labels: np.ndarray, signers: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train indices, test indices) per fold; no signer on both sides of a fold."""
+def signer_folds(labels: np.ndarray, signers: np.ndarray, folds: int, seed: int,
+                 knob: str = "crossval.folds") -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train indices, test indices) per fold; no signer on both sides of a fold. `knob`
+    names the setting that asked for `folds` in the error when there are too few signers."""
     count = len(np.unique(signers))
     if count < folds:
-        raise ParamsError(f"crossval.folds: {folds} folds need at least {folds} signers, the data has {count}")
+        raise ParamsError(f"{knob}: {folds} folds need at least {folds} signers, the data has {count}")
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class" on small classes
@@ -155,6 +164,17 @@ def fit_and_predict(params: Params, data: SignerData, train: np.ndarray, val: np
     return np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
 
 
+def fit_fold(params: Params, data: SignerData, train: np.ndarray, test: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train on `train` less `crossval.val_signers` of its signers (held out for early
+    stopping, seeded draw) and predict `test`. Returns (predicted classes, held-out signers)."""
+    held = validation_signers(data.labels[train], data.signers[train], params.crossval.val_signers, seed)
+    val = train[np.isin(data.signers[train], held)]
+    fit_rows = train[~np.isin(data.signers[train], held)]
+    if set(data.signers[test]) & set(data.signers[train]):
+        raise SignlangError("a signer is on both sides of a fold")
+    return fit_and_predict(params, data, fit_rows, val, test), held
+
+
 def cross_validate(
     params: Params,
     configs: Sequence[str] | None = None,
@@ -162,18 +182,20 @@ def cross_validate(
     epochs: int | None = None,
     data: SignerData | None = None,
     log: Callable[[str], None] = print,
+    nested_folds: int | None = None,
 ) -> dict:
     """Leave-signers-out scores of each configuration on the same folds.
 
     Defaults come from `params.crossval`. Returns {"folds", "epochs", "seed", "classes",
     "signers", "fold_signers", "configs": {name: {"accuracy_mean", ..., "folds": [...],
-    "per_class_accuracy", "y_true", "y_pred", "ids"}}}.
+    "per_class_accuracy", "y_true", "y_pred", "ids"}}}, and with `nested_folds` >= 2 (and
+    two or more configs) "nested": the same scores for choosing a config on each outer
+    fold's training signers only (`nested_selection`).
     """
-    from signlang.evaluation import classification_metrics
-
     settings = params.crossval
     configs = list(configs or settings.presets)
     folds, epochs = folds or settings.folds, epochs or settings.epochs
+    nested_folds = settings.nested_folds if nested_folds is None else nested_folds
     data = data if data is not None else load_signer_data(params)
     splits = signer_folds(data.labels, data.signers, folds, settings.seed)
     result = {
@@ -182,25 +204,85 @@ def cross_validate(
         "fold_signers": [sorted(np.unique(data.signers[test]).tolist()) for _, test in splits],
         "configs": {},
     }
+    nested = nested_folds >= 2 and len(configs) >= 2
+    if nested:  # refuse before any training, not after the outer folds' work
+        fewest = min(len(np.unique(data.signers[train])) for train, _ in splits)
+        if fewest < nested_folds:
+            raise ParamsError(f"crossval.nested_folds (inner folds): {nested_folds} folds need at least "
+                              f"{nested_folds} signers, the smallest outer training side has {fewest}")
+    for name in configs:
+        result["configs"][name] = score_config(params, name, epochs, data, splits, log)
+    if nested:
+        result["nested"] = nested_selection(params, configs, epochs, data, splits, result["configs"],
+                                            nested_folds, log)
+    return result
+
+
+def score_config(params: Params, name: str, epochs: int, data: SignerData,
+                 splits: list[tuple[np.ndarray, np.ndarray]], log: Callable[[str], None]) -> dict:
+    """One configuration trained and scored on every fold (`summarise_config`'s result)."""
+    from signlang.evaluation import classification_metrics
+
+    fold_params = config_params(params, name, epochs)
+    rows, truth, predicted, ids = [], [], [], []
+    for number, (train, test) in enumerate(splits, start=1):
+        started = time.perf_counter()
+        guess, held = fit_fold(fold_params, data, train, test, params.crossval.seed + number)
+        metrics = classification_metrics(data.labels[test], guess, data.classes)
+        rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
+                     "test_samples": int(len(test)), "val_signers": held.tolist()})
+        truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
+        log(f"cv: {name} fold {number}/{len(splits)}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
+            f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
+    return summarise_config(rows, truth, predicted, ids, data.classes)
+
+
+def inner_scores(params: Params, configs: Sequence[str], epochs: int, data: SignerData, inner_folds: int,
+                 seed: int) -> dict[str, float]:
+    """Mean `crossval.select_metric` of each config over a leave-signers-out CV of `data`."""
+    from signlang.evaluation import classification_metrics
+
+    splits = signer_folds(data.labels, data.signers, inner_folds, seed, knob="crossval.nested_folds (inner folds)")
+    scores = {}
     for name in configs:
         fold_params = config_params(params, name, epochs)
-        rows, truth, predicted, ids = [], [], [], []
+        values = []
         for number, (train, test) in enumerate(splits, start=1):
-            started = time.perf_counter()
-            held = validation_signers(data.labels[train], data.signers[train], settings.val_signers,
-                                      settings.seed + number)
-            val = train[np.isin(data.signers[train], held)]
-            fit_rows = train[~np.isin(data.signers[train], held)]
-            assert not set(data.signers[test]) & set(data.signers[train])
-            guess = fit_and_predict(fold_params, data, fit_rows, val, test)
-            metrics = classification_metrics(data.labels[test], guess, data.classes)
-            rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
-                         "test_samples": int(len(test)), "val_signers": held.tolist()})
-            truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
-            log(f"cv: {name} fold {number}/{folds}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
-                f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
-        result["configs"][name] = summarise_config(rows, truth, predicted, ids, data.classes)
-    return result
+            guess, _ = fit_fold(fold_params, data, train, test, seed + number)
+            values.append(classification_metrics(data.labels[test], guess, data.classes)[params.crossval.select_metric])
+        scores[name] = round(float(np.mean(values)), 6)
+    return scores
+
+
+def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: SignerData,
+                     splits: list[tuple[np.ndarray, np.ndarray]], scored: dict[str, dict], inner_folds: int,
+                     log: Callable[[str], None]) -> dict:
+    """Nested cross-validation of "pick the best config": for each outer fold, every config is
+    cross-validated over that fold's training signers only (`inner_folds` folds by signer),
+    the one with the best mean `crossval.select_metric` is taken (the first listed on a tie),
+    and its outer-fold predictions (already in `scored`, trained on the same training signers)
+    are the procedure's. The test fold plays no part in the choice, so the result is an
+    unbiased estimate of the accuracy of the chosen preset on new signers."""
+    from signlang.evaluation import classification_metrics
+
+    rows, truth, predicted, ids = [], [], [], []
+    for number, (train, test) in enumerate(splits, start=1):
+        started = time.perf_counter()
+        scores = inner_scores(params, configs, epochs, data.subset(train), inner_folds,
+                              params.crossval.seed + 1000 * number)
+        chosen = max(configs, key=lambda name: scores[name])
+        start = sum(len(t) for _, t in splits[: number - 1])
+        guess = np.asarray(scored[chosen]["y_pred"][start : start + len(test)])
+        metrics = classification_metrics(data.labels[test], guess, data.classes)
+        rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
+                     "test_samples": int(len(test)), "selected": chosen, "inner_scores": scores})
+        truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
+        log(f"cv: nested fold {number}/{len(splits)}: inner {params.crossval.select_metric} "
+            + ", ".join(f"{name} {value:.3f}" for name, value in scores.items())
+            + f" -> {chosen}: accuracy {metrics['accuracy']:.3f} ({time.perf_counter() - started:.0f} s)")
+    summary = summarise_config(rows, truth, predicted, ids, data.classes)
+    summary.update(inner_folds=inner_folds, metric=params.crossval.select_metric, candidates=list(configs))
+    return summary
 
 
 def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, classes: Sequence[str]) -> dict:
@@ -224,23 +306,35 @@ def _file_name(config: str) -> str:
     return config.replace(RAW_SUFFIX, "_raw")
 
 
+def _scored(result: dict) -> dict[str, dict]:
+    """Every scored row of a result: the configs, then the nested selection when run."""
+    rows = dict(result["configs"])
+    if "nested" in result:
+        rows[NESTED] = result["nested"]
+    return rows
+
+
+def _without_predictions(summary: dict) -> dict:
+    return {key: value for key, value in summary.items() if key not in ("y_true", "y_pred", "ids")}
+
+
 def write_reports(result: dict, out: str | Path) -> list[Path]:
-    """cv.json (scores, no predictions), cv.md (the table) and per configuration the pooled
-    confusion matrix as confusion_<config>.png and confusion_<config>.csv (id, actual, predicted)."""
+    """cv.json (scores, no predictions), cv.md (the table) and per configuration (and for the
+    nested selection, as `nested`) the pooled confusion matrix as confusion_<config>.png and
+    confusion_<config>.csv (id, actual, predicted)."""
     from signlang.evaluation import confusion_png, write_confusion_csv, write_json
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    scores = {key: value for key, value in result.items() if key != "configs"}
-    scores["configs"] = {
-        name: {key: value for key, value in config.items() if key not in ("y_true", "y_pred", "ids")}
-        for name, config in result["configs"].items()
-    }
+    scores = {key: value for key, value in result.items() if key not in ("configs", "nested")}
+    scores["configs"] = {name: _without_predictions(config) for name, config in result["configs"].items()}
+    if "nested" in result:
+        scores["nested"] = _without_predictions(result["nested"])
     written.append(write_json(out / "cv.json", scores))
     (out / "cv.md").write_text(markdown_table(result), encoding="utf-8")
     written.append(out / "cv.md")
-    for name, config in result["configs"].items():
+    for name, config in _scored(result).items():
         stem = _file_name(name)
         written.append(write_confusion_csv(out / f"confusion_{stem}.csv", config["ids"], config["y_true"], config["y_pred"]))
         written.append(confusion_png(out / f"confusion_{stem}.png", config["y_true"], config["y_pred"],
@@ -249,33 +343,46 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
 
 
 def markdown_table(result: dict) -> str:
-    """The per-config table, then per-class accuracy, in Markdown."""
+    """The per-config table (with the nested selection's row when run), then per-class
+    accuracy, in Markdown."""
     lines = [
         f"Leave-signers-out cross-validation: {result['folds']} folds over {result['signers']} signers "
-        f"({result['samples']} windows), {result['epochs']} epochs max with early stopping, seed {result['seed']}.",
+        f"({result['samples']} windows), {result['epochs']} epochs budget, seed {result['seed']}.",
         "",
         "| config | accuracy (mean ± std) | macro-F1 (mean ± std) |",
         "|---|---|---|",
     ]
-    for name, config in result["configs"].items():
+    rows = _scored(result)
+    for name, config in rows.items():
         lines.append(f"| {name} | {config['accuracy_mean']:.3f} ± {config['accuracy_std']:.3f} | "
                      f"{config['macro_f1_mean']:.3f} ± {config['macro_f1_std']:.3f} |")
     classes = result["classes"]
     lines += ["", "Per-class accuracy, pooled over folds:", "",
               "| config | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
-    for name, config in result["configs"].items():
+    for name, config in rows.items():
         cells = ["" if config["per_class_accuracy"][c] is None else f"{config['per_class_accuracy'][c]:.2f}"
                  for c in classes]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "nested" in result:
+        nested = result["nested"]
+        lines += ["", f"`{NESTED}`: on each outer fold, the config with the best mean {nested['metric']} over a "
+                  f"{nested['inner_folds']}-fold leave-signers-out CV of that fold's training signers only "
+                  "(the test fold plays no part in the choice):", "",
+                  "| fold | selected | " + " | ".join(f"inner {name}" for name in nested["candidates"]) + " |",
+                  "|---|---|" + "---|" * len(nested["candidates"])]
+        for row in nested["folds"]:
+            lines.append(f"| {row['fold']} | {row['selected']} | "
+                         + " | ".join(f"{row['inner_scores'][name]:.3f}" for name in nested["candidates"]) + " |")
     return "\n".join(lines) + "\n"
 
 
 def run(params: Params, configs: Sequence[str] | None = None, folds: int | None = None,
-        epochs: int | None = None, out: str | Path | None = None, data: str | Path | None = None) -> dict:
+        epochs: int | None = None, out: str | Path | None = None, data: str | Path | None = None,
+        nested_folds: int | None = None) -> dict:
     """`signlang cv`: load, cross-validate, write the reports; returns the result."""
     started = time.perf_counter()
     signer_data = load_signer_data(params, data)
-    result = cross_validate(params, configs, folds, epochs, signer_data)
+    result = cross_validate(params, configs, folds, epochs, signer_data, nested_folds=nested_folds)
     out = Path(out or params.crossval.out)
     write_reports(result, out)
     print(markdown_table(result), flush=True)
@@ -288,6 +395,8 @@ def configure_cli(parser) -> None:
                         help="comma-separated configs, e.g. tutorial:raw,conv (default: crossval.presets)")
     parser.add_argument("--folds", type=int, default=None, help="folds over the signers (default: crossval.folds)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs budget per fold (default: crossval.epochs)")
+    parser.add_argument("--nested-folds", type=int, default=None,
+                        help="inner folds of the nested selection among the configs; 0 = off (default: crossval.nested_folds)")
     parser.add_argument("--out", type=Path, default=None, help="report folder (default: crossval.out)")
     parser.add_argument("--data", type=Path, default=None, help="multi-signer keypoints folder (default: crossval.data)")
     parser.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
@@ -308,5 +417,7 @@ def run_cli(args) -> int:
         raise ParamsError(f"--folds: needs at least 2, got {args.folds}")
     if args.epochs is not None and args.epochs < 1:
         raise ParamsError(f"--epochs: needs at least 1, got {args.epochs}")
-    run(params, configs, args.folds, args.epochs, args.out, args.data)
+    if args.nested_folds is not None and (args.nested_folds < 0 or args.nested_folds == 1):
+        raise ParamsError(f"--nested-folds: needs 0 (off) or at least 2, got {args.nested_folds}")
+    run(params, configs, args.folds, args.epochs, args.out, args.data, args.nested_folds)
     return 0

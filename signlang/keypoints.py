@@ -114,6 +114,9 @@ UPPER_POSE = 25
 # webcam shoulder width (median over the 27 multi-signer recordings is about 0.36).
 FALLBACK_CENTRE = (0.5, 0.5, 0.0)
 FALLBACK_WIDTH = 0.36
+# Hand landmarks whose pairwise distances describe the hand's shape (`hand_distances`): the
+# five fingertips, the wrist and the index and middle knuckles (28 distances per hand).
+HAND_DISTANCE_LANDMARKS = (4, 8, 12, 16, 20, 0, 5, 9)
 
 
 def _channels(part: str) -> int:
@@ -141,6 +144,7 @@ class PreprocessSpec:
     missing_hands: str = "zero"
     max_gap: int = 0
     hand_flags: bool = False
+    hand_distances: bool = False
     velocity: bool = False
     mirror: str = "none"
 
@@ -179,6 +183,7 @@ class PreprocessSpec:
             missing_hands=features.missing_hands,
             max_gap=features.max_gap,
             hand_flags=features.hand_flags,
+            hand_distances=features.hand_distances,
             velocity=features.velocity,
             mirror=features.mirror,
         )
@@ -331,6 +336,20 @@ def hand_to_wrist(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(present[..., None, None], shape, 0.0).astype(np.float32), wrist
 
 
+def hand_distances(block: np.ndarray) -> np.ndarray:
+    """A hand (..., T, 21, C) -> (..., T, 28): the image-plane distances between every pair of
+    HAND_DISTANCE_LANDMARKS, in hand sizes (wrist to landmark 9). Invariant to where the hand
+    is, its size and its rotation in the image; all zero where the hand is missing."""
+    points = block[..., list(HAND_DISTANCE_LANDMARKS), :2]
+    between = np.linalg.norm(points[..., :, None, :] - points[..., None, :, :], axis=-1)
+    first, second = np.triu_indices(len(HAND_DISTANCE_LANDMARKS), k=1)
+    size = np.linalg.norm(block[..., MIDDLE_MCP, :2] - block[..., WRIST, :2], axis=-1)
+    present = part_present(block)
+    size = np.where(present & (size > 1e-6), size, 1.0)[..., None]
+    distances = between[..., first, second] / size
+    return np.where(present[..., None], distances, 0.0).astype(np.float32)
+
+
 def velocity(features: np.ndarray) -> np.ndarray:
     """Frame differences (..., T, F); 0 at the first frame and wherever either frame is 0."""
     previous = np.concatenate([features[..., :1, :], features[..., :-1, :]], axis=-2)
@@ -344,10 +363,11 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     In order, each step as the spec says: short gaps in the hands interpolated
     (missing_hands "interpolate"); left-dominant windows mirrored (mirror "left_dominant");
     coordinates relative to the shoulders (normalisation "body"); lower-body pose dropped
-    (pose_landmarks "upper"); hands relative to the wrist in hand sizes (hand_shape), with
-    the wrist's body position appended (hand_position); one presence flag per hand
-    (hand_flags); frame differences appended (velocity). The defaults change nothing:
-    raw coordinates as float32.
+    (pose_landmarks "upper"); per hand, the distances between its fingertips, wrist and
+    knuckles in hand sizes appended (hand_distances); hands relative to the wrist in hand
+    sizes (hand_shape), with the wrist's body position appended (hand_position); frame
+    differences appended (velocity); one presence flag per hand (hand_flags). The defaults
+    change nothing: raw coordinates as float32.
     """
     _check_spec(spec)
     windows = np.asarray(windows, dtype=np.float32)
@@ -372,6 +392,8 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     if spec.pose_landmarks == "upper" and "pose" in views:
         views["pose"] = views["pose"][..., :UPPER_POSE, :]
     extras = []
+    if spec.hand_distances:
+        extras += [hand_distances(views[hand]) for hand in HAND_PARTS if hand in views]
     if spec.hand_shape:
         for hand in HAND_PARTS:
             if hand in views:
@@ -405,8 +427,8 @@ def _check_spec(spec: PreprocessSpec) -> None:
 
 def _is_identity(spec: PreprocessSpec) -> bool:
     return (spec.normalisation == "none" and spec.pose_landmarks == "all" and not spec.hand_shape
-            and spec.missing_hands == "zero" and not spec.hand_flags and not spec.velocity
-            and spec.mirror == "none")
+            and spec.missing_hands == "zero" and not spec.hand_flags and not spec.hand_distances
+            and not spec.velocity and spec.mirror == "none")
 
 
 def clip_to_window(frames: np.ndarray, spec: PreprocessSpec, source: str | Path = "<array>") -> np.ndarray:

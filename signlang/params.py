@@ -69,6 +69,7 @@ class FeatureParams(_Section):
     missing_hands: Literal["zero", "interpolate"] = "zero"
     max_gap: int = Field(default=0, ge=0)
     hand_flags: bool = False
+    hand_distances: bool = False
     velocity: bool = False
     mirror: Literal["none", "left_dominant"] = "none"
 
@@ -151,6 +152,9 @@ class CrossValParams(_Section):
     presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "stats"], min_length=1)
     val_signers: int = Field(default=3, ge=0)
     early_stopping_patience: int = Field(default=5, ge=0)
+    # 0 = off; else inner folds of the nested selection among `presets` (signlang.crossval).
+    nested_folds: int = Field(default=0, ge=0)
+    select_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
     label_aliases: dict[str, list[str]] | None = None
     min_samples_per_class: int = Field(default=10, ge=1)
     out: str = "reports/cv"
@@ -163,6 +167,8 @@ class CrossValParams(_Section):
                 raise ValueError(
                     f"presets: unknown preset {name!r}; allowed: {', '.join(PRESET_NAMES)}, each optionally with ':raw'"
                 )
+        if self.nested_folds == 1:
+            raise ValueError("nested_folds must be 0 (off) or at least 2")
         return self
 
 

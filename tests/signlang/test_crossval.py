@@ -21,7 +21,7 @@ SIGNERS = ("AD-Codex", "AdrLfv", "JefferyJiang-YF", "hirak214")
 def make_params(project_root: Path, **crossval_changes) -> Params:
     raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
     raw["train"].update({"batch_size": 32, "early_stopping_patience": 0})
-    raw["crossval"].update({"val_signers": 1, **crossval_changes})
+    raw["crossval"].update({"val_signers": 1, "nested_folds": 0, **crossval_changes})
     return parse_params(raw)
 
 
@@ -58,6 +58,14 @@ def test_folds_never_share_a_signer(shared_data: Path, project_root: Path) -> No
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
     with pytest.raises(ParamsError, match="crossval.folds: 28 folds need at least 28 signers"):
         crossval.signer_folds(data.labels, data.signers, 28, seed=42)
+
+
+def test_nested_folds_must_be_off_or_at_least_two(project_root: Path) -> None:
+    assert make_params(project_root, nested_folds=2).crossval.nested_folds == 2
+    with pytest.raises(ParamsError, match="nested_folds must be 0 \\(off\\) or at least 2"):
+        make_params(project_root, nested_folds=1)
+    with pytest.raises(ParamsError, match="select_metric"):
+        make_params(project_root, select_metric="loss")
 
 
 def test_config_params() -> None:
@@ -104,6 +112,38 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
     assert "| tutorial:raw |" in table and "| conv |" in table
 
 
+@pytest.mark.slow
+def test_nested_selection_chooses_on_training_signers_only(project_root: Path, few_signers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cv"
+    params = make_params(project_root, val_signers=0, nested_folds=2)
+    configs = ["tutorial:raw", "stats"]
+    result = crossval.run(params, configs, folds=2, epochs=1, out=out, data=few_signers)
+    nested = result["nested"]
+    assert nested["candidates"] == configs and nested["inner_folds"] == 2 and nested["metric"] == "macro_f1"
+    start = 0
+    for row, test_signers in zip(nested["folds"], result["fold_signers"]):
+        scores = row["inner_scores"]
+        assert set(scores) == set(configs) and all(0.0 <= value <= 1.0 for value in scores.values())
+        assert row["selected"] == max(configs, key=lambda name: scores[name])
+        # The pick's outer-fold predictions are the selected config's own on that fold.
+        chosen = result["configs"][row["selected"]]
+        end = start + row["test_samples"]
+        assert nested["y_pred"][start:end] == chosen["y_pred"][start:end]
+        assert row["accuracy"] == chosen["folds"][row["fold"] - 1]["accuracy"]
+        start = end
+    assert start == len(nested["ids"]) == 330
+    scores = json.loads((out / "cv.json").read_text())
+    assert scores["nested"]["folds"][0]["selected"] in configs and "y_pred" not in scores["nested"]
+    assert {"confusion_nested.png", "confusion_nested.csv"} <= {path.name for path in out.iterdir()}
+    assert "| nested |" in (out / "cv.md").read_text()
+    # Too few training signers for the inner folds: named as the nested setting.
+    with pytest.raises(ParamsError, match=r"crossval.nested_folds \(inner folds\): 3 folds need at least 3 signers"):
+        crossval.cross_validate(params, configs, folds=2, epochs=1, nested_folds=3,
+                                data=crossval.load_signer_data(params, few_signers))
+
+
 def test_cli_refuses_an_unknown_preset(capsys) -> None:
     assert main(["cv", "--presets", "tutorial,resnet"]) == 1
     assert "unknown preset 'resnet'" in capsys.readouterr().err
+    assert main(["cv", "--nested-folds", "1"]) == 1
+    assert "--nested-folds: needs 0 (off) or at least 2, got 1" in capsys.readouterr().err

@@ -212,6 +212,39 @@ def test_hand_shape_is_relative_to_the_wrist_in_hand_sizes(signer_windows: np.nd
     assert np.all(wrist_left[~seen] == 0) and np.any(wrist_left[seen] != 0)
 
 
+def test_hand_distances_describe_the_hand_shape_whatever_its_pose_in_the_image(signer_windows: np.ndarray) -> None:
+    left = signer_windows[..., 132:195].reshape(*signer_windows.shape[:2], 21, 3)
+    seen = np.any(left != 0, axis=(-1, -2))
+    assert seen.any() and (~seen).any()
+    distances = keypoints.hand_distances(left)
+    count = len(keypoints.HAND_DISTANCE_LANDMARKS)
+    assert distances.shape == (*left.shape[:2], count * (count - 1) // 2) == (12, 30, 28)
+    assert np.all(distances[~seen] == 0) and np.all(distances[seen] >= 0)
+    # The wrist (0) to middle knuckle (9) distance is the unit.
+    pairs = list(zip(*np.triu_indices(count, k=1)))
+    unit = pairs.index((keypoints.HAND_DISTANCE_LANDMARKS.index(0), keypoints.HAND_DISTANCE_LANDMARKS.index(9)))
+    np.testing.assert_allclose(distances[seen][:, unit], 1.0, rtol=1e-4)
+    # Rotating, scaling and moving the hand in the image changes nothing.
+    angle = np.deg2rad(25.0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], dtype=np.float32)
+    moved = left.copy()
+    moved[..., :2] = (left[..., :2] - 0.5) @ rotation.T * 1.7 + 0.3
+    moved = np.where(seen[..., None, None], moved, 0.0)
+    np.testing.assert_allclose(keypoints.hand_distances(moved), distances, atol=1e-4)
+
+
+def test_hand_distances_are_appended_per_hand(signer_windows: np.ndarray) -> None:
+    base = spec_with(normalisation="body", hand_shape=True, pose_landmarks="upper")
+    spec = spec_with(normalisation="body", hand_shape=True, pose_landmarks="upper", hand_distances=True)
+    plain, out = keypoints.normalise(signer_windows, base), keypoints.normalise(signer_windows, spec)
+    assert out.shape[-1] == spec.output_size == plain.shape[-1] + 2 * 28
+    np.testing.assert_array_equal(out[..., : plain.shape[-1]], plain)
+    hands = {hand: signer_windows[..., where].reshape(*signer_windows.shape[:2], 21, 3)
+             for hand, where in (("left_hand", slice(132, 195)), ("right_hand", slice(195, 258)))}
+    expected = np.concatenate([keypoints.hand_distances(hands[h]) for h in keypoints.HAND_PARTS], axis=-1)
+    np.testing.assert_allclose(out[..., plain.shape[-1]:], expected, rtol=1e-4, atol=1e-5)
+
+
 def test_velocity_is_the_frame_difference(signer_windows: np.ndarray) -> None:
     base = spec_with(normalisation="body")
     spec = spec_with(normalisation="body", velocity=True)
@@ -278,10 +311,10 @@ def test_unknown_step_values_are_refused(signer_windows: np.ndarray) -> None:
 def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path: Path, no_face_frames: np.ndarray) -> None:
     spec = spec_with(normalisation="body", body_reference="window", hand_shape=True, hand_position=True,
                      pose_landmarks="upper", missing_hands="interpolate", max_gap=2, hand_flags=True,
-                     velocity=True, mirror="left_dominant")
+                     hand_distances=True, velocity=True, mirror="left_dominant")
     spec.save(tmp_path / "preprocess.json")
     loaded = PreprocessSpec.load(tmp_path / "preprocess.json")
     assert loaded == spec
     saved = loaded.to_dict()
-    assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6) + 2
+    assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6 + 56) + 2
     assert keypoints.frames_to_window(no_face_frames, loaded).shape == (1, 30, spec.output_size)

@@ -120,7 +120,7 @@ def test_spec_from_params(project_root: Path) -> None:
                      features__resample="linear", extract__trim_no_hand_frames=False)
     # The normalisation steps (signlang.keypoints.normalise) come from the features section too.
     steps = ("normalisation", "body_reference", "hand_shape", "hand_position", "pose_landmarks",
-             "missing_hands", "max_gap", "hand_flags", "velocity", "mirror")
+             "missing_hands", "max_gap", "hand_flags", "hand_distances", "velocity", "mirror")
     assert PreprocessSpec.from_params(params) == PreprocessSpec(
         parts=("pose", "right_hand"), sequence_length=12, resample="linear", trim_no_hand_frames=False,
         **{step: getattr(params.features, step) for step in steps},
