@@ -336,18 +336,21 @@ def hand_to_wrist(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(present[..., None, None], shape, 0.0).astype(np.float32), wrist
 
 
+_DISTANCE_PAIRS = np.triu_indices(len(HAND_DISTANCE_LANDMARKS), k=1)
+_DISTANCE_FROM = np.asarray(HAND_DISTANCE_LANDMARKS)[_DISTANCE_PAIRS[0]]
+_DISTANCE_TO = np.asarray(HAND_DISTANCE_LANDMARKS)[_DISTANCE_PAIRS[1]]
+
+
 def hand_distances(block: np.ndarray) -> np.ndarray:
     """A hand (..., T, 21, C) -> (..., T, 28): the image-plane distances between every pair of
     HAND_DISTANCE_LANDMARKS, in hand sizes (wrist to landmark 9). Invariant to where the hand
     is, its size and its rotation in the image; all zero where the hand is missing."""
-    points = block[..., list(HAND_DISTANCE_LANDMARKS), :2]
-    between = np.linalg.norm(points[..., :, None, :] - points[..., None, :, :], axis=-1)
-    first, second = np.triu_indices(len(HAND_DISTANCE_LANDMARKS), k=1)
-    size = np.linalg.norm(block[..., MIDDLE_MCP, :2] - block[..., WRIST, :2], axis=-1)
+    xy = block[..., :2]
+    between = np.sqrt(np.square(xy[..., _DISTANCE_FROM, :] - xy[..., _DISTANCE_TO, :]).sum(axis=-1))
+    size = np.sqrt(np.square(xy[..., MIDDLE_MCP, :] - xy[..., WRIST, :]).sum(axis=-1))
     present = part_present(block)
     size = np.where(present & (size > 1e-6), size, 1.0)[..., None]
-    distances = between[..., first, second] / size
-    return np.where(present[..., None], distances, 0.0).astype(np.float32)
+    return np.where(present[..., None], between / size, 0.0).astype(np.float32)
 
 
 def velocity(features: np.ndarray) -> np.ndarray:
