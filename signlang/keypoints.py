@@ -324,15 +324,20 @@ def to_body(block: np.ndarray, centre: np.ndarray, width: np.ndarray, part: str)
     return np.where(present, out, 0.0).astype(np.float32)
 
 
-def hand_to_wrist(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A hand (..., T, 21, 3) -> (shape relative to the wrist in hand sizes, wrist position).
-
-    Hand size: the distance from the wrist to the middle finger's knuckle (landmark 9)."""
-    wrist = block[..., WRIST, :]
-    size = np.linalg.norm(block[..., MIDDLE_MCP, :2] - wrist[..., :2], axis=-1)
+def hand_size(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hand (..., T, 21, C) -> (size, present), both (..., T): the image-plane distance from
+    the wrist to the middle finger's knuckle (landmark 9), 1.0 where the hand is missing or
+    degenerate (so dividing by it is safe), and whether the hand was detected."""
+    size = np.linalg.norm(block[..., MIDDLE_MCP, :2] - block[..., WRIST, :2], axis=-1)
     present = part_present(block)
-    size = np.where(present & (size > 1e-6), size, 1.0)[..., None, None]
-    shape = (block - wrist[..., None, :]) / size
+    return np.where(present & (size > 1e-6), size, 1.0), present
+
+
+def hand_to_wrist(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hand (..., T, 21, 3) -> (shape relative to the wrist in hand sizes, wrist position)."""
+    wrist = block[..., WRIST, :]
+    size, present = hand_size(block)
+    shape = (block - wrist[..., None, :]) / size[..., None, None]
     return np.where(present[..., None, None], shape, 0.0).astype(np.float32), wrist
 
 
@@ -347,10 +352,8 @@ def hand_distances(block: np.ndarray) -> np.ndarray:
     is, its size and its rotation in the image; all zero where the hand is missing."""
     xy = block[..., :2]
     between = np.sqrt(np.square(xy[..., _DISTANCE_FROM, :] - xy[..., _DISTANCE_TO, :]).sum(axis=-1))
-    size = np.sqrt(np.square(xy[..., MIDDLE_MCP, :] - xy[..., WRIST, :]).sum(axis=-1))
-    present = part_present(block)
-    size = np.where(present & (size > 1e-6), size, 1.0)[..., None]
-    return np.where(present[..., None], between / size, 0.0).astype(np.float32)
+    size, present = hand_size(block)
+    return np.where(present[..., None], between / size[..., None], 0.0).astype(np.float32)
 
 
 def velocity(features: np.ndarray) -> np.ndarray:
