@@ -19,7 +19,10 @@ figure for "the config this procedure picks, on new signers".
 
 `cross_validate` returns the results and `write_reports` writes `cv.json`, `cv.md` and, per
 configuration (and for the nested selection), the pooled confusion matrix
-(`confusion_<config>.png` / `.csv`).
+(`confusion_<config>.png` / `.csv`) and the accuracy of every signer x class block
+(`blocks_<config>.csv`). Blocks the model gets (almost) all wrong are listed in cv.md: on
+real multi-signer data most errors sit in a few whole blocks, which is where to look for a
+mislabelled recording or a signer's variant of a sign.
 """
 
 from __future__ import annotations
@@ -224,7 +227,7 @@ def score_config(params: Params, name: str, epochs: int, data: SignerData,
     from signlang.evaluation import classification_metrics
 
     fold_params = config_params(params, name, epochs)
-    rows, truth, predicted, ids = [], [], [], []
+    rows, truth, predicted, ids, signers = [], [], [], [], []
     for number, (train, test) in enumerate(splits, start=1):
         started = time.perf_counter()
         guess, held = fit_fold(fold_params, data, train, test, params.crossval.seed + number)
@@ -232,9 +235,11 @@ def score_config(params: Params, name: str, epochs: int, data: SignerData,
         rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
                      "test_samples": int(len(test)), "val_signers": held.tolist()})
         truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
+        signers.extend(data.signers[test])
         log(f"cv: {name} fold {number}/{len(splits)}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
             f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
-    return summarise_config(rows, truth, predicted, ids, data.classes)
+    return summarise_config(rows, truth, predicted, ids, signers, data.classes,
+                            params.crossval.failed_block_accuracy)
 
 
 def inner_scores(params: Params, configs: Sequence[str], epochs: int, data: SignerData, inner_folds: int,
@@ -265,7 +270,7 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
     unbiased estimate of the accuracy of the chosen preset on new signers."""
     from signlang.evaluation import classification_metrics
 
-    rows, truth, predicted, ids = [], [], [], []
+    rows, truth, predicted, ids, signers = [], [], [], [], []
     for number, (train, test) in enumerate(splits, start=1):
         started = time.perf_counter()
         scores = inner_scores(params, configs, epochs, data.subset(train), inner_folds,
@@ -277,17 +282,21 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
         rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
                      "test_samples": int(len(test)), "selected": chosen, "inner_scores": scores})
         truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
+        signers.extend(data.signers[test])
         log(f"cv: nested fold {number}/{len(splits)}: inner {params.crossval.select_metric} "
             + ", ".join(f"{name} {value:.3f}" for name, value in scores.items())
             + f" -> {chosen}: accuracy {metrics['accuracy']:.3f} ({time.perf_counter() - started:.0f} s)")
-    summary = summarise_config(rows, truth, predicted, ids, data.classes)
+    summary = summarise_config(rows, truth, predicted, ids, signers, data.classes,
+                               params.crossval.failed_block_accuracy)
     summary.update(inner_folds=inner_folds, metric=params.crossval.select_metric, candidates=list(configs))
     return summary
 
 
-def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, classes: Sequence[str]) -> dict:
-    """Mean and std (population) over folds, pooled per-class accuracy, and the predictions."""
-    truth, predicted = np.asarray(truth), np.asarray(predicted)
+def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, signers: list,
+                     classes: Sequence[str], failed_block_accuracy: float) -> dict:
+    """Mean and std (population) over folds, pooled per-class and per-signer accuracy, the
+    failed signer x class blocks (`signer_blocks`), and the predictions."""
+    truth, predicted, signers = np.asarray(truth), np.asarray(predicted), np.asarray(signers)
     summary: dict = {}
     for key in ("accuracy", "macro_f1"):
         values = np.array([row[key] for row in rows], dtype=float)
@@ -297,9 +306,45 @@ def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, 
         name: (round(float(np.mean(predicted[truth == name] == name)), 6) if np.any(truth == name) else None)
         for name in classes
     }
+    summary["per_signer_accuracy"] = {
+        name: round(float(np.mean(predicted[signers == name] == truth[signers == name])), 6)
+        for name in sorted(set(signers.tolist()))
+    }
+    blocks = signer_blocks(signers, truth, predicted)
+    failed = [block for block in blocks if block["accuracy"] <= failed_block_accuracy]
+    errors = int(np.sum(truth != predicted))
+    summary["failed_blocks"] = {
+        "max_accuracy": failed_block_accuracy,
+        "blocks": len(failed),
+        "of_blocks": len(blocks),
+        "windows": int(sum(block["windows"] for block in failed)),
+        "share_of_errors": round(sum(block["errors"] for block in failed) / errors, 6) if errors else 0.0,
+        "list": failed,
+    }
     summary["folds"] = rows
-    summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=list(ids))
+    summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=list(ids), signers=signers.tolist(),
+                   blocks=blocks)
     return summary
+
+
+def signer_blocks(signers: np.ndarray, truth: np.ndarray, predicted: np.ndarray) -> list[dict]:
+    """One row per (signer, true class): its windows, errors, accuracy, and the class most of
+    its windows were taken for with that class's share.
+
+    A block the model gets (almost) all wrong while it gets the same class right for other
+    signers is how a recording labelled with one word but showing another (or a regional
+    variant of the sign) shows up: whole signer x class blocks, not scattered windows."""
+    rows = []
+    for signer in sorted(set(signers.tolist())):
+        for label in sorted(set(truth[signers == signer].tolist())):
+            guesses = predicted[(signers == signer) & (truth == label)]
+            names, counts = np.unique(guesses, return_counts=True)
+            top = int(np.argmax(counts))
+            rows.append({"signer": signer, "label": label, "windows": int(len(guesses)),
+                         "errors": int(np.sum(guesses != label)),
+                         "accuracy": round(float(np.mean(guesses == label)), 6),
+                         "taken_for": str(names[top]), "taken_for_share": round(float(counts[top] / len(guesses)), 6)})
+    return rows
 
 
 def _file_name(config: str) -> str:
@@ -315,13 +360,13 @@ def _scored(result: dict) -> dict[str, dict]:
 
 
 def _without_predictions(summary: dict) -> dict:
-    return {key: value for key, value in summary.items() if key not in ("y_true", "y_pred", "ids")}
+    return {key: value for key, value in summary.items() if key not in ("y_true", "y_pred", "ids", "signers", "blocks")}
 
 
 def write_reports(result: dict, out: str | Path) -> list[Path]:
-    """cv.json (scores, no predictions), cv.md (the table) and per configuration (and for the
+    """cv.json (scores, no predictions), cv.md (the tables) and per configuration (and for the
     nested selection, as `nested`) the pooled confusion matrix as confusion_<config>.png and
-    confusion_<config>.csv (id, actual, predicted)."""
+    confusion_<config>.csv (id, actual, predicted), and blocks_<config>.csv (`signer_blocks`)."""
     from signlang.evaluation import confusion_png, write_confusion_csv, write_json
 
     out = Path(out)
@@ -339,7 +384,17 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
         written.append(write_confusion_csv(out / f"confusion_{stem}.csv", config["ids"], config["y_true"], config["y_pred"]))
         written.append(confusion_png(out / f"confusion_{stem}.png", config["y_true"], config["y_pred"],
                                      result["classes"], f"{name}: {result['folds']}-fold leave-signers-out, pooled"))
+        written.append(write_blocks_csv(out / f"blocks_{stem}.csv", config["blocks"]))
     return written
+
+
+def write_blocks_csv(path: Path, blocks: list[dict]) -> Path:
+    """`signer_blocks` rows as CSV: signer, label, windows, errors, accuracy, taken_for, taken_for_share."""
+    import pandas as pd
+
+    columns = ["signer", "label", "windows", "errors", "accuracy", "taken_for", "taken_for_share"]
+    pd.DataFrame(blocks, columns=columns).to_csv(path, index=False)
+    return path
 
 
 def markdown_table(result: dict) -> str:
@@ -363,6 +418,7 @@ def markdown_table(result: dict) -> str:
         cells = ["" if config["per_class_accuracy"][c] is None else f"{config['per_class_accuracy'][c]:.2f}"
                  for c in classes]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += failed_blocks_markdown(rows)
     if "nested" in result:
         nested = result["nested"]
         lines += ["", f"`{NESTED}`: on each outer fold, the config with the best mean {nested['metric']} over a "
@@ -374,6 +430,22 @@ def markdown_table(result: dict) -> str:
             lines.append(f"| {row['fold']} | {row['selected']} | "
                          + " | ".join(f"{row['inner_scores'][name]:.3f}" for name in nested["candidates"]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def failed_blocks_markdown(rows: dict[str, dict]) -> list[str]:
+    """Per config, the signer x class blocks scored at or below `crossval.failed_block_accuracy`
+    and their share of all errors: the recordings to look at first (blocks_<config>.csv has all)."""
+    lines = []
+    for name, config in rows.items():
+        failed = config["failed_blocks"]
+        lines += ["", f"`{name}`: {failed['blocks']} of {failed['of_blocks']} signer x class blocks at accuracy "
+                  f"<= {failed['max_accuracy']:g} ({failed['windows']} windows) hold "
+                  f"{failed['share_of_errors']:.0%} of its errors."]
+        if failed["list"]:
+            lines += ["", "| signer | class | windows | accuracy | taken for (share) |", "|---|---|---|---|---|"]
+            lines += [f"| {b['signer']} | {b['label']} | {b['windows']} | {b['accuracy']:.2f} | "
+                      f"{b['taken_for']} ({b['taken_for_share']:.2f}) |" for b in failed["list"]]
+    return lines
 
 
 def run(params: Params, configs: Sequence[str] | None = None, folds: int | None = None,

@@ -157,6 +157,7 @@ class CrossValParams(_Section):
     select_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
     label_aliases: dict[str, list[str]] | None = None
     min_samples_per_class: int = Field(default=10, ge=1)
+    failed_block_accuracy: float = Field(default=0.2, ge=0.0, le=1.0)
     out: str = "reports/cv"
 
     @model_validator(mode="after")

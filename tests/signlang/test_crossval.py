@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -84,13 +85,33 @@ def test_raw_config_is_the_source_preprocessing(project_root: Path) -> None:
         crossval.config_params(params, "resnet", epochs=3)
 
 
+def test_signer_blocks_find_whole_blocks_taken_for_another_class() -> None:
+    signers = np.array(["ann"] * 6 + ["bob"] * 6)
+    truth = np.array(["hello", "hello", "hello", "no", "no", "no"] * 2)
+    predicted = np.array(["hello", "hello", "hello", "no", "no", "hello",
+                          "hello", "hello", "no", "yes", "yes", "yes"])
+    blocks = crossval.signer_blocks(signers, truth, predicted)
+    assert [(b["signer"], b["label"], b["windows"], b["errors"]) for b in blocks] == [
+        ("ann", "hello", 3, 0), ("ann", "no", 3, 1), ("bob", "hello", 3, 1), ("bob", "no", 3, 3)]
+    assert blocks[3]["accuracy"] == 0.0 and blocks[3]["taken_for"] == "yes" and blocks[3]["taken_for_share"] == 1.0
+    rows = [{"accuracy": 0.5, "macro_f1": 0.5}]
+    summary = crossval.summarise_config(rows, truth, predicted, [str(i) for i in range(12)], signers,
+                                        ["hello", "no", "yes"], failed_block_accuracy=0.2)
+    failed = summary["failed_blocks"]
+    # bob's "no" is the one failed block and holds 3 of the 5 errors.
+    assert failed["blocks"] == 1 and failed["of_blocks"] == 4 and failed["windows"] == 3
+    assert failed["share_of_errors"] == 0.6 and failed["list"][0]["signer"] == "bob"
+    assert summary["per_signer_accuracy"] == {"ann": pytest.approx(5 / 6), "bob": pytest.approx(2 / 6)}
+    assert "bob | no | 3 | 0.00 | yes (1.00)" in "\n".join(crossval.failed_blocks_markdown({"conv": summary}))
+
+
 @pytest.mark.slow
 def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, few_signers: Path, tmp_path: Path) -> None:
     out = tmp_path / "cv"
     params = make_params(project_root)
     result = crossval.run(params, ["tutorial:raw", "conv"], folds=2, epochs=1, out=out, data=few_signers)
     expected = {"cv.json", "cv.md", "confusion_tutorial_raw.png", "confusion_tutorial_raw.csv",
-                "confusion_conv.png", "confusion_conv.csv"}
+                "confusion_conv.png", "confusion_conv.csv", "blocks_tutorial_raw.csv", "blocks_conv.csv"}
     assert {path.name for path in out.iterdir()} == expected
     scores = json.loads((out / "cv.json").read_text())
     assert scores["folds"] == 2 and scores["epochs"] == 1 and scores["signers"] == 4
@@ -108,6 +129,12 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
         # The pooled confusion CSV lists every sample exactly once.
         rows = (out / f"confusion_{name.replace(':raw', '_raw')}.csv").read_text().splitlines()
         assert rows[0] == "id,actual,predicted" and len(rows) - 1 == 330 == len(result["configs"][name]["ids"])
+        # Every window sits in exactly one signer x class block.
+        blocks = pd.read_csv(out / f"blocks_{name.replace(':raw', '_raw')}.csv")
+        assert blocks.windows.sum() == 330 and set(blocks.signer) == set(SIGNERS)
+        assert set(config["per_signer_accuracy"]) == set(SIGNERS)
+        failed = config["failed_blocks"]
+        assert failed["blocks"] == int((blocks.accuracy <= 0.2).sum()) and failed["of_blocks"] == len(blocks)
     table = (out / "cv.md").read_text()
     assert "| tutorial:raw |" in table and "| conv |" in table
 
