@@ -295,7 +295,9 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
 def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, signers: list,
                      classes: Sequence[str], failed_block_accuracy: float) -> dict:
     """Mean and std (population) over folds, pooled per-class and per-signer accuracy, the
-    failed signer x class blocks (`signer_blocks`), and the predictions."""
+    failed signer x class blocks (`evaluation.signer_blocks`), and the predictions."""
+    from signlang.evaluation import signer_blocks
+
     truth, predicted, signers = np.asarray(truth), np.asarray(predicted), np.asarray(signers)
     summary: dict = {}
     for key in ("accuracy", "macro_f1"):
@@ -327,26 +329,6 @@ def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, 
     return summary
 
 
-def signer_blocks(signers: np.ndarray, truth: np.ndarray, predicted: np.ndarray) -> list[dict]:
-    """One row per (signer, true class): its windows, errors, accuracy, and the class most of
-    its windows were taken for with that class's share.
-
-    A block the model gets (almost) all wrong while it gets the same class right for other
-    signers is how a recording labelled with one word but showing another (or a regional
-    variant of the sign) shows up: whole signer x class blocks, not scattered windows."""
-    rows = []
-    for signer in sorted(set(signers.tolist())):
-        for label in sorted(set(truth[signers == signer].tolist())):
-            guesses = predicted[(signers == signer) & (truth == label)]
-            names, counts = np.unique(guesses, return_counts=True)
-            top = int(np.argmax(counts))
-            rows.append({"signer": signer, "label": label, "windows": int(len(guesses)),
-                         "errors": int(np.sum(guesses != label)),
-                         "accuracy": round(float(np.mean(guesses == label)), 6),
-                         "taken_for": str(names[top]), "taken_for_share": round(float(counts[top] / len(guesses)), 6)})
-    return rows
-
-
 def _file_name(config: str) -> str:
     return config.replace(RAW_SUFFIX, "_raw")
 
@@ -366,8 +348,8 @@ def _without_predictions(summary: dict) -> dict:
 def write_reports(result: dict, out: str | Path) -> list[Path]:
     """cv.json (scores, no predictions), cv.md (the tables) and per configuration (and for the
     nested selection, as `nested`) the pooled confusion matrix as confusion_<config>.png and
-    confusion_<config>.csv (id, actual, predicted), and blocks_<config>.csv (`signer_blocks`)."""
-    from signlang.evaluation import confusion_png, write_confusion_csv, write_json
+    confusion_<config>.csv (id, actual, predicted), and blocks_<config>.csv (`evaluation.signer_blocks`)."""
+    from signlang.evaluation import confusion_png, write_blocks_csv, write_confusion_csv, write_json
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -386,15 +368,6 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
                                      result["classes"], f"{name}: {result['folds']}-fold leave-signers-out, pooled"))
         written.append(write_blocks_csv(out / f"blocks_{stem}.csv", config["blocks"]))
     return written
-
-
-def write_blocks_csv(path: Path, blocks: list[dict]) -> Path:
-    """`signer_blocks` rows as CSV: signer, label, windows, errors, accuracy, taken_for, taken_for_share."""
-    import pandas as pd
-
-    columns = ["signer", "label", "windows", "errors", "accuracy", "taken_for", "taken_for_share"]
-    pd.DataFrame(blocks, columns=columns).to_csv(path, index=False)
-    return path
 
 
 def markdown_table(result: dict) -> str:

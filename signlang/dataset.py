@@ -24,6 +24,7 @@ class LabelledWindows:
     labels: np.ndarray
     classes: tuple[str, ...]
     subsets: np.ndarray
+    signers: np.ndarray  # from data/split.csv's `signer` column; "" where unknown
 
     def subset(self, name: str) -> np.ndarray:
         return self.subsets == name
@@ -87,7 +88,9 @@ def load_labelled_windows(
     """The dataset aligned with the split by id (both checked)."""
     dataset_path, split_path = Path(dataset_path), Path(split_path)
     data = read_dataset(dataset_path, spec)
-    subset_of = dict(zip(*(read_split(split_path)[column] for column in ("id", "subset"))))
+    split = read_split(split_path)
+    subset_of = dict(zip(split.id, split.subset))
+    signer_of = dict(zip(split.id, split.signer)) if "signer" in split.columns else {}
     not_in_split = [i for i in data["ids"] if i not in subset_of]
     not_in_dataset = sorted(set(subset_of) - set(data["ids"]))
     if not_in_split or not_in_dataset:
@@ -98,4 +101,5 @@ def load_labelled_windows(
             f"{len(not_in_dataset)} split ids not in the dataset, e.g. {example!r}); rerun `dvc repro split`",
         )
     subsets = np.array([subset_of[i] for i in data["ids"]])
-    return LabelledWindows(data["X"], data["ids"], data["labels"], tuple(data["classes"].tolist()), subsets)
+    signers = np.array([signer_of.get(i, "") for i in data["ids"]], dtype=str)
+    return LabelledWindows(data["X"], data["ids"], data["labels"], tuple(data["classes"].tolist()), subsets, signers)

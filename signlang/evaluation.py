@@ -28,6 +28,8 @@ SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # What metrics.json keeps for the subsets other than test.
 OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
 DIGITS = 6
+# The columns of a signer x class blocks CSV (`signer_blocks`).
+BLOCK_COLUMNS = ("signer", "label", "windows", "errors", "accuracy", "taken_for", "taken_for_share")
 # Saved PNGs carry no "Software" stamp, so the bytes depend on the data alone.
 PNG_METADATA = {"Software": None}
 PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
@@ -150,6 +152,37 @@ def per_class_csv(path: str | Path, metrics: dict) -> Path:
         writer.writerow(["class", "precision", "recall", "f1", "support"])
         for name, scores in metrics["per_class"].items():
             writer.writerow([name, scores["precision"], scores["recall"], scores["f1"], scores["support"]])
+    return path
+
+
+def signer_blocks(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> list[dict]:
+    """One row per (signer, true class): its windows, errors, accuracy, and the class most of
+    its windows were taken for with that class's share.
+
+    A block the model gets (almost) all wrong while it gets the same class right for other
+    signers is how a recording labelled with one word but showing another (or a regional
+    variant of the sign) shows up: whole signer x class blocks, not scattered windows."""
+    signers, truth, predicted = (np.asarray(values).astype(str) for values in (signers, truth, predicted))
+    rows = []
+    for signer in sorted(set(signers.tolist())):
+        for label in sorted(set(truth[signers == signer].tolist())):
+            guesses = predicted[(signers == signer) & (truth == label)]
+            names, counts = np.unique(guesses, return_counts=True)
+            top = int(np.argmax(counts))
+            rows.append({"signer": signer, "label": label, "windows": int(len(guesses)),
+                         "errors": int(np.sum(guesses != label)),
+                         "accuracy": round(float(np.mean(guesses == label)), 6),
+                         "taken_for": str(names[top]), "taken_for_share": round(float(counts[top] / len(guesses)), 6)})
+    return rows
+
+
+def write_blocks_csv(path: str | Path, blocks: Sequence[Mapping], columns: Sequence[str] = BLOCK_COLUMNS) -> Path:
+    """`signer_blocks` rows as CSV, columns in `columns` order."""
+    path = Path(path)
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(blocks)
     return path
 
 
@@ -319,11 +352,15 @@ def run(
     history_path: str | Path = paths.HISTORY,
     metrics_path: str | Path = paths.METRICS,
     per_class_path: str | Path = paths.PER_CLASS,
+    signer_blocks_path: str | Path = paths.SIGNER_BLOCKS,
     curves_path: str | Path = paths.CURVES_PNG,
     confusion_csv=paths.confusion_csv,
     confusion_png_path=paths.confusion_png,
 ) -> dict:
     """The evaluate stage: score the Keras model on train, val and test, write the reports and figures, and log them to the model's MLflow run.
+
+    reports/signer_blocks.csv has one row per subset, signer and class (`signer_blocks`): the
+    place to spot one person's recordings of a word that the model reads as another.
 
     Returns the metrics document written to `metrics_path`.
     """
@@ -343,15 +380,18 @@ def run(
     subsets = SUBSETS
     by_subset: dict[str, dict] = {}
     written: list[Path] = []
+    blocks: list[dict] = []
     for subset in subsets:
         mask = data.subset(subset)
         truth, guess = data.labels[mask], predicted[mask]
         by_subset[subset] = classification_metrics(truth, guess, data.classes)
+        blocks += [{"subset": subset, **block} for block in signer_blocks(data.signers[mask], truth, guess)]
         written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
         written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
 
     document = write_metrics_json(metrics_path, by_subset)
     written.append(per_class_csv(per_class_path, by_subset["test"]))
+    written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
     written.append(curves_png(history_path, curves_path))
 
     with tracking.run_for_model(model_path):

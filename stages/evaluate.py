@@ -1,5 +1,6 @@
 """Stage: models/model.keras + data/dataset.npz + data/split.csv -> reports/metrics.json,
-reports/per_class.csv, reports/plots/confusion_<subset>.csv, reports/figures/*.png (and the
+reports/per_class.csv, reports/signer_blocks.csv (accuracy of each subset's signer x class
+blocks), reports/plots/confusion_<subset>.csv, reports/figures/*.png (and the
 scores and figures logged to the MLflow run that trained the model)."""
 
 from stages._entry import run_stage

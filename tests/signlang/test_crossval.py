@@ -85,24 +85,21 @@ def test_raw_config_is_the_source_preprocessing(project_root: Path) -> None:
         crossval.config_params(params, "resnet", epochs=3)
 
 
-def test_signer_blocks_find_whole_blocks_taken_for_another_class() -> None:
+def test_summary_lists_the_failed_signer_blocks() -> None:
     signers = np.array(["ann"] * 6 + ["bob"] * 6)
     truth = np.array(["hello", "hello", "hello", "no", "no", "no"] * 2)
     predicted = np.array(["hello", "hello", "hello", "no", "no", "hello",
                           "hello", "hello", "no", "yes", "yes", "yes"])
-    blocks = crossval.signer_blocks(signers, truth, predicted)
-    assert [(b["signer"], b["label"], b["windows"], b["errors"]) for b in blocks] == [
-        ("ann", "hello", 3, 0), ("ann", "no", 3, 1), ("bob", "hello", 3, 1), ("bob", "no", 3, 3)]
-    assert blocks[3]["accuracy"] == 0.0 and blocks[3]["taken_for"] == "yes" and blocks[3]["taken_for_share"] == 1.0
     rows = [{"accuracy": 0.5, "macro_f1": 0.5}]
     summary = crossval.summarise_config(rows, truth, predicted, [str(i) for i in range(12)], signers,
                                         ["hello", "no", "yes"], failed_block_accuracy=0.2)
     failed = summary["failed_blocks"]
-    # bob's "no" is the one failed block and holds 3 of the 5 errors.
+    # bob's "no" (all taken for "yes") is the one failed block and holds 3 of the 5 errors.
     assert failed["blocks"] == 1 and failed["of_blocks"] == 4 and failed["windows"] == 3
     assert failed["share_of_errors"] == 0.6 and failed["list"][0]["signer"] == "bob"
     assert summary["per_signer_accuracy"] == {"ann": pytest.approx(5 / 6), "bob": pytest.approx(2 / 6)}
     assert "bob | no | 3 | 0.00 | yes (1.00)" in "\n".join(crossval.failed_blocks_markdown({"conv": summary}))
+    assert "blocks" not in crossval._without_predictions(summary)
 
 
 @pytest.mark.slow

@@ -19,6 +19,8 @@ from signlang.evaluation import (
     curves_png,
     per_class_csv,
     read_metric,
+    signer_blocks,
+    write_blocks_csv,
     write_confusion_csv,
     write_metrics_json,
 )
@@ -142,6 +144,21 @@ def test_confusion_and_per_class_csv(tmp_path: Path) -> None:
     assert lines[0] == "class,precision,recall,f1,support"
     assert lines[1] == "a,1.0,0.666667,0.8,3"
     assert len(lines) == 1 + len(CLASSES)
+
+
+def test_signer_blocks_find_whole_blocks_taken_for_another_class(tmp_path: Path) -> None:
+    signers = ["ann"] * 6 + ["bob"] * 6
+    truth = ["hello", "hello", "hello", "no", "no", "no"] * 2
+    predicted = ["hello", "hello", "hello", "no", "no", "hello", "hello", "hello", "no", "yes", "yes", "yes"]
+    blocks = signer_blocks(signers, truth, predicted)
+    assert [(b["signer"], b["label"], b["windows"], b["errors"]) for b in blocks] == [
+        ("ann", "hello", 3, 0), ("ann", "no", 3, 1), ("bob", "hello", 3, 1), ("bob", "no", 3, 3)]
+    assert blocks[1]["accuracy"] == round(2 / 3, 6) and blocks[1]["taken_for"] == "no"
+    assert blocks[3]["accuracy"] == 0.0 and blocks[3]["taken_for"] == "yes" and blocks[3]["taken_for_share"] == 1.0
+    path = write_blocks_csv(tmp_path / "blocks.csv", blocks)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "signer,label,windows,errors,accuracy,taken_for,taken_for_share"
+    assert lines[4] == "bob,no,3,3,0.0,yes,1.0"
 
 
 def test_curves_png(tmp_path: Path) -> None:

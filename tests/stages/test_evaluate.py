@@ -102,7 +102,7 @@ def evaluated(tmp_path_factory, shared_data: Path, project_root: Path):
 
 
 def _outputs(root: Path) -> list[Path]:
-    names = [paths.METRICS, paths.PER_CLASS, paths.CURVES_PNG]
+    names = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.CURVES_PNG]
     for subset in ("train", "val", "test"):
         names += [paths.confusion_csv(subset), paths.confusion_png(subset)]
     return names
@@ -154,6 +154,23 @@ def test_confusion_csv_and_per_class_csv(evaluated) -> None:
         table = list(csv.DictReader(handle))
     assert [row["class"] for row in table] == list(evaluated["classes"])
     assert sum(int(row["support"]) for row in table) == int(test.sum())
+
+
+@pytest.mark.slow
+def test_signer_blocks_csv_matches_the_confusion_rows(evaluated) -> None:
+    root = evaluated["root"]
+    with open(root / paths.SIGNER_BLOCKS, newline="", encoding="utf-8") as handle:
+        blocks = list(csv.DictReader(handle))
+    # One block per subset, signer and class, from split.csv's signer column.
+    assert {(row["subset"], row["signer"]) for row in blocks} == {(subset, signer) for signer, subset in SIGNERS.items()}
+    for subset in ("train", "val", "test"):
+        rows = [row for row in blocks if row["subset"] == subset]
+        with open(root / paths.confusion_csv(subset), newline="", encoding="utf-8") as handle:
+            confusion = list(csv.DictReader(handle))
+        assert sum(int(row["windows"]) for row in rows) == len(confusion)
+        assert sum(int(row["errors"]) for row in rows) == sum(r["actual"] != r["predicted"] for r in confusion)
+        for row in rows:
+            assert int(row["errors"]) == round(int(row["windows"]) * (1 - float(row["accuracy"])))
 
 
 @pytest.mark.slow
