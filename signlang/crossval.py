@@ -227,18 +227,17 @@ def score_config(params: Params, name: str, epochs: int, data: SignerData,
     from signlang.evaluation import classification_metrics
 
     fold_params = config_params(params, name, epochs)
-    rows, truth, predicted, ids, signers = [], [], [], [], []
+    rows, tested, predicted = [], [], []
     for number, (train, test) in enumerate(splits, start=1):
         started = time.perf_counter()
         guess, held = fit_fold(fold_params, data, train, test, params.crossval.seed + number)
         metrics = classification_metrics(data.labels[test], guess, data.classes)
         rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
                      "test_samples": int(len(test)), "val_signers": held.tolist()})
-        truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
-        signers.extend(data.signers[test])
+        tested.extend(test), predicted.extend(guess)
         log(f"cv: {name} fold {number}/{len(splits)}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
             f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
-    return summarise_config(rows, truth, predicted, ids, signers, data.classes,
+    return summarise_config(rows, data.subset(np.asarray(tested, dtype=int)), predicted,
                             params.crossval.failed_block_accuracy)
 
 
@@ -270,7 +269,7 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
     unbiased estimate of the accuracy of the chosen preset on new signers."""
     from signlang.evaluation import classification_metrics
 
-    rows, truth, predicted, ids, signers = [], [], [], [], []
+    rows, tested, predicted = [], [], []
     for number, (train, test) in enumerate(splits, start=1):
         started = time.perf_counter()
         scores = inner_scores(params, configs, epochs, data.subset(train), inner_folds,
@@ -281,24 +280,24 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
         metrics = classification_metrics(data.labels[test], guess, data.classes)
         rows.append({"fold": number, "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
                      "test_samples": int(len(test)), "selected": chosen, "inner_scores": scores})
-        truth.extend(data.labels[test]), predicted.extend(guess), ids.extend(data.ids[test])
-        signers.extend(data.signers[test])
+        tested.extend(test), predicted.extend(guess)
         log(f"cv: nested fold {number}/{len(splits)}: inner {params.crossval.select_metric} "
             + ", ".join(f"{name} {value:.3f}" for name, value in scores.items())
             + f" -> {chosen}: accuracy {metrics['accuracy']:.3f} ({time.perf_counter() - started:.0f} s)")
-    summary = summarise_config(rows, truth, predicted, ids, signers, data.classes,
+    summary = summarise_config(rows, data.subset(np.asarray(tested, dtype=int)), predicted,
                                params.crossval.failed_block_accuracy)
     summary.update(inner_folds=inner_folds, metric=params.crossval.select_metric, candidates=list(configs))
     return summary
 
 
-def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, signers: list,
-                     classes: Sequence[str], failed_block_accuracy: float) -> dict:
+def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[str],
+                     failed_block_accuracy: float) -> dict:
     """Mean and std (population) over folds, pooled per-class and per-signer accuracy, the
-    failed signer x class blocks (`evaluation.signer_blocks`), and the predictions."""
+    failed signer x class blocks (`evaluation.signer_blocks`), and the predictions.
+    `tested`: the samples of the test folds in fold order, `predicted` their predictions."""
     from signlang.evaluation import signer_blocks
 
-    truth, predicted, signers = np.asarray(truth), np.asarray(predicted), np.asarray(signers)
+    truth, predicted, signers, classes = tested.labels, np.asarray(predicted), tested.signers, tested.classes
     summary: dict = {}
     for key in ("accuracy", "macro_f1"):
         values = np.array([row[key] for row in rows], dtype=float)
@@ -308,11 +307,13 @@ def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, 
         name: (round(float(np.mean(predicted[truth == name] == name)), 6) if np.any(truth == name) else None)
         for name in classes
     }
-    summary["per_signer_accuracy"] = {
-        name: round(float(np.mean(predicted[signers == name] == truth[signers == name])), 6)
-        for name in sorted(set(signers.tolist()))
-    }
     blocks = signer_blocks(signers, truth, predicted)
+    per_signer: dict[str, list[int]] = {}
+    for block in blocks:  # [windows, errors] summed over the signer's classes
+        totals = per_signer.setdefault(block["signer"], [0, 0])
+        totals[0], totals[1] = totals[0] + block["windows"], totals[1] + block["errors"]
+    summary["per_signer_accuracy"] = {name: round((windows - errors) / windows, 6)
+                                      for name, (windows, errors) in per_signer.items()}
     failed = [block for block in blocks if block["accuracy"] <= failed_block_accuracy]
     errors = int(np.sum(truth != predicted))
     summary["failed_blocks"] = {
@@ -324,8 +325,7 @@ def summarise_config(rows: list[dict], truth: list, predicted: list, ids: list, 
         "list": failed,
     }
     summary["folds"] = rows
-    summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=list(ids), signers=signers.tolist(),
-                   blocks=blocks)
+    summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=tested.ids.tolist(), blocks=blocks)
     return summary
 
 
@@ -342,7 +342,7 @@ def _scored(result: dict) -> dict[str, dict]:
 
 
 def _without_predictions(summary: dict) -> dict:
-    return {key: value for key, value in summary.items() if key not in ("y_true", "y_pred", "ids", "signers", "blocks")}
+    return {key: value for key, value in summary.items() if key not in ("y_true", "y_pred", "ids", "blocks")}
 
 
 def write_reports(result: dict, out: str | Path) -> list[Path]:

@@ -91,8 +91,9 @@ def test_summary_lists_the_failed_signer_blocks() -> None:
     predicted = np.array(["hello", "hello", "hello", "no", "no", "hello",
                           "hello", "hello", "no", "yes", "yes", "yes"])
     rows = [{"accuracy": 0.5, "macro_f1": 0.5}]
-    summary = crossval.summarise_config(rows, truth, predicted, [str(i) for i in range(12)], signers,
-                                        ["hello", "no", "yes"], failed_block_accuracy=0.2)
+    tested = crossval.SignerData(np.zeros((12, 1, 1), np.float32), truth, signers,
+                                 np.array([str(i) for i in range(12)]), ("hello", "no", "yes"))
+    summary = crossval.summarise_config(rows, tested, predicted, failed_block_accuracy=0.2)
     failed = summary["failed_blocks"]
     # bob's "no" (all taken for "yes") is the one failed block and holds 3 of the 5 errors.
     assert failed["blocks"] == 1 and failed["of_blocks"] == 4 and failed["windows"] == 3
