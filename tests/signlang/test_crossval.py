@@ -39,13 +39,13 @@ def test_load_signer_data_reads_through_ingest(project_root: Path, few_signers: 
     data = crossval.load_signer_data(make_params(project_root), few_signers)
     assert set(data.signers) == set(SIGNERS)
     assert data.X.shape[1:] == (30, 258) and data.X.dtype == np.float32
-    assert len(data.X) == len(data.labels) == len(data.ids) == 90 + 90 + 90 + 60
+    assert len(data.X) == len(data.labels) == len(data.ids) == 60 + 90 + 90 + 60  # version 2: AD-Codex's `no` removed
     assert set(data.labels) <= set(data.classes)
 
 
 def test_folds_never_share_a_signer(shared_data: Path, project_root: Path) -> None:
     data = crossval.load_signer_data(make_params(project_root), shared_data / "keypoints" / "multisigner-258")
-    assert len(set(data.signers)) == 27
+    assert len(set(data.signers)) == 25  # version 2: yunlisa96 removed, SoyaChunkz+ToxicShot09 one file
     folds = crossval.signer_folds(data.labels, data.signers, 5, seed=42)
     assert len(folds) == 5
     tested = np.concatenate([test for _, test in folds])
@@ -126,10 +126,10 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
         assert "y_pred" not in config
         # The pooled confusion CSV lists every sample exactly once.
         rows = (out / f"confusion_{name.replace(':raw', '_raw')}.csv").read_text().splitlines()
-        assert rows[0] == "id,actual,predicted" and len(rows) - 1 == 330 == len(result["configs"][name]["ids"])
+        assert rows[0] == "id,actual,predicted" and len(rows) - 1 == 300 == len(result["configs"][name]["ids"])
         # Every window sits in exactly one signer x class block.
         blocks = pd.read_csv(out / f"blocks_{name.replace(':raw', '_raw')}.csv")
-        assert blocks.windows.sum() == 330 and set(blocks.signer) == set(SIGNERS)
+        assert blocks.windows.sum() == 300 and set(blocks.signer) == set(SIGNERS)
         assert set(config["per_signer_accuracy"]) == set(SIGNERS)
         failed = config["failed_blocks"]
         assert failed["blocks"] == int((blocks.accuracy <= 0.2).sum()) and failed["of_blocks"] == len(blocks)
@@ -156,7 +156,7 @@ def test_nested_selection_chooses_on_training_signers_only(project_root: Path, f
         assert nested["y_pred"][start:end] == chosen["y_pred"][start:end]
         assert row["accuracy"] == chosen["folds"][row["fold"] - 1]["accuracy"]
         start = end
-    assert start == len(nested["ids"]) == 330
+    assert start == len(nested["ids"]) == 300
     scores = json.loads((out / "cv.json").read_text())
     assert scores["nested"]["folds"][0]["selected"] in configs and "y_pred" not in scores["nested"]
     assert {"confusion_nested.png", "confusion_nested.csv"} <= {path.name for path in out.iterdir()}

@@ -14,7 +14,8 @@ from signlang import paths
 from signlang.params import Params, load_params
 
 # Signer -> subset: no signer in two subsets, as the by_signer split does.
-SIGNERS = {"SoyaChunkz": "train", "F1zzy": "train", "ToxicShot09": "val", "shreebandal": "test"}
+# Version 2 data: SoyaChunkz and ToxicShot09 are one person (one file), so val is electronicaddict.
+SIGNERS = {"SoyaChunkz+ToxicShot09": "train", "F1zzy": "train", "electronicaddict": "val", "shreebandal": "test"}
 PER_CLASS = 6  # sequences per class per signer
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -56,7 +56,7 @@ def test_multisigner_npz(shared_data: Path, starter_raw: dict, tmp_path: Path) -
     skipped: list = []
     table = ingest.build_manifest(make_ingest(starter_raw, [{"path": str(folder)}]), skipped)
 
-    assert skipped == [] and len(table) == 150 + 60 + 129
+    assert skipped == [] and len(table) == 120 + 60 + 129  # version 2: F1zzy's `no` removed
     assert list(table.columns) == ingest.COLUMNS
     assert table["id"].is_unique and table["id"].tolist() == sorted(table["id"])
     assert set(table["kind"]) == {"npz"} and set(table["signer"]) == {"F1zzy", "hirak214", "daita-sur"}
@@ -66,7 +66,7 @@ def test_multisigner_npz(shared_data: Path, starter_raw: dict, tmp_path: Path) -
     with np.load(folder / "F1zzy.npz") as data:
         X, labels, actions = data["X"], data["label"], data["source_action"]
     rows = table[table["signer"] == "F1zzy"].set_index("index").sort_index()
-    assert rows.index.tolist() == list(range(150))
+    assert rows.index.tolist() == list(range(120))
     assert rows["label"].tolist() == labels.tolist()
     assert rows["raw_label"].tolist() == actions.tolist()  # "Thank You", "I Love You", ... as found
     assert {"Thank You": "thanks", "I Love You": "iloveyou"}.items() <= dict(zip(actions, rows["label"])).items()
@@ -381,7 +381,7 @@ def test_stage_errors_are_one_line(mixed_params, tmp_path: Path, monkeypatch, ca
 
 
 def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path, monkeypatch) -> None:
-    """params.yaml as shipped: 27 multi-signer files and the 41 starter clips, nothing skipped."""
+    """params.yaml as shipped: 25 multi-signer files (version 2) and the 41 starter clips, nothing skipped."""
     monkeypatch.chdir(project_root)  # its source paths are relative to the project root
     params = parse_params(starter_raw).ingest
     assert {Path(source.path).resolve() for source in params.sources} == {
@@ -392,13 +392,13 @@ def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path
     assert skipped == []
     # The 41 clips minus brother, happy, mother and sad (3-4 clips each, under
     # min_samples_per_class) leave 28.
-    assert table["kind"].value_counts().to_dict() == {"npz": 4927, "video": 28}
+    assert table["kind"].value_counts().to_dict() == {"npz": 4117, "video": 28}
     assert table["id"].is_unique and table["id"].tolist() == sorted(table["id"])
     assert set(table["label"]) == {"hello", "thanks", "iloveyou", "yes", "no", "please", "sorry", "help"}
     assert set(table.attrs["dropped_classes"]) == {"brother", "happy", "mother", "sad"}
     videos = table[table["kind"] == "video"]
     assert (videos["signer"] != "").all() and (videos["frames"] > 0).all() and (videos["fps"] > 20).all()
-    assert table[table["kind"] == "npz"]["signer"].nunique() == 27
+    assert table[table["kind"] == "npz"]["signer"].nunique() == 25
     assert set(videos[videos["raw_label"] == "thank_you"]["label"]) == {"thanks"}
 
 

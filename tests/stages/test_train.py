@@ -80,11 +80,11 @@ def test_load_training_data_aligns_by_id(small_dataset, spec, tmp_path: Path) ->
 
     with np.load(dataset) as raw:
         X, ids, labels, classes = raw["X"], list(raw["ids"]), raw["labels"], list(raw["classes"])
-    assert data.classes == tuple(classes) == ("hello", "iloveyou", "no", "thanks", "yes")
-    assert len(data.x_train) == 90 + 90 + 150 and len(data.x_val) == 90
+    assert data.classes == tuple(classes) == ("hello", "iloveyou", "thanks", "yes")
+    assert len(data.x_train) == 60 + 90 + 120 and len(data.x_val) == 90
     # Windows are normalised as the features params say: the model's width is spec.output_size.
     assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, spec.output_size)
-    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, spec.output_size, 5)
+    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, spec.output_size, 4)
     assert data.raw_train is not None and data.raw_train.shape[1:] == (T, 258)
     assert all("hirak214" not in i for i in data.ids_train + data.ids_val)  # test subset left out
     for x, y, sample in zip(data.x_val, data.y_val, data.ids_val):
@@ -156,7 +156,7 @@ def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tm
     # train.json: the summary, and nothing that changes from run to run but the numbers.
     assert json.loads(paths.TRAIN_REPORT.read_text(encoding="utf-8")) == report
     assert report["epochs_run"] == 3 and report["preset"] == "lstm" and report["monitor"] == "val_loss"
-    assert (report["train_samples"], report["val_samples"], report["classes"]) == (330, 90, 5)
+    assert (report["train_samples"], report["val_samples"], report["classes"]) == (270, 90, 4)
     best = min(history, key=lambda row: float(row["val_loss"]))
     assert report["best_epoch"] == int(best["epoch"]) == report["model_epoch"]
     assert report["best_val_loss"] == float(best["val_loss"])
@@ -166,7 +166,7 @@ def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tm
     assert report["parameters"] == model.count_params()
     data = training.load_training_data(paths.DATASET, paths.SPLIT, PreprocessSpec.from_params(params))
     probabilities = model.predict(data.x_val[:4], verbose=0)
-    assert probabilities.shape == (4, 5)
+    assert probabilities.shape == (4, 4)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
     # The MLflow run: params, per-epoch metrics, and the tag that leads evaluate to it.
@@ -210,7 +210,7 @@ def test_same_data_and_params_give_the_same_weights(small_dataset, spec, project
 
 @pytest.mark.slow
 def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, project_root, tmp_path, capsys) -> None:
-    dataset, split = write_dataset(shared_data, tmp_path, {"AD-Codex": "train", "hirak214": "test"})
+    dataset, split = write_dataset(shared_data, tmp_path, {"AdrLfv": "train", "hirak214": "test"})
     data = training.load_training_data(dataset, split, spec)
     assert not data.has_validation and data.n_classes == 3
     params = make_params(
