@@ -62,16 +62,46 @@ def _affine(windows: np.ndarray, parts: tuple[str, ...], matrices: np.ndarray, s
 
 def rotate_scale_shift(
     windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Generator,
-    degrees: float, scale: float, shift: float,
+    degrees: float, scale: float, shift: float, shear: float = 0.0,
 ) -> np.ndarray:
-    """A random small rotation (±degrees), scale (1 ± scale) and shift (± shift) per window."""
+    """A random small rotation (±degrees), scale (1 ± scale), shift (± shift) and, when
+    `shear` > 0, a horizontal shear (x += k·y, k in ±shear) per window: the same sign seen
+    by another camera, at another distance and angle, or by a person of other proportions."""
     n = len(windows)
     angle = np.radians(rng.uniform(-degrees, degrees, n))
     factor = rng.uniform(1.0 - scale, 1.0 + scale, n)
     cos, sin = np.cos(angle) * factor, np.sin(angle) * factor
     matrices = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2).astype(np.float32)
     shifts = rng.uniform(-shift, shift, (n, 2)).astype(np.float32)
+    if shear > 0:
+        shears = np.zeros((n, 2, 2), np.float32)
+        shears[:, 0, 0] = shears[:, 1, 1] = 1.0
+        shears[:, 0, 1] = rng.uniform(-shear, shear, n)
+        matrices = np.einsum("nij,njk->nik", matrices, shears)
     return _affine(windows, parts, matrices, shifts)
+
+
+def mask_frames(windows: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
+    """Blank one random stretch of up to `fraction` of each window's frames (all parts zero,
+    as when MediaPipe loses the person for a moment)."""
+    n, length = windows.shape[:2]
+    out = np.array(windows, dtype=np.float32)
+    spans = rng.integers(0, max(1, int(round(fraction * length))) + 1, n)
+    starts = rng.integers(0, length, n)
+    for index in range(n):
+        out[index, starts[index] : starts[index] + spans[index]] = 0.0
+    return out
+
+
+def drop_pose(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Generator, probability: float) -> np.ndarray:
+    """Remove the whole pose from each window with `probability`, so the model also learns to
+    read a sign from the hands alone (a recording whose body was not tracked, or not usable)."""
+    if "pose" not in parts:
+        return windows
+    views = split_parts(windows, parts)
+    drop = rng.random(len(windows)) < probability
+    views["pose"] = np.where(drop[:, None, None, None], 0.0, views["pose"]).astype(np.float32)
+    return join_parts(views, parts)
 
 
 def random_mirror(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Generator, probability: float) -> np.ndarray:
@@ -96,10 +126,14 @@ def augment_batch(windows: np.ndarray, parts: tuple[str, ...], params: AugmentPa
         out = time_warp(out, rng, params.time_stretch, params.frame_drop)
     if params.mirror > 0:
         out = random_mirror(out, parts, rng, params.mirror)
-    if params.rotation_degrees > 0 or params.scale > 0 or params.shift > 0:
-        out = rotate_scale_shift(out, parts, rng, params.rotation_degrees, params.scale, params.shift)
+    if params.rotation_degrees > 0 or params.scale > 0 or params.shift > 0 or params.shear > 0:
+        out = rotate_scale_shift(out, parts, rng, params.rotation_degrees, params.scale, params.shift, params.shear)
     if params.noise > 0:
         out = add_noise(out, parts, rng, params.noise)
+    if params.time_mask > 0:
+        out = mask_frames(out, rng, params.time_mask)
+    if params.pose_drop > 0:
+        out = drop_pose(out, parts, rng, params.pose_drop)
     return out
 
 

@@ -160,7 +160,7 @@ def fit_and_predict(params: Params, data: SignerData, train: np.ndarray, val: np
         classes=data.classes,
         x_train=normalise(data.X[train], spec), y_train=onehot(train),
         x_val=normalise(data.X[val], spec), y_val=onehot(val),
-        raw_train=data.X[train], spec=spec,
+        raw_train=data.X[train], spec=spec, signers_train=tuple(data.signers[train]),
     )
     model, _ = fit(params, training)
     probabilities = model.predict(normalise(data.X[test], spec), batch_size=256, verbose=0)
@@ -195,6 +195,8 @@ def cross_validate(
     two or more configs) "nested": the same scores for choosing a config on each outer
     fold's training signers only (`nested_selection`).
     """
+    from signlang.evaluation import class_signer_support
+
     settings = params.crossval
     configs = list(configs or settings.presets)
     folds, epochs = folds or settings.folds, epochs or settings.epochs
@@ -205,6 +207,7 @@ def cross_validate(
         "folds": folds, "epochs": epochs, "seed": settings.seed, "classes": list(data.classes),
         "signers": int(len(np.unique(data.signers))), "samples": int(len(data.labels)),
         "fold_signers": [sorted(np.unique(data.signers[test]).tolist()) for _, test in splits],
+        "class_signers": class_signer_support(data.labels, data.signers, data.classes),
         "configs": {},
     }
     nested = nested_folds >= 2 and len(configs) >= 2
@@ -314,6 +317,11 @@ def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[s
         totals[0], totals[1] = totals[0] + block["windows"], totals[1] + block["errors"]
     summary["per_signer_accuracy"] = {name: round((windows - errors) / windows, 6)
                                       for name, (windows, errors) in per_signer.items()}
+    accuracy = np.array(list(summary["per_signer_accuracy"].values()))
+    worst = min(summary["per_signer_accuracy"], key=summary["per_signer_accuracy"].get)
+    summary.update(worst_signer=worst, worst_signer_accuracy=summary["per_signer_accuracy"][worst],
+                   median_signer_accuracy=round(float(np.median(accuracy)), 6),
+                   signer_accuracy_std=round(float(np.std(accuracy)), 6))
     failed = [block for block in blocks if block["accuracy"] <= failed_block_accuracy]
     errors = int(np.sum(truth != predicted))
     summary["failed_blocks"] = {
@@ -377,16 +385,21 @@ def markdown_table(result: dict) -> str:
         f"Leave-signers-out cross-validation: {result['folds']} folds over {result['signers']} signers "
         f"({result['samples']} windows), {result['epochs']} epochs budget, seed {result['seed']}.",
         "",
-        "| config | accuracy (mean ± std) | macro-F1 (mean ± std) |",
-        "|---|---|---|",
+        "| config | accuracy (mean ± std) | macro-F1 (mean ± std) | worst signer | median signer | "
+        "signer spread (std) |",
+        "|---|---|---|---|---|---|",
     ]
     rows = _scored(result)
     for name, config in rows.items():
         lines.append(f"| {name} | {config['accuracy_mean']:.3f} ± {config['accuracy_std']:.3f} | "
-                     f"{config['macro_f1_mean']:.3f} ± {config['macro_f1_std']:.3f} |")
+                     f"{config['macro_f1_mean']:.3f} ± {config['macro_f1_std']:.3f} | "
+                     f"{config['worst_signer_accuracy']:.3f} ({config['worst_signer']}) | "
+                     f"{config['median_signer_accuracy']:.3f} | {config['signer_accuracy_std']:.3f} |")
     classes = result["classes"]
-    lines += ["", "Per-class accuracy, pooled over folds:", "",
-              "| config | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
+    lines += ["", "Per-class accuracy, pooled over folds (signers who recorded the class in the header: a class "
+              "resting on few people is one new people often sign differently):", "",
+              "| config | " + " | ".join(f"{c} ({result['class_signers'][c]})" if "class_signers" in result else c
+                                        for c in classes) + " |", "|---|" + "---|" * len(classes)]
     for name, config in rows.items():
         cells = ["" if config["per_class_accuracy"][c] is None else f"{config['per_class_accuracy'][c]:.2f}"
                  for c in classes]

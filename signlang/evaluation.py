@@ -25,7 +25,9 @@ from signlang.io import atomic_path, atomic_write_text
 from signlang.keypoints import PreprocessSpec
 
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-# What metrics.json keeps for the subsets other than test.
+# Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
+SIGNER_KEYS = ("signers", "worst_signer", "worst_signer_accuracy", "median_signer_accuracy", "signer_accuracy_std")
+# What metrics.json keeps for the subsets other than test (with SIGNER_KEYS when scored).
 OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
 DIGITS = 6
 # The columns of a signer x class blocks CSV (`signer_blocks`).
@@ -98,18 +100,41 @@ def classification_metrics(
     return metrics
 
 
+def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> dict:
+    """Accuracy per signer summarised: how many signers, the worst one and its accuracy, the
+    median signer's accuracy and the standard deviation (population) over signers. A model
+    that serves most people well and one person badly shows here, not in the mean."""
+    signers, truth, predicted = (np.asarray(values).astype(str) for values in (signers, truth, predicted))
+    names = sorted(set(signers.tolist()))
+    if not names:
+        return {"signers": 0, "worst_signer": None, "worst_signer_accuracy": None,
+                "median_signer_accuracy": None, "signer_accuracy_std": None}
+    accuracy = np.array([np.mean(truth[signers == name] == predicted[signers == name]) for name in names])
+    worst = int(np.argmin(accuracy))
+    return {"signers": len(names), "worst_signer": names[worst], "worst_signer_accuracy": _round(accuracy[worst]),
+            "median_signer_accuracy": _round(np.median(accuracy)), "signer_accuracy_std": _round(np.std(accuracy))}
+
+
+def class_signer_support(labels: Sequence[str], signers: Sequence[str], classes: Sequence[str]) -> dict[str, int]:
+    """How many distinct signers recorded each class: a class resting on few people is one
+    new people will often sign differently."""
+    labels, signers = np.asarray(labels).astype(str), np.asarray(signers).astype(str)
+    return {str(name): int(len(set(signers[labels == str(name)].tolist()))) for name in classes}
+
+
 def metrics_document(metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
-    """What metrics.json holds: the test subset's summary scores at the top level (so
-    `dvc metrics show/diff` lists them first), its `per_class` scores, and `accuracy`,
-    `macro_f1`, `samples` under the name of each other subset; `extra` entries are added."""
+    """What metrics.json holds: the test subset's summary scores (and its `signer_scores`
+    when present) at the top level (so `dvc metrics show/diff` lists them first), its
+    `per_class` scores, and `accuracy`, `macro_f1`, `samples` (and the signer scores) under
+    the name of each other subset; `extra` entries are added."""
     if "test" not in metrics_by_subset:
         raise ValueError(f"metrics_by_subset needs a 'test' entry, has {sorted(metrics_by_subset)}")
     test = metrics_by_subset["test"]
-    document: dict = {key: test[key] for key in (*SUMMARY_KEYS, "samples")}
+    document: dict = {key: test[key] for key in (*SUMMARY_KEYS, "samples", *SIGNER_KEYS) if key in test}
     document["per_class"] = test["per_class"]
     for subset, metrics in metrics_by_subset.items():
         if subset != "test":
-            document[subset] = {key: metrics[key] for key in OTHER_SUBSET_KEYS}
+            document[subset] = {key: metrics[key] for key in (*OTHER_SUBSET_KEYS, *SIGNER_KEYS) if key in metrics}
     for key, value in (extra or {}).items():
         if key in document:
             raise ValueError(f"extra key {key!r} clashes with a metrics key")
@@ -129,8 +154,9 @@ def write_metrics_json(path: str | Path, metrics_by_subset: Mapping[str, dict], 
     return document
 
 
-def read_metric(path: str | Path, metric: str) -> float:
-    """A top-level (test subset) score from a metrics.json written by `write_metrics_json`."""
+def read_metric(path: str | Path, metric: str, required: bool = True) -> float | None:
+    """A top-level (test subset) score from a metrics.json written by `write_metrics_json`;
+    with `required=False`, None when the file has no such number (an older metrics.json)."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path, "not found (run `dvc repro evaluate` first)")
@@ -139,19 +165,27 @@ def read_metric(path: str | Path, metric: str) -> float:
     except ValueError as exc:
         raise InputFileError(path, f"is not valid JSON: {exc}") from None
     value = document.get(metric) if isinstance(document, dict) else None
+    if value is None and not required:
+        return None
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise InputFileError(path, f"has no numeric top-level {metric!r} (got {value!r}); rerun `dvc repro evaluate`")
     return float(value)
 
 
-def per_class_csv(path: str | Path, metrics: dict) -> Path:
-    """reports/per_class.csv: class, precision, recall, f1, support (one subset's metrics)."""
+def per_class_csv(path: str | Path, metrics: dict, train_signers: Mapping[str, int] | None = None) -> Path:
+    """reports/per_class.csv: class, precision, recall, f1, support (one subset's metrics),
+    then, when known, `signers` (that subset's signers of the class) and `train_signers`
+    (how many people the model learnt the class from)."""
     path = Path(path)
+    with_signers = all("signers" in scores for scores in metrics["per_class"].values())
     with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["class", "precision", "recall", "f1", "support"])
+        writer.writerow(["class", "precision", "recall", "f1", "support"]
+                        + (["signers"] if with_signers else []) + (["train_signers"] if train_signers else []))
         for name, scores in metrics["per_class"].items():
-            writer.writerow([name, scores["precision"], scores["recall"], scores["f1"], scores["support"]])
+            writer.writerow([name, scores["precision"], scores["recall"], scores["f1"], scores["support"]]
+                            + ([scores["signers"]] if with_signers else [])
+                            + ([train_signers.get(name, 0)] if train_signers else []))
     return path
 
 
@@ -384,13 +418,19 @@ def run(
     for subset in subsets:
         mask = data.subset(subset)
         truth, guess = data.labels[mask], predicted[mask]
-        by_subset[subset] = classification_metrics(truth, guess, data.classes)
+        by_subset[subset] = {**classification_metrics(truth, guess, data.classes),
+                             **signer_scores(data.signers[mask], truth, guess)}
+        support = class_signer_support(truth, data.signers[mask], data.classes)
+        for name, scores in by_subset[subset]["per_class"].items():
+            scores["signers"] = support[name]
         blocks += [{"subset": subset, **block} for block in signer_blocks(data.signers[mask], truth, guess)]
         written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
         written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
 
     document = write_metrics_json(metrics_path, by_subset)
-    written.append(per_class_csv(per_class_path, by_subset["test"]))
+    train = data.subset("train")
+    train_support = class_signer_support(data.labels[train], data.signers[train], data.classes)
+    written.append(per_class_csv(per_class_path, by_subset["test"], train_support))
     written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
     written.append(curves_png(history_path, curves_path))
 
@@ -399,15 +439,16 @@ def run(
             {
                 f"{subset}_{key}": float(metrics[key])
                 for subset, metrics in by_subset.items()
-                for key in SUMMARY_KEYS
-                if metrics[key] is not None
+                for key in (*SUMMARY_KEYS, "worst_signer_accuracy", "median_signer_accuracy")
+                if metrics.get(key) is not None
             }
         )
         for path in (Path(metrics_path), *written):
             mlflow.log_artifact(str(path), artifact_path="evaluation")
 
     summary = ", ".join(
-        f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} ({m['samples']} samples)"
+        f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} worst signer "
+        f"{m['worst_signer_accuracy']:.3f} ({m['samples']} samples, {m['signers']} signers)"
         for subset, m in by_subset.items()
         if m["samples"]
     )

@@ -140,6 +140,7 @@ def run(
     started = time.perf_counter()
     metric = params.export.promotion_metric
     score = read_metric(metrics_path, metric) if register else None
+    worst_signer = read_metric(metrics_path, "worst_signer_accuracy", required=False) if register else None
     spec = PreprocessSpec.from_params(params)
     data = load_scoring_data(dataset_path, split_path, spec)
     trained = load_keras_model(model_path, spec, len(data.classes))
@@ -169,17 +170,13 @@ def run(
                  if report[key] is not None}
             )
             registration = tracking.register_bundle(
-                bundle_dir, params.export.registered_model, params.export.champion_alias, metric, score
+                bundle_dir, params.export.registered_model, params.export.champion_alias, metric, score,
+                worst_signer, params.export.max_worst_signer_drop,
             )
         result["registration"] = registration
         name, alias = params.export.registered_model, params.export.champion_alias
-        previous = registration["previous_champion_score"]
-        if registration["promoted"]:
-            against = "no champion yet" if previous is None else f"champion had {previous:.4f}"
-            print(f"export: registered {name} version {registration['version']} and promoted it to "
-                  f"@{alias}: test {metric} {score:.4f} ({against})", flush=True)
-        else:
-            print(f"export: registered {name} version {registration['version']}, not promoted: test {metric} "
-                  f"{score:.4f} does not beat @{alias}'s {previous:.4f}", flush=True)
+        outcome = f"promoted it to @{alias}" if registration["promoted"] else f"did not promote it to @{alias}"
+        print(f"export: registered {name} version {registration['version']} and {outcome}: {registration['reason']}",
+              flush=True)
     print(f"export: done in {time.perf_counter() - started:.1f} s", flush=True)
     return result

@@ -256,6 +256,32 @@ def mirror_windows(windows: np.ndarray, parts: tuple[str, ...], which: np.ndarra
     return np.where(pick, out, windows)
 
 
+def pose_plausible(pose: np.ndarray) -> np.ndarray:
+    """(..., T, 33, 4) -> (..., T): False where a frame's pose block cannot be a MediaPipe pose.
+
+    MediaPipe's visibility is a probability, so a frame with any visibility outside [0, 1]
+    holds something else in the pose slots (a dataset saved in another layout, e.g. face
+    landmarks where the pose should be). Frames with no pose count as plausible."""
+    visibility = pose[..., 3]
+    return ~np.any((visibility < 0.0) | (visibility > 1.0), axis=-1)
+
+
+def drop_implausible_pose(windows: np.ndarray, parts: tuple[str, ...]) -> np.ndarray:
+    """Raw windows with the pose of every implausible frame (`pose_plausible`) set to zeros,
+    as if MediaPipe had not seen it, so the body reference and pose features never read
+    another layout's values as shoulders."""
+    if "pose" not in parts:
+        return windows
+    where = _offsets(tuple(parts))["pose"]
+    pose = windows[..., where].reshape(*windows.shape[:-1], -1, 4)
+    bad = ~pose_plausible(pose)
+    if not bad.any():
+        return windows
+    out = np.array(windows, dtype=np.float32)
+    out[..., where] = np.where(bad[..., None], 0.0, out[..., where])
+    return out
+
+
 def left_dominant(windows: np.ndarray, parts: tuple[str, ...]) -> np.ndarray:
     """(..., T, F) -> (...) True where the left hand is seen in more frames than the right."""
     views = split_parts(windows, parts)
@@ -366,7 +392,8 @@ def velocity(features: np.ndarray) -> np.ndarray:
 def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     """Raw (..., frames, feature_size) windows -> model input (..., frames, output_size).
 
-    In order, each step as the spec says: short gaps in the hands interpolated
+    First, pose frames that cannot be a MediaPipe pose are treated as not detected
+    (`drop_implausible_pose`). Then, in order, each step as the spec says: short gaps in the hands interpolated
     (missing_hands "interpolate"); left-dominant windows mirrored (mirror "left_dominant");
     coordinates relative to the shoulders (normalisation "body"); lower-body pose dropped
     (pose_landmarks "upper"); per hand, the distances between its fingertips, wrist and
@@ -382,6 +409,7 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     if windows.size == 0:  # no window (e.g. no validation signers): the right shape, empty
         return np.zeros((*windows.shape[:-1], spec.output_size), dtype=np.float32)
     parts = tuple(spec.parts)
+    windows = drop_implausible_pose(windows, parts)
     if spec.missing_hands == "interpolate":
         views = split_parts(windows, parts)
         for hand in HAND_PARTS:

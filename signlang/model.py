@@ -65,13 +65,85 @@ def _kernel_regulariser(params: TrainParams) -> keras.regularizers.Regularizer |
     return keras.regularizers.L2(params.l2) if params.l2 > 0 else None
 
 
+@keras.saving.register_keras_serializable(package="signlang")
+class LateDropout(layers.Layer):
+    """Dropout that passes its input through until switched on (`LateDropoutSwitch`, at
+    `train.late_dropout_epoch`): the network first fits, then is regularised hard (one of the
+    Kaggle ISLR 2023 winners' ingredients). Inert at inference, like any dropout."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate, self.seed = rate, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.active = self.add_weight(shape=(), initializer="zeros", trainable=False, name="active")
+
+    def call(self, x, training=False):
+        if not training or self.rate <= 0:
+            return x
+        dropped = keras.random.dropout(x, self.rate, seed=self.seed_generator)
+        return self.active * dropped + (1.0 - self.active) * x
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class LateDropoutSwitch(keras.callbacks.Callback):
+    """Switches every `LateDropout` layer of the model on from epoch `start` (1-based)."""
+
+    def __init__(self, start: int) -> None:
+        super().__init__()
+        self.start = start
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch + 1 == self.start:
+            for layer in _all_layers(self.model):
+                if isinstance(layer, LateDropout):
+                    layer.active.assign(1.0)
+
+
+def _all_layers(model: keras.Model) -> list[layers.Layer]:
+    """The layers of a model and of the models nested in it (ensemble members)."""
+    found = []
+    for layer in model.layers:
+        found += _all_layers(layer) if isinstance(layer, keras.Model) else [layer]
+    return found
+
+
+@keras.saving.register_keras_serializable(package="signlang")
+class DropPath(layers.Layer):
+    """Stochastic depth: in training, a residual branch is dropped for a whole sample with
+    probability `rate` (kept ones scaled by 1 / (1 - rate)); identity at inference."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate, self.seed = rate, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training or self.rate <= 0:
+            return x
+        from keras import ops
+
+        shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
+        keep = ops.cast(keras.random.uniform(shape, seed=self.seed_generator) >= self.rate, x.dtype)
+        return x * keep / (1.0 - self.rate)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
 def _head(x: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
     """Dropout, one hidden dense layer, dropout, softmax: the classifier every new preset
-    ends with (its kernels L2-penalised by `params.l2`)."""
+    ends with (its kernels L2-penalised by `params.l2`). With `params.late_dropout` > 0 the
+    hidden layer's output also goes through a `LateDropout` of that rate."""
     regulariser = _kernel_regulariser(params)
     x = layers.Dropout(params.dropout, name="head_dropout_1")(x)
     x = layers.Dense(64, activation="relu", kernel_regularizer=regulariser, name="head_dense")(x)
     x = layers.Dropout(params.dropout, name="head_dropout_2")(x)
+    if params.late_dropout > 0:
+        x = LateDropout(params.late_dropout, name="head_late_dropout")(x)
     return layers.Dense(n_classes, activation="softmax", kernel_regularizer=regulariser, name="probabilities")(x)
 
 
@@ -134,7 +206,14 @@ class PositionEmbedding(layers.Layer):
 
 def transformer(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) -> keras.KerasTensor:
     """A 1D convolution front end, learnt positions and two small pre-norm transformer
-    encoder blocks (4 heads of 16), averaged over frames."""
+    encoder blocks (4 heads of 16), averaged over frames. With `params.drop_path` > 0 each
+    residual branch goes through `DropPath` (stochastic depth)."""
+
+    def residual(x, y, name):
+        if params.drop_path > 0:
+            y = DropPath(params.drop_path, name=f"{name}_drop_path")(y)
+        return layers.Add(name=name)([x, y])
+
     width = 64
     x = layers.Dense(width, name="embed")(inputs)
     x = layers.Conv1D(width, 3, padding="same", activation="relu", name="conv")(x)
@@ -142,11 +221,11 @@ def transformer(inputs: keras.KerasTensor, n_classes: int, params: TrainParams) 
     for index in (1, 2):
         y = layers.LayerNormalization(name=f"block_{index}_norm_1")(x)
         y = layers.MultiHeadAttention(4, 16, dropout=params.dropout, name=f"block_{index}_attention")(y, y)
-        x = layers.Add(name=f"block_{index}_add_1")([x, y])
+        x = residual(x, y, f"block_{index}_add_1")
         y = layers.LayerNormalization(name=f"block_{index}_norm_2")(x)
         y = layers.Dense(2 * width, activation="relu", name=f"block_{index}_ff_1")(y)
         y = layers.Dense(width, name=f"block_{index}_ff_2")(y)
-        x = layers.Add(name=f"block_{index}_add_2")([x, y])
+        x = residual(x, y, f"block_{index}_add_2")
     x = layers.LayerNormalization(name="final_norm")(x)
     x = layers.GlobalAveragePooling1D(name="average_frames")(x)
     return _head(x, n_classes, params)
@@ -226,8 +305,25 @@ def build_model(
             f"train.preset: unknown preset {params.preset!r}; allowed: {', '.join(sorted(PRESETS))}"
         )
     inputs = keras.Input((sequence_length, feature_size), batch_size=batch_size, name="keypoints")
-    outputs = builder(inputs, n_classes, params)
-    return keras.Model(inputs, outputs, name=params.preset)
+    if params.ensemble == 1:
+        return keras.Model(inputs, builder(inputs, n_classes, params), name=params.preset)
+    members = []
+    for index in range(1, params.ensemble + 1):
+        member_inputs = keras.Input((sequence_length, feature_size), batch_size=batch_size, name=f"member_{index}_keypoints")
+        members.append(keras.Model(member_inputs, builder(member_inputs, n_classes, params), name=f"member_{index}"))
+    outputs = layers.Average(name="average_members")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name=f"{params.preset}_x{params.ensemble}")
+
+
+def ensemble_of(members: list[keras.Model], params: TrainParams) -> keras.Model:
+    """One model averaging the probabilities of `members` (trained separately, same preset
+    and shapes): `build_model`'s ensemble form holding their weights, so export rebuilds and
+    converts it like any other network (one TFLite graph)."""
+    shape = members[0].input_shape
+    combined = build_model(params, shape[1], shape[2], members[0].output_shape[-1])
+    for target, member in zip(combined.layers[1:-1], members, strict=True):
+        target.set_weights(member.get_weights())
+    return combined
 
 
 def learning_rate_schedule(
@@ -266,10 +362,12 @@ def make_optimizer(params: TrainParams, steps_per_epoch: int) -> keras.optimizer
 
 
 def compile_model(model: keras.Model, params: TrainParams, steps_per_epoch: int) -> keras.Model:
-    """Compile for one-hot targets: categorical cross-entropy, accuracy named "accuracy"."""
+    """Compile for one-hot targets: categorical cross-entropy (with `params.label_smoothing`),
+    accuracy named "accuracy"."""
     model.compile(
         optimizer=make_optimizer(params, max(1, steps_per_epoch)),
-        loss="categorical_crossentropy",
+        loss=(keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing)
+              if params.label_smoothing > 0 else "categorical_crossentropy"),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     return model

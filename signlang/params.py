@@ -119,6 +119,9 @@ class AugmentParams(_Section):
     shift: float = Field(default=0.0, ge=0.0, le=0.5)
     mirror: float = Field(default=0.0, ge=0.0, le=1.0)
     noise: float = Field(default=0.0, ge=0.0, le=0.1)
+    shear: float = Field(default=0.0, ge=0.0, le=1.0)
+    time_mask: float = Field(default=0.0, ge=0.0, lt=1.0)
+    pose_drop: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats")
@@ -140,6 +143,12 @@ class TrainParams(_Section):
     layer_norm: bool = False
     early_stopping_patience: int = Field(default=0, ge=0)
     class_weights: bool = True
+    balance_signers: bool = False
+    label_smoothing: float = Field(default=0.0, ge=0.0, lt=1.0)
+    late_dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    late_dropout_epoch: int = Field(default=1, ge=1)
+    drop_path: float = Field(default=0.0, ge=0.0, lt=1.0)
+    ensemble: int = Field(default=1, ge=1, le=8)
     augment: AugmentParams = Field(default_factory=AugmentParams)
 
 
@@ -181,6 +190,8 @@ class ExportParams(_Section):
     registered_model: str = Field(min_length=1)
     champion_alias: str = Field(min_length=1)
     promotion_metric: Literal["accuracy", "macro_f1", "macro_precision", "macro_recall"] = "macro_f1"
+    # None: the worst signer plays no part in promotion.
+    max_worst_signer_drop: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class ServeParams(_Section):

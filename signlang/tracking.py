@@ -171,8 +171,12 @@ def bundle_signature(bundle_dir: str | Path):
     )
 
 
+WORST_SIGNER = "worst_signer_accuracy"
+
+
 def champion_score(client: MlflowClient, model_name: str, alias: str, metric: str) -> float | None:
-    """The promotion metric of the version holding `alias`, or None when there is none."""
+    """The test `metric` recorded on the version holding `alias`, or None when there is none
+    (or when that version was registered without it)."""
     try:
         version = client.get_model_version_by_alias(model_name, alias)
     except MlflowException:
@@ -181,11 +185,38 @@ def champion_score(client: MlflowClient, model_name: str, alias: str, metric: st
     return float(value) if value is not None else None
 
 
+def promotion_decision(
+    metric: str, score: float, previous: float | None,
+    worst_signer: float | None = None, previous_worst_signer: float | None = None,
+    max_worst_signer_drop: float | None = None,
+) -> tuple[bool, str]:
+    """Whether a new model takes the champion alias, and why, in one sentence.
+
+    It must beat the champion's test `metric` (higher is better) and, when both worst-signer
+    accuracies are known and `max_worst_signer_drop` is set, must not serve its worst-served
+    test signer more than that much worse than the champion did."""
+    if previous is None:
+        return True, "no champion yet"
+    if not score > previous:
+        return False, f"test {metric} {score:.4f} does not beat the champion's {previous:.4f}"
+    reason = f"test {metric} {score:.4f} beats the champion's {previous:.4f}"
+    if max_worst_signer_drop is not None and worst_signer is not None and previous_worst_signer is not None:
+        drop = previous_worst_signer - worst_signer
+        if drop > max_worst_signer_drop:
+            return False, (f"{reason}, but its worst signer's accuracy {worst_signer:.4f} is {drop:.4f} below the "
+                           f"champion's {previous_worst_signer:.4f} (allowed drop {max_worst_signer_drop:g})")
+        reason += (f" and its worst signer's accuracy {worst_signer:.4f} (champion {previous_worst_signer:.4f}) "
+                   f"drops by at most {max_worst_signer_drop:g}")
+    return True, reason
+
+
 def register_bundle(
-    bundle_dir: str | Path, model_name: str, alias: str, metric: str, score: float
+    bundle_dir: str | Path, model_name: str, alias: str, metric: str, score: float,
+    worst_signer: float | None = None, max_worst_signer_drop: float | None = None,
 ) -> dict[str, Any]:
     """Log the bundle to the active run, register it as a new version of `model_name`, and
-    move `alias` to it only when `score` beats the current holder's (higher is better)."""
+    move `alias` to it when `promotion_decision` says so: its test `metric` beats the current
+    holder's and its worst signer's accuracy drops by at most `max_worst_signer_drop`."""
     client = MlflowClient()
     import signlang
 
@@ -202,12 +233,18 @@ def register_bundle(
         )
     version = str(info.registered_model_version)
     client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + metric, repr(score))
+    if worst_signer is not None:
+        client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + WORST_SIGNER, repr(worst_signer))
     previous = champion_score(client, model_name, alias, metric)
-    promoted = previous is None or score > previous
+    previous_worst = champion_score(client, model_name, alias, WORST_SIGNER)
+    promoted, reason = promotion_decision(metric, score, previous, worst_signer, previous_worst, max_worst_signer_drop)
     if promoted:
         client.set_registered_model_alias(model_name, alias, version)
-    mlflow.set_tags({"signlang.registered_version": version, "signlang.promoted": str(promoted).lower()})
-    return {"version": version, "promoted": promoted, "score": score, "previous_champion_score": previous}
+    client.update_model_version(model_name, version, description=("promoted: " if promoted else "not promoted: ") + reason)
+    mlflow.set_tags({"signlang.registered_version": version, "signlang.promoted": str(promoted).lower(),
+                     "signlang.promotion_reason": reason})
+    return {"version": version, "promoted": promoted, "score": score, "previous_champion_score": previous,
+            "reason": reason}
 
 
 def download_bundle(model_name: str, alias: str, destination: str | Path) -> Path:

@@ -28,7 +28,7 @@ from signlang import paths, tracking
 from signlang.dataset import load_labelled_windows
 from signlang.errors import SignlangError
 from signlang.keypoints import PreprocessSpec, normalise
-from signlang.model import build_model, compile_model, save_model
+from signlang.model import LateDropoutSwitch, build_model, compile_model, ensemble_of, save_model
 from signlang.params import Params
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
@@ -61,6 +61,8 @@ class TrainingData:
     # The training windows before normalisation, for augmentation (None: not kept).
     raw_train: np.ndarray | None = None
     spec: PreprocessSpec | None = None
+    # Who signed each training window (for train.balance_signers; empty: unknown).
+    signers_train: tuple[str, ...] = ()
 
     @property
     def n_classes(self) -> int:
@@ -109,6 +111,7 @@ def load_training_data(
         ids_val=tuple(ids[val]),
         raw_train=np.ascontiguousarray(X[train], dtype=np.float32) if spec is not None else None,
         spec=spec,
+        signers_train=tuple(data.signers[train]),
     )
 
 
@@ -127,6 +130,24 @@ def class_weights(y_train: np.ndarray) -> dict[int, float]:
     table = {index: 1.0 for index in range(y_train.shape[1])}
     table.update({int(index): float(weight) for index, weight in zip(present, weights)})
     return table
+
+
+def signer_balanced_weights(y_train: np.ndarray, signers: Sequence[str], by_class: bool) -> np.ndarray:
+    """Per-sample weights under which every signer who recorded a class weighs the same in
+    that class, however many windows they recorded (one person's 330 windows of a word do
+    not make the model learn that person's way of signing it); with `by_class` every class
+    also weighs the same in total. Mean weight 1."""
+    labels = np.argmax(y_train, axis=1)
+    signers = np.asarray(signers).astype(str)
+    weights = np.ones(len(labels), np.float64)
+    classes = np.unique(labels)
+    for label in classes:
+        in_class = labels == label
+        names, counts = np.unique(signers[in_class], return_counts=True)
+        block = dict(zip(names, counts))
+        total = len(labels) / len(classes) if by_class else in_class.sum()
+        weights[in_class] = total / (len(names) * np.array([block[name] for name in signers[in_class]]))
+    return (weights / weights.mean()).astype(np.float32)
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -167,9 +188,39 @@ def fit(
     """Build, compile and train the `params.train.preset` network, seeded by `params.train.seed`.
 
     Early stopping (patience > 0) watches val_loss, or the training loss when there is no
-    validation subset, and restores the best epoch's weights. Returns the model and one
-    history row per epoch run.
+    validation subset, and restores the best epoch's weights. With `train.ensemble` N > 1, N
+    networks are trained alone (seeds seed .. seed + N - 1) and returned as one model that
+    averages their probabilities. Returns the model and one history row per epoch run (for
+    an ensemble, each value averaged over the members that ran that epoch).
     """
+    if params.train.ensemble == 1:
+        return _fit_one(params, data, callbacks)
+    members, histories = [], []
+    for index in range(params.train.ensemble):
+        print(f"train: ensemble member {index + 1}/{params.train.ensemble}", flush=True)
+        member = params.train.model_copy(update={"seed": params.train.seed + index, "ensemble": 1})
+        model, rows = _fit_one(params.model_copy(update={"train": member}), data, callbacks)
+        members.append(model)
+        histories.append(rows)
+    return ensemble_of(members, params.train), mean_history(histories)
+
+
+def mean_history(histories: Sequence[Sequence[dict]]) -> list[dict[str, float | int | None]]:
+    """Per epoch, each column averaged over the runs that reached that epoch."""
+    rows = []
+    for epoch in range(max(len(rows) for rows in histories)):
+        ran = [rows[epoch] for rows in histories if len(rows) > epoch]
+        row: dict[str, float | int | None] = {"epoch": epoch + 1}
+        for name in HISTORY_COLUMNS[1:]:
+            values = [r[name] for r in ran if r.get(name) is not None]
+            row[name] = _metric(np.mean(values)) if values else None
+        rows.append(row)
+    return rows
+
+
+def _fit_one(
+    params: Params, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
+) -> tuple[keras.Model, list[dict[str, float | int | None]]]:
     train = params.train
     keras.backend.clear_session()
     set_determinism(train.seed)
@@ -186,6 +237,8 @@ def fit(
                 monitor=monitor, patience=train.early_stopping_patience, restore_best_weights=True
             )
         )
+    if train.late_dropout > 0:
+        all_callbacks.append(LateDropoutSwitch(train.late_dropout_epoch))
     all_callbacks.extend(callbacks)
     if not data.has_validation:
         watches = " (early stopping watches the training loss)" if train.early_stopping_patience else ""
@@ -193,9 +246,12 @@ def fit(
 
     validation = (data.x_val, data.y_val) if data.has_validation else None
     weights = class_weights(data.y_train) if train.class_weights else None
+    per_sample = None
+    if train.balance_signers and data.signers_train:
+        per_sample = signer_balanced_weights(data.y_train, data.signers_train, train.class_weights)
     if augmenting(params, data):
         model.fit(
-            augmented_training_windows(params, data, weights),
+            augmented_training_windows(params, data, weights, per_sample),
             epochs=train.epochs,
             validation_data=validation,
             callbacks=all_callbacks,
@@ -208,7 +264,8 @@ def fit(
             batch_size=train.batch_size,
             epochs=train.epochs,
             validation_data=validation,
-            class_weight=weights,
+            class_weight=None if per_sample is not None else weights,
+            sample_weight=per_sample,
             shuffle=True,
             callbacks=all_callbacks,
             verbose=0,
@@ -221,12 +278,16 @@ def augmenting(params: Params, data: TrainingData) -> bool:
     return params.train.augment.enabled and data.raw_train is not None and data.spec is not None
 
 
-def augmented_training_windows(params: Params, data: TrainingData, weights: dict[int, float] | None):
-    """A PyDataset re-augmenting the raw training windows every epoch (seeded by train.seed)."""
+def augmented_training_windows(params: Params, data: TrainingData, weights: dict[int, float] | None,
+                               per_sample: np.ndarray | None = None):
+    """A PyDataset re-augmenting the raw training windows every epoch (seeded by train.seed),
+    weighted per sample (`per_sample`) or else per class (`weights`)."""
     from signlang.augment import AugmentedWindows
 
     labels = np.argmax(data.y_train, axis=1)
-    sample_weights = np.array([weights[int(k)] for k in labels], np.float32) if weights else None
+    sample_weights = per_sample
+    if sample_weights is None and weights:
+        sample_weights = np.array([weights[int(k)] for k in labels], np.float32)
     return AugmentedWindows(
         data.raw_train, data.y_train, data.spec, params.train.augment,
         params.train.batch_size, params.train.seed, sample_weights,

@@ -138,6 +138,10 @@ def test_latency_with_the_tiny_model(ctx: Context, tiny_model) -> None:
     assert first["project"] == ways["bundle_predict_window"]["p50_ms"]
     assert first["ratio"] == pytest.approx(ways["keras_predict"]["p50_ms"] / ways["bundle_predict_window"]["p50_ms"])
     assert "tiny" in first["note"]
+    absolute = _check(rows[-1])
+    assert absolute["figure"].startswith("2c.") and absolute["target"] == "< 2 ms"
+    assert absolute["project"] == ways["bundle_predict_window"]["p95_ms"]
+    assert absolute["met"] == (absolute["project"] < 2.0)
 
 
 @pytest.mark.slow

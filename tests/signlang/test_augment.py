@@ -106,3 +106,43 @@ def test_augmented_windows_dataset_reaugments_each_epoch(windows: np.ndarray) ->
     assert not np.allclose(epoch_one, epoch_two)
     same_seed = augment.AugmentedWindows(windows, targets, spec, ALL_STEPS, batch_size=5, seed=7)
     np.testing.assert_array_equal(same_seed[0][0], x)
+
+
+def test_shear_moves_x_by_y(windows: np.ndarray) -> None:
+    sheared = augment.rotate_scale_shift(windows, PARTS, np.random.default_rng(5), degrees=0.0, scale=0.0,
+                                         shift=0.0, shear=0.3)
+    present = keypoints.landmark_present(keypoints.split_parts(windows, PARTS)["pose"])
+    before = keypoints.split_parts(windows, PARTS)["pose"][present]
+    after = keypoints.split_parts(sheared, PARTS)["pose"][present]
+    np.testing.assert_allclose(after[:, 1], before[:, 1], atol=1e-6)  # y unchanged
+    moved = after[:, 0] - before[:, 0]
+    assert np.abs(moved).max() > 0.01
+    # Per window, x moves by k * (y - centre) with one k in [-0.3, 0.3].
+    k = np.linalg.lstsq((before[:, 1] - augment.CENTRE)[:, None], moved, rcond=None)[0]
+    assert abs(float(k[0])) <= 0.3
+
+
+def test_time_mask_blanks_one_stretch_of_frames(windows: np.ndarray) -> None:
+    masked = augment.mask_frames(windows, np.random.default_rng(6), 0.3)
+    blank = ~np.any(masked != 0, axis=-1) & np.any(windows != 0, axis=-1)
+    for row in blank:
+        frames = np.flatnonzero(row)
+        assert len(frames) <= 9 and (len(frames) == 0 or np.all(np.diff(frames) == 1))
+    assert blank.any()
+    kept = ~blank
+    assert np.array_equal(masked[kept], windows[kept])
+
+
+def test_pose_drop_removes_the_whole_pose_of_some_windows(windows: np.ndarray) -> None:
+    dropped = augment.drop_pose(windows, PARTS, np.random.default_rng(7), 0.5)
+    gone = ~np.any(dropped[..., :132], axis=(1, 2))
+    assert 0 < gone.sum() < len(windows)
+    assert np.array_equal(dropped[..., 132:], windows[..., 132:])
+    assert np.array_equal(dropped[~gone], windows[~gone])
+
+
+def test_new_steps_off_leave_the_old_random_stream_unchanged(windows: np.ndarray) -> None:
+    """shear, time_mask and pose_drop at 0 draw nothing: earlier trainings stay reproducible."""
+    old = augment.augment_batch(windows, PARTS, ALL_STEPS, np.random.default_rng(42))
+    with_zero = ALL_STEPS.model_copy(update={"shear": 0.0, "time_mask": 0.0, "pose_drop": 0.0})
+    assert np.array_equal(old, augment.augment_batch(windows, PARTS, with_zero, np.random.default_rng(42)))

@@ -17,6 +17,7 @@ from signlang.evaluation import (
     classification_metrics,
     confusion_png,
     curves_png,
+    metrics_document,
     per_class_csv,
     read_metric,
     signer_blocks,
@@ -159,6 +160,22 @@ def test_signer_blocks_find_whole_blocks_taken_for_another_class(tmp_path: Path)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "signer,label,windows,errors,accuracy,taken_for,taken_for_share"
     assert lines[4] == "bob,no,3,3,0.0,yes,1.0"
+
+
+def test_signer_scores_and_class_support() -> None:
+    from signlang.evaluation import class_signer_support, signer_scores
+
+    signers = ["ann"] * 4 + ["bob"] * 4 + ["cy"] * 2
+    truth = ["a", "a", "b", "b", "a", "a", "b", "b", "a", "c"]
+    guess = ["a", "a", "b", "a", "b", "b", "b", "b", "a", "c"]  # ann 3/4, bob 2/4, cy 2/2
+    assert signer_scores(signers, truth, guess) == {
+        "signers": 3, "worst_signer": "bob", "worst_signer_accuracy": 0.5,
+        "median_signer_accuracy": 0.75, "signer_accuracy_std": round(float(np.std([0.75, 0.5, 1.0])), 6)}
+    assert signer_scores([], [], [])["worst_signer_accuracy"] is None
+    assert class_signer_support(truth, signers, ["a", "b", "c", "d"]) == {"a": 3, "b": 2, "c": 1, "d": 0}
+    document = metrics_document({"test": {**classification_metrics(truth, guess, ["a", "b", "c"]),
+                                          **signer_scores(signers, truth, guess)}})
+    assert document["worst_signer_accuracy"] == 0.5 and document["worst_signer"] == "bob"
 
 
 def test_curves_png(tmp_path: Path) -> None:

@@ -318,3 +318,27 @@ def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path
     saved = loaded.to_dict()
     assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6 + 56) + 2
     assert keypoints.frames_to_window(no_face_frames, loaded).shape == (1, 30, spec.output_size)
+
+
+def test_a_pose_block_holding_another_layout_is_treated_as_not_detected(shared_data: Path) -> None:
+    """SoyaChunkz+ToxicShot09's pose slots hold face-mesh triplets (visibility values outside
+    [0, 1] in every frame); every other starter signer's poses are MediaPipe's."""
+    multi = shared_data / "keypoints" / "multisigner-258"
+    with np.load(multi / "SoyaChunkz+ToxicShot09.npz") as data:
+        foreign = data["X"][:20].astype(np.float32)
+    with np.load(multi / "hirak214.npz") as data:
+        real = data["X"][:20].astype(np.float32)
+    parts = ("pose", "left_hand", "right_hand")
+    pose = lambda w: keypoints.split_parts(w, parts)["pose"]  # noqa: E731
+    present = keypoints.part_present(pose(foreign))
+    assert not keypoints.pose_plausible(pose(foreign))[present].any()
+    assert keypoints.pose_plausible(pose(real)).all()
+
+    cleaned = keypoints.drop_implausible_pose(foreign, parts)
+    assert not np.any(cleaned[..., :132]) and np.array_equal(cleaned[..., 132:], foreign[..., 132:])
+    assert keypoints.drop_implausible_pose(real, parts) is real  # nothing to drop: untouched
+    # normalise applies it: the foreign windows are normalised exactly as if no pose was seen.
+    spec = PreprocessSpec(parts=list(parts), sequence_length=30, normalisation="body", hand_shape=True,
+                          hand_position=True, pose_landmarks="upper", hand_flags=True, hand_distances=True,
+                          mirror="left_dominant")
+    np.testing.assert_array_equal(keypoints.normalise(foreign, spec), keypoints.normalise(cleaned, spec))

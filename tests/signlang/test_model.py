@@ -272,3 +272,75 @@ def test_masking_presets_ignore_all_zero_frames(train_params: TrainParams) -> No
         alone = build_model(with_(train_params, preset=preset), T - 10, 20, n_classes=4)
         alone.set_weights(model.get_weights())
         np.testing.assert_allclose(shorter, alone(window[:, 10:], training=False).numpy(), atol=1e-5)
+
+
+def test_late_dropout_is_inert_until_switched_on(train_params: TrainParams) -> None:
+    from signlang.model import LateDropout, LateDropoutSwitch
+
+    params = with_(train_params, preset="conv", late_dropout=0.9, late_dropout_epoch=2)
+    model = build_model(params, T, F, 3)
+    layer = model.get_layer("head_late_dropout")
+    assert isinstance(layer, LateDropout)
+    x = keras.ops.ones((4, 64))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, training=True)), np.ones((4, 64)))
+    switch = LateDropoutSwitch(2)
+    switch.set_model(model)
+    switch.on_epoch_begin(0)
+    assert float(layer.active.numpy()) == 0.0
+    switch.on_epoch_begin(1)  # epoch 2
+    dropped = keras.ops.convert_to_numpy(layer(x, training=True))
+    assert 0.5 < np.mean(dropped == 0) < 1.0
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), np.ones((4, 64)))
+
+
+def test_drop_path_drops_whole_samples_in_training_only() -> None:
+    from signlang.model import DropPath
+
+    layer = DropPath(0.5, seed=1)
+    x = np.ones((64, 30, 8), np.float32)
+    out = keras.ops.convert_to_numpy(layer(x, training=True))
+    per_sample = out.reshape(64, -1)
+    assert set(np.unique(per_sample)) <= {0.0, 2.0}
+    assert np.all(per_sample.min(axis=1) == per_sample.max(axis=1))  # all or nothing per sample
+    assert 0 < np.sum(per_sample[:, 0] == 0) < 64
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), x)
+
+
+def test_ensemble_averages_its_members(train_params: TrainParams, tmp_path: Path) -> None:
+    from signlang.model import ensemble_of, load_model, save_model
+
+    single = with_(train_params, preset="stats", ensemble=1)
+    members = []
+    for seed in (1, 2, 3):
+        keras.utils.set_random_seed(seed)
+        members.append(build_model(single, T, F, 4))
+    combined = ensemble_of(members, with_(train_params, preset="stats", ensemble=3))
+    x = np.random.default_rng(0).normal(size=(5, T, F)).astype(np.float32)
+    expected = np.mean([m.predict(x, verbose=0) for m in members], axis=0)
+    np.testing.assert_allclose(combined.predict(x, verbose=0), expected, atol=1e-6)
+    save_model(combined, tmp_path / "ensemble.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "ensemble.keras").predict(x, verbose=0), expected, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_regularised_transformer_ensemble_exports_to_builtin_tflite(train_params: TrainParams, tiny_real) -> None:
+    """Drop path, late dropout and an ensemble of 2 train, and convert to one builtin-only TFLite
+    graph whose probabilities match Keras's."""
+    from signlang.bundle import make_interpreter
+    from signlang.export import flex_ops, inference_model, to_tflite
+
+    x, y = tiny_real
+    params = with_(train_params, preset="transformer", epochs=1, batch_size=16, drop_path=0.1, late_dropout=0.5,
+                   ensemble=2, label_smoothing=0.1)
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_model(params, x.shape[1], x.shape[2], y.shape[1]), params, 3)
+    assert np.isfinite(model.fit(x, y, batch_size=16, epochs=1, verbose=0).history["loss"][0])
+    content = to_tflite(inference_model(model, params, x.shape[1], x.shape[2], y.shape[1]))
+    assert flex_ops(content) == []
+    interpreter = make_interpreter(content)
+    source, target = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    expected = model.predict(x[:4], verbose=0)
+    for index in range(4):
+        interpreter.set_tensor(source["index"], x[index : index + 1])
+        interpreter.invoke()
+        np.testing.assert_allclose(interpreter.get_tensor(target["index"])[0], expected[index], atol=1e-4)

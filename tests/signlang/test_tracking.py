@@ -81,9 +81,22 @@ def bundle_dir(tmp_path_factory, project_root: Path) -> Path:
     return folder
 
 
-def _register(bundle_dir: Path, score: float) -> dict:
+def _register(bundle_dir: Path, score: float, worst_signer: float | None = None, max_drop: float | None = None) -> dict:
     with tracking.run_for_model(bundle_dir / "model.tflite"):
-        return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score)
+        return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score,
+                                        worst_signer, max_drop)
+
+
+def test_promotion_decision_looks_at_the_worst_signer() -> None:
+    decide = tracking.promotion_decision
+    assert decide("macro_f1", 0.5, None) == (True, "no champion yet")
+    assert decide("macro_f1", 0.5, 0.5)[0] is False
+    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.55, 0.6, 0.05)
+    assert promoted and "beats the champion's 0.7000" in reason
+    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.5, 0.6, 0.05)
+    assert not promoted and "worst signer's accuracy 0.5000 is 0.1000 below the champion's 0.6000" in reason
+    assert decide("macro_f1", 0.8, 0.7, 0.1, 0.6, None)[0] is True  # rule off
+    assert decide("macro_f1", 0.8, 0.7, 0.1, None, 0.05)[0] is True  # champion without the figure
 
 
 @pytest.mark.slow
@@ -91,7 +104,8 @@ def test_champion_moves_only_to_a_better_score(store: str, bundle_dir: Path) -> 
     client = MlflowClient()
 
     first = _register(bundle_dir, 0.5)
-    assert first == {"version": "1", "promoted": True, "score": 0.5, "previous_champion_score": None}
+    assert first == {"version": "1", "promoted": True, "score": 0.5, "previous_champion_score": None,
+                     "reason": "no champion yet"}
     worse = _register(bundle_dir, 0.4)
     assert worse["version"] == "2" and worse["promoted"] is False and worse["previous_champion_score"] == 0.5
     assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "1"
@@ -107,6 +121,13 @@ def test_champion_moves_only_to_a_better_score(store: str, bundle_dir: Path) -> 
     run = client.get_run(champion.run_id)
     assert run.data.tags["signlang.registered_version"] == "4"
     assert run.data.tags["signlang.promoted"] == "true"
+    assert champion.description.startswith("promoted: test macro_f1 0.7500 beats")
+    # A better mean that serves its worst signer much worse does not take the alias.
+    _register(bundle_dir, 0.8, worst_signer=0.6, max_drop=0.05)  # version 5, promoted (4 had no figure)
+    unfair = _register(bundle_dir, 0.9, worst_signer=0.4, max_drop=0.05)
+    assert unfair["promoted"] is False and "worst signer" in unfair["reason"]
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "5"
+    assert client.get_model_version("signlang-test", "6").tags[tracking.METRIC_TAG_PREFIX + "worst_signer_accuracy"] == "0.4"
 
 
 @pytest.mark.slow

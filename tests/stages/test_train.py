@@ -131,6 +131,27 @@ def test_class_weights_are_balanced_over_present_classes() -> None:
 
 
 @pytest.mark.slow
+def test_signer_balanced_weights_give_every_signer_of_a_class_the_same_weight(small_dataset, spec) -> None:
+    dataset, split = small_dataset
+    data = training.load_training_data(dataset, split, spec)
+    assert len(data.signers_train) == len(data.y_train) and set(data.signers_train) == {"AD-Codex", "AdrLfv", "F1zzy"}
+    labels, signers = np.argmax(data.y_train, axis=1), np.array(data.signers_train)
+    for by_class in (True, False):
+        weights = training.signer_balanced_weights(data.y_train, data.signers_train, by_class)
+        assert weights.shape == labels.shape and weights.mean() == pytest.approx(1.0)
+        class_totals = []
+        for label in np.unique(labels):
+            in_class = labels == label
+            totals = [weights[in_class & (signers == s)].sum() for s in np.unique(signers[in_class])]
+            assert np.allclose(totals, totals[0])  # each signer of the class weighs the same
+            class_totals.append(weights[in_class].sum())
+        if by_class:
+            assert np.allclose(class_totals, class_totals[0])
+        else:  # classes keep their share of the data
+            counts = [np.sum(labels == label) for label in np.unique(labels)]
+            assert np.allclose(np.array(class_totals) / counts, class_totals[0] / counts[0])
+
+
 def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
