@@ -24,6 +24,8 @@ NOOP_TARGET_S = 3.0
 QUICK_SIGNERS = ("techgeekshinobi", "hirak214", "daita-sur", "AdrLfv")
 QUICK_CLIPS = ("hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4", "please/please_02.mp4")
 QUICK_EPOCHS = 2
+# params.yaml also reads videos/more/asl (its `sorry` clips): a slice holds one of them.
+SLICE_MORE_CLIPS = ("more/asl/sorry/sorry_01.mp4",)
 SKIPPED_TOP = ("data/", "models/", "reports/", "mlruns", "mlartifacts/", "bench_")
 
 
@@ -49,6 +51,10 @@ def _shared_slice(shared: Path, real: Path, signers: tuple[str, ...], clips: tup
         target = shared / STARTER_VIDEOS / clip
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(real / STARTER_VIDEOS / clip, target)
+    for clip in SLICE_MORE_CLIPS:
+        target = shared / "videos" / clip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(real / "videos" / clip, target)
     shutil.copy(real / "videos" / "clips.csv", shared / "videos" / "clips.csv")
 
 

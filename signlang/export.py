@@ -130,6 +130,7 @@ def run(
     bundle_dir: str | Path = paths.BUNDLE_DIR,
     report_path: str | Path = paths.EXPORT_REPORT,
     register: bool = True,
+    promotion_path: str | Path = paths.PROMOTION_REPORT,
 ) -> dict:
     """The export stage. Returns the export report plus, when registered, `registration`
     (version, promoted, score, previous_champion_score) which is not written to the report."""
@@ -174,6 +175,10 @@ def run(
                 worst_signer, params.export.max_worst_signer_drop,
             )
         result["registration"] = registration
+        write_json(promotion_path, {"registered_model": params.export.registered_model,
+                                    "alias": params.export.champion_alias, **registration,
+                                    "metric": metric, "worst_signer_accuracy": worst_signer,
+                                    "max_worst_signer_drop": params.export.max_worst_signer_drop})
         name, alias = params.export.registered_model, params.export.champion_alias
         outcome = f"promoted it to @{alias}" if registration["promoted"] else f"did not promote it to @{alias}"
         print(f"export: registered {name} version {registration['version']} and {outcome}: {registration['reason']}",

@@ -528,6 +528,9 @@ def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> d
         "dropped_samples": len(table.attrs.get("dropped_samples", [])),
         "per_kind": {kind: int((table["kind"] == kind).sum()) for kind in KINDS},
         "per_class": counts(table["label"]),
+        # How many people recorded each class: where few did, new people will sign it differently.
+        "per_class_signers": {str(label): int(group.loc[group != ""].nunique())
+                              for label, group in sorted(table.groupby("label")["signer"])},
         "per_source": {source.path: int((table["source"] == source.path).sum()) for source in params.sources},
         "dropped_classes": dict(table.attrs.get("dropped_classes", {})),
         "excluded_by_include_labels": int(table.attrs.get("excluded", 0)),

@@ -33,6 +33,9 @@ METRICS = REPORTS_DIR / "metrics.json"
 PER_CLASS = REPORTS_DIR / "per_class.csv"
 SIGNER_BLOCKS = REPORTS_DIR / "signer_blocks.csv"
 EXPORT_REPORT = REPORTS_DIR / "export.json"
+# Why the last export did or did not take the champion alias: it depends on the MLflow
+# registry, which git does not version, so it is neither a DVC output nor committed.
+PROMOTION_REPORT = REPORTS_DIR / "promotion.json"
 TRAIN_REPORT = REPORTS_DIR / "train.json"
 PLOTS_DIR = REPORTS_DIR / "plots"
 HISTORY = PLOTS_DIR / "history.csv"

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 SIGNERS = ["techgeekshinobi", "hirak214", "daita-sur", "AdrLfv"]
 CLIPS = ["hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4", "please/please_02.mp4"]
+# params.yaml also reads videos/more/asl (its `sorry` clips): one of them stands in for it.
+MORE_CLIPS = ["sorry/sorry_01.mp4"]
 ADDED_CLIP = "thank_you/thank_you_01.mp4"
 
 
@@ -57,6 +59,10 @@ def make_pipeline_copy(root: Path, shared_data: Path, project_root: Path, epochs
         target = shared / "videos" / "asl-starter" / clip
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shared_data / "videos" / "asl-starter" / clip, target)
+    for clip in MORE_CLIPS:
+        target = shared / "videos" / "more" / "asl" / clip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / "videos" / "more" / "asl" / clip, target)
     shutil.copy(shared_data / "videos" / "clips.csv", shared / "videos" / "clips.csv")
 
     project = root / "main"

@@ -99,6 +99,11 @@ def test_summary_lists_the_failed_signer_blocks() -> None:
     assert failed["blocks"] == 1 and failed["of_blocks"] == 4 and failed["windows"] == 3
     assert failed["share_of_errors"] == 0.6 and failed["list"][0]["signer"] == "bob"
     assert summary["per_signer_accuracy"] == {"ann": pytest.approx(5 / 6), "bob": pytest.approx(2 / 6)}
+    assert summary["worst_signer"] == "bob" and summary["worst_signer_accuracy"] == pytest.approx(2 / 6, abs=1e-6)
+    assert summary["median_signer_accuracy"] == pytest.approx(7 / 12, abs=1e-6)
+    assert summary["signer_accuracy_std"] == pytest.approx(0.25, abs=1e-6)
+    assert summary["pooled_accuracy"] == pytest.approx(7 / 12, abs=1e-6)
+    assert 0 < summary["pooled_macro_f1"] < 1
     assert "bob | no | 3 | 0.00 | yes (1.00)" in "\n".join(crossval.failed_blocks_markdown({"conv": summary}))
     assert "blocks" not in crossval._without_predictions(summary)
 

@@ -114,9 +114,11 @@ def test_registration_and_the_champion_rule(exported, tmp_path: Path) -> None:
     assert first["version"] == "1" and first["promoted"] is True
     assert first["score"] == exported["metrics"]["macro_f1"]
 
-    def export_with_score(score: float) -> dict:
+    def export_with_score(score: float, worst_signer: float | None = None) -> dict:
         metrics = json.loads((root / paths.METRICS).read_text(encoding="utf-8"))
         metrics["macro_f1"] = score
+        if worst_signer is not None:
+            metrics["worst_signer_accuracy"] = worst_signer
         (root / paths.METRICS).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return export.run(params)["registration"]
 
@@ -128,6 +130,15 @@ def test_registration_and_the_champion_rule(exported, tmp_path: Path) -> None:
     better = export_with_score(base + 0.05)
     assert better["version"] == "3" and better["promoted"] is True
     assert str(client.get_model_version_by_alias(name, alias).version) == "3"
+    # Better on average but its worst-served signer drops more than export.max_worst_signer_drop:
+    # not promoted, and the promotion report says why.
+    champion_worst = exported["metrics"]["worst_signer_accuracy"]
+    unfair = export_with_score(base + 0.1, champion_worst - params.export.max_worst_signer_drop - 0.1)
+    assert unfair["version"] == "4" and unfair["promoted"] is False
+    assert str(client.get_model_version_by_alias(name, alias).version) == "3"
+    promotion = json.loads((root / paths.PROMOTION_REPORT).read_text(encoding="utf-8"))
+    assert promotion["promoted"] is False and "worst signer's accuracy" in promotion["reason"]
+    assert promotion["version"] == "4" and promotion["max_worst_signer_drop"] == params.export.max_worst_signer_drop
     # Export logged into the run that trained the model (found by the model's hash).
     run_id = tracking.find_run_for_model(tracking.file_sha256(root / paths.KERAS_MODEL))
     assert client.get_model_version(name, "3").run_id == run_id

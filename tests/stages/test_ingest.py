@@ -325,6 +325,10 @@ def test_run_writes_manifest_report_and_skipped_deterministically(mixed_params, 
     assert report["samples"] == len(manifest) and sum(report["per_source"].values()) == len(manifest)
     assert report["per_class"]["thanks"] == 10 + 1 + int(((manifest["kind"] == "npz") & (manifest["label"] == "thanks")).sum())
     assert report["signers"] == 2  # C (metadata) and techgeekshinobi (npz file)
+    known = manifest[manifest["signer"] != ""]
+    assert report["per_class_signers"] == {label: known[known["label"] == label]["signer"].nunique()
+                                           for label in report["per_class"]}
+    assert max(report["per_class_signers"].values()) == 2
     assert report["skipped"] == 1 and report["dropped_classes"] == {}
     skipped = pd.read_csv(tmp_path / "one" / "reports" / "ingest_skipped.csv")
     assert skipped.to_dict("records") == [{"path": f"{(root / 'clips').as_posix()}/hello/hello_09.mp4",
