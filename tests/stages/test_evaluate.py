@@ -133,9 +133,15 @@ def test_metrics_json_scores_the_test_subset_at_the_top(evaluated) -> None:
     for key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
         assert document[key] == pytest.approx(expected[key], abs=1e-6)
     assert set(document["per_class"]) == set(evaluated["classes"])
+    signer_keys = {"signers", "worst_signer", "worst_signer_accuracy", "median_signer_accuracy", "signer_accuracy_std"}
     for subset in ("train", "val"):
-        assert set(document[subset]) == {"accuracy", "macro_f1", "samples"}
+        assert set(document[subset]) == {"accuracy", "macro_f1", "samples"} | signer_keys
         assert document[subset]["samples"] == int((evaluated["subsets"] == subset).sum())
+        assert document[subset]["signers"] == sum(1 for s in SIGNERS.values() if s == subset)
+    # The test subset's people, at the top level: its one signer is also its worst.
+    assert document["signers"] == 1 and document["worst_signer"] == "shreebandal"
+    assert document["worst_signer_accuracy"] == document["median_signer_accuracy"] == document["accuracy"]
+    assert all(document["per_class"][name]["signers"] == 1 for name in set(evaluated["labels"][test]))
     for value in (document["accuracy"], document["train"]["accuracy"]):
         assert 0.0 <= value <= 1.0
 
@@ -155,6 +161,11 @@ def test_confusion_csv_and_per_class_csv(evaluated) -> None:
         table = list(csv.DictReader(handle))
     assert [row["class"] for row in table] == list(evaluated["classes"])
     assert sum(int(row["support"]) for row in table) == int(test.sum())
+    # How many people each class was learnt from: the train subset's signers of that class.
+    train = evaluated["subsets"] == "train"
+    train_signers = np.array([i.split("/")[-1].split(".npz")[0] for i in evaluated["ids"]])
+    for row in table:
+        assert int(row["train_signers"]) == len(set(train_signers[train & (evaluated["labels"] == row["class"])]))
 
 
 @pytest.mark.slow
