@@ -208,8 +208,8 @@ def fit(
 def mean_history(histories: Sequence[Sequence[dict]]) -> list[dict[str, float | int | None]]:
     """Per epoch, each column averaged over the runs that reached that epoch."""
     rows = []
-    for epoch in range(max(len(rows) for rows in histories)):
-        ran = [rows[epoch] for rows in histories if len(rows) > epoch]
+    for epoch in range(max(len(history) for history in histories)):
+        ran = [history[epoch] for history in histories if len(history) > epoch]
         row: dict[str, float | int | None] = {"epoch": epoch + 1}
         for name in HISTORY_COLUMNS[1:]:
             values = [r[name] for r in ran if r.get(name) is not None]

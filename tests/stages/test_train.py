@@ -130,7 +130,6 @@ def test_class_weights_are_balanced_over_present_classes() -> None:
 # --- training ----------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_signer_balanced_weights_give_every_signer_of_a_class_the_same_weight(small_dataset, spec) -> None:
     dataset, split = small_dataset
     data = training.load_training_data(dataset, split, spec)
@@ -152,6 +151,17 @@ def test_signer_balanced_weights_give_every_signer_of_a_class_the_same_weight(sm
             assert np.allclose(np.array(class_totals) / counts, class_totals[0] / counts[0])
 
 
+def test_ensemble_history_averages_the_members_that_ran_each_epoch() -> None:
+    first = [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": None, "val_accuracy": None, "learning_rate": 0.001},
+             {"epoch": 2, "loss": 0.5, "accuracy": 0.75, "val_loss": None, "val_accuracy": None, "learning_rate": 0.001}]
+    second = [{"epoch": 1, "loss": 3.0, "accuracy": 0.25, "val_loss": None, "val_accuracy": None, "learning_rate": 0.001}]
+    rows = training.mean_history([first, second])
+    assert [row["epoch"] for row in rows] == [1, 2]
+    assert (rows[0]["loss"], rows[0]["accuracy"]) == (2.0, 0.375) and rows[0]["val_loss"] is None
+    assert (rows[1]["loss"], rows[1]["accuracy"]) == (0.5, 0.75)  # only the first ran epoch 2
+
+
+@pytest.mark.slow
 def test_run_writes_model_reports_and_mlflow_run(small_dataset, project_root, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
