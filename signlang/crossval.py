@@ -298,7 +298,7 @@ def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[s
     """Mean and std (population) over folds, pooled per-class and per-signer accuracy, the
     failed signer x class blocks (`evaluation.signer_blocks`), and the predictions.
     `tested`: the samples of the test folds in fold order, `predicted` their predictions."""
-    from signlang.evaluation import classification_metrics, signer_blocks
+    from signlang.evaluation import classification_metrics, signer_blocks, signer_scores
 
     truth, predicted, signers, classes = tested.labels, np.asarray(predicted), tested.signers, tested.classes
     summary: dict = {}
@@ -322,11 +322,7 @@ def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[s
         totals[0], totals[1] = totals[0] + block["windows"], totals[1] + block["errors"]
     summary["per_signer_accuracy"] = {name: round((windows - errors) / windows, 6)
                                       for name, (windows, errors) in per_signer.items()}
-    accuracy = np.array(list(summary["per_signer_accuracy"].values()))
-    worst = min(summary["per_signer_accuracy"], key=summary["per_signer_accuracy"].get)
-    summary.update(worst_signer=worst, worst_signer_accuracy=summary["per_signer_accuracy"][worst],
-                   median_signer_accuracy=round(float(np.median(accuracy)), 6),
-                   signer_accuracy_std=round(float(np.std(accuracy)), 6))
+    summary.update({key: value for key, value in signer_scores(signers, truth, predicted).items() if key != "signers"})
     failed = [block for block in blocks if block["accuracy"] <= failed_block_accuracy]
     errors = int(np.sum(truth != predicted))
     summary["failed_blocks"] = {

@@ -141,7 +141,7 @@ def run(
     started = time.perf_counter()
     metric = params.export.promotion_metric
     score = read_metric(metrics_path, metric) if register else None
-    worst_signer = read_metric(metrics_path, "worst_signer_accuracy", required=False) if register else None
+    worst_signer = read_metric(metrics_path, tracking.WORST_SIGNER, required=False) if register else None
     spec = PreprocessSpec.from_params(params)
     data = load_scoring_data(dataset_path, split_path, spec)
     trained = load_keras_model(model_path, spec, len(data.classes))
