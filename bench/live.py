@@ -1,7 +1,7 @@
 """Figure 3: end-to-end live throughput on a 640x480 clip, frames per second.
 
 - project: the live runner (`realtime.runner.run_live`, the code `signlang live --no-window`
-  runs) on the clip: decode, Holistic, the bundle every `live.classify_every` frames, and the
+  runs) on the clip: decode, Holistic, the bundle every `sentence.stride` frames, and the
   overlay drawn on every frame (asked for with a --screenshot file; no video is encoded);
 - baseline: decode + Holistic alone (`HolisticTracker`, same settings) on the same frames;
   also (3c) the standard full Holistic, face mesh on, whatever `extract.face` says.
@@ -59,7 +59,7 @@ def live_runner(clip: Path, bundle, params, screenshot: Path | None) -> tuple[in
         except TypeError:  # an older runner without --screenshot: nothing is drawn headless
             how = "not drawn (runner has no --screenshot)"
     with contextlib.redirect_stdout(io.StringIO()):
-        summary = run_live(bundle, options, params.live, settings)
+        summary = run_live(bundle, options, params.live, settings, params.sentence)
     return summary.frames, how
 
 
@@ -101,7 +101,7 @@ def measure(ctx: Context) -> list[Row]:
     share = ratio(live_fps, alone_fps)
     raw = {"clip": f"{LIVE_CLIP} resized to 640x480 with cv2 (scratch)", "frames": frames, "repeats": repeats,
            "live_fps": live, "holistic_alone_fps": alone, "overlay": how, "model": model.origin,
-           "classify_every": params.live.classify_every, "live_not_drawn_fps": bare_fps,
+           "classify_every": params.sentence.stride, "live_not_drawn_fps": bare_fps,
            "holistic_with_face_fps": alone_face, "face": settings.face, "track_ahead": params.live.track_ahead}
     return [Row(FIGURE, live_fps, alone_fps, "frames/s", share, "live fps / Holistic-alone fps",
                 f">= {TARGET:g}x", share is not None and share >= TARGET, note=f"overlay {how}", raw=raw),

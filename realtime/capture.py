@@ -1,10 +1,12 @@
 """`signlang capture`: guided recording of labelled samples from a camera or a video file.
 
-A countdown, then `count` samples of `capture.sample_seconds` each with a pause between,
-all measured in frames of the source (seconds x its fps), so a video file gives the same
-samples on every run. Each sample is saved as `<raw_dir>/<label>/<signer>_<n>.mp4` (the
-frames as read, without the overlay), n continuing after the files already there; it is
-written under a hidden temporary name and renamed when complete. A sample in which Holistic
+A countdown (from a camera or stream only: a video file's first frames are already the
+signing, so recording starts at its first frame), then `count` samples of
+`capture.sample_seconds` each with a pause between, all measured in frames of the source
+(seconds x its fps), so a video file gives the same samples on every run. Each sample is
+saved as `<raw_dir>/<label>/<signer>_<n>.mp4` (the frames as read, without the overlay), n
+continuing after the files already there; it is written under a hidden temporary name and
+renamed when complete. A sample in which Holistic
 saw no hand in any frame is not saved, and another is recorded in its place.
 """
 
@@ -125,10 +127,12 @@ def run_capture(options: CaptureOptions, capture: CaptureParams, settings: Holis
             stack.callback(cv2.destroyAllWindows)
         tracker = stack.enter_context(HolisticTracker(settings or HolisticSettings()))
         fps = source.fps or capture.fallback_fps
-        recorder = _Recorder(options, capture, fps, folder, signer, summary)
+        countdown = countdown_seconds(source.kind, capture)
+        recorder = _Recorder(options, capture, fps, folder, signer, summary, countdown)
         stack.callback(recorder.abandon)
         print(f"capture: {options.count} sample(s) of {label!r} by {signer!r} from {source.description} "
-              f"into {folder}: {capture.countdown_seconds:g} s countdown, {capture.sample_seconds:g} s per sample "
+              f"into {folder}: {f'{countdown:g} s countdown' if countdown else 'no countdown'}, "
+              f"{capture.sample_seconds:g} s per sample "
               f"({recorder.sample_frames} frames at {fps:g} FPS), {capture.pause_seconds:g} s pause", flush=True)
         for frame in source.frames():
             if not recorder.step(frame, tracker):
@@ -139,15 +143,21 @@ def run_capture(options: CaptureOptions, capture: CaptureParams, settings: Holis
     return summary
 
 
+def countdown_seconds(source_kind: str, capture: CaptureParams) -> float:
+    """The wait before the first sample: `capture.countdown_seconds` for a camera or stream
+    (time to get into place), none for a video file (its frames are already the signing)."""
+    return 0.0 if source_kind == "file" else capture.countdown_seconds
+
+
 class _Recorder:
     """The countdown -> record -> pause cycle, one frame at a time."""
 
     def __init__(self, options: CaptureOptions, capture: CaptureParams, fps: float, folder: Path, signer: str,
-                 summary: CaptureSummary) -> None:
+                 summary: CaptureSummary, countdown: float) -> None:
         self.options, self.capture, self.fps = options, capture, fps
         self.folder, self.signer, self.summary = folder, signer, summary
         self.sample_frames = max(1, round(capture.sample_seconds * fps))
-        self.phase, self.left = "countdown", round(capture.countdown_seconds * fps)
+        self.phase, self.left = "countdown", round(countdown * fps)
         self.attempt = 0
         self.writer: _SampleWriter | None = None
         self.stop_reason = ""

@@ -1,7 +1,10 @@
 """Arguments and handlers of `signlang live` and `signlang capture` (listed in signlang.cli).
 
-Both read the `live`/`capture` and `extract` sections of params.yaml (`--params`, default
-./params.yaml; the built-in defaults when there is none, e.g. outside a checkout).
+Both read the `live`/`sentence`/`capture` and `extract` sections of params.yaml (`--params`,
+default ./params.yaml; the built-in defaults when there is none, e.g. outside a checkout).
+
+Importing this module is cheap (argparse only): MediaPipe, OpenCV, the runner and the
+params models are imported by the handlers, so `signlang --help` does not pay for them.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signlang import paths
-from signlang.holistic import HolisticSettings
-from signlang.params import CaptureParams, LiveParams
+
+if TYPE_CHECKING:
+    from signlang.holistic import HolisticSettings
+    from signlang.params import CaptureParams, LiveParams, SentenceParams
 
 DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
 
@@ -21,6 +27,7 @@ DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
 @dataclass(frozen=True)
 class RealtimeSettings:
     live: LiveParams
+    sentence: SentenceParams
     capture: CaptureParams
     holistic: HolisticSettings
     model_name: str
@@ -31,20 +38,21 @@ class RealtimeSettings:
 def load_settings(path: Path | None) -> RealtimeSettings:
     """The sections live/capture need from params.yaml (`path`, else ./params.yaml), or
     their defaults when there is no params.yaml at hand (e.g. outside a checkout)."""
-    from signlang.params import load_params
+    from signlang.holistic import HolisticSettings
+    from signlang.params import CaptureParams, LiveParams, SentenceParams, load_params
 
     if path is None and not paths.PARAMS_FILE.is_file():
-        return RealtimeSettings(LiveParams(), CaptureParams(), HolisticSettings(), DEFAULT_MODEL_NAME,
-                                DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
+        return RealtimeSettings(LiveParams(), SentenceParams(), CaptureParams(), HolisticSettings(),
+                                DEFAULT_MODEL_NAME, DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
     chosen = path or paths.PARAMS_FILE
     params = load_params(chosen)
-    return RealtimeSettings(params.live, params.capture, HolisticSettings.from_params(params.extract),
+    return RealtimeSettings(params.live, params.sentence, params.capture, HolisticSettings.from_params(params.extract),
                             params.export.registered_model, params.export.champion_alias, str(chosen))
 
 
 def _add_params_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", type=Path, default=None,
-                        help="params.yaml to read the live/capture/extract sections from (default ./params.yaml)")
+                        help="params.yaml to read the live/sentence/capture/extract sections from (default ./params.yaml)")
 
 
 # --------------------------------------------------------------------------- live
@@ -84,7 +92,7 @@ def run_live_command(args: argparse.Namespace) -> int:
     open_source(options.source).close()  # a bad source fails before the model is fetched
     bundle = load_live_bundle(args.bundle, args.model_name or settings.model_name, args.alias or settings.alias)
     print(f"live: {len(bundle.classes)} classes ({', '.join(bundle.classes)}); settings from {settings.origin}", flush=True)
-    run_live(bundle, options, settings.live, settings.holistic)
+    run_live(bundle, options, settings.live, settings.holistic, settings.sentence)
     return 0
 
 

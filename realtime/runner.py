@@ -1,9 +1,10 @@
-"""`signlang live`: a camera, video file or stream -> Holistic per frame -> the bundle
-(TFLite) on the last sequence_length frames -> a sentence, drawn on the frame.
+"""`signlang live`: a camera, video file or stream -> Holistic per frame -> the live core
+(realtime/core.py: windows, no-sign rule, top-3 and sentence, as the web page) -> drawn on
+the frame.
 
-`classify_stream` is the per-frame pipeline with no I/O (the clip evaluation reuses it);
-`run_live` adds the window, keys, --out-video, --out-json, --speak and --screenshot, and
-closes every output on any exit. Neither imports TensorFlow: the bundle runs on LiteRT.
+`classify_stream` is the per-frame pipeline with no I/O; `run_live` adds the window, keys,
+--out-video (H.264, which browsers play), --out-json, --speak and --screenshot, and closes
+every output on any exit. Neither imports TensorFlow: the bundle runs on LiteRT.
 """
 
 from __future__ import annotations
@@ -15,27 +16,26 @@ import shutil
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import numpy as np
 
 from realtime import overlay
-from realtime.sentence import SentenceBuilder
+from realtime.core import LiveCore, Step, top_json, track_frame
 from realtime.sources import VideoSource, open_source
 from signlang import paths
 from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
-from signlang.holistic import HolisticSettings, HolisticTracker, scale_frame
-from signlang.keypoints import hand_seen
-from signlang.params import LiveParams
+from signlang.holistic import HolisticSettings, HolisticTracker
+from signlang.params import LiveParams, SentenceParams
 
-TOP_K = 3
-VIDEO_CODEC = "mp4v"
+VIDEO_CODEC = "libx264"  # H.264 in .mp4 (yuv420p, moov first): plays in every browser
+VIDEO_OPTIONS = {"crf": "23", "preset": "veryfast"}
 WINDOW_TITLE = "signlang live"
 KEY_QUIT, KEY_ESCAPE, KEY_CLEAR, KEY_PAUSE = ord("q"), 27, ord("c"), ord(" ")
 T = TypeVar("T")
@@ -64,34 +64,16 @@ def load_live_bundle(bundle_dir: str | Path | None, model_name: str, alias: str,
 
 
 @dataclass(frozen=True)
-class WindowResult:
-    """One classified window: the bundle's probabilities for the last T frames."""
-
-    probabilities: np.ndarray
-    top: list[tuple[str, float]]
-
-
-@dataclass(frozen=True)
 class FrameResult:
-    index: int
     frame: np.ndarray  # the frame Holistic saw (scaled to max_frame_side), BGR
     landmarks: Any  # Holistic's results, for drawing
-    hand_visible: bool  # a hand in any of the last no_sign_frames frames
-    buffered: int  # frames in the window buffer (T once full)
-    window: WindowResult | None  # set on the frames that were classified
-
-
-def top_classes(probabilities: np.ndarray, classes: tuple[str, ...], k: int = TOP_K) -> list[tuple[str, float]]:
-    order = np.argsort(-probabilities, kind="stable")[:k]
-    return [(classes[i], float(probabilities[i])) for i in order]
+    step: Step  # what the live core did with this frame
 
 
 def track_frames(frames: Iterable[np.ndarray], tracker: HolisticTracker) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
     """`(frame scaled to max_frame_side, keypoint vector, Holistic results)` per frame."""
     for frame in frames:
-        frame = scale_frame(frame, tracker.settings.max_frame_side)
-        vector, landmarks = tracker.process(frame)
-        yield frame, vector, landmarks
+        yield track_frame(frame, tracker)
 
 
 _END = object()
@@ -141,27 +123,17 @@ def read_ahead(items: Iterable[T], depth: int) -> Iterator[T]:
         producer.join()
 
 
-def classify_stream(frames: Iterable[np.ndarray], bundle: Bundle, tracker: HolisticTracker,
-                    live: LiveParams) -> Iterator[FrameResult]:
-    """Holistic on every frame; the bundle on the last T frames every `classify_every`
-    frames once T are buffered (frames T-1, T-1+k, ...).
+def classify_stream(frames: Iterable[np.ndarray], core: LiveCore, tracker: HolisticTracker,
+                    track_ahead: int = 0) -> Iterator[FrameResult]:
+    """Holistic on every frame, each keypoint frame pushed through the live core.
 
-    Decoding and Holistic run `live.track_ahead` frames ahead on their own thread, so the
-    caller's drawing and display overlap with MediaPipe's work on the next frame. Close the
-    generator (or exhaust it) before closing `tracker`."""
-    length = bundle.spec.sequence_length
-    window: deque[np.ndarray] = deque(maxlen=length)
-    hands: deque[bool] = deque(maxlen=live.no_sign_frames)
-    tracked = read_ahead(track_frames(frames, tracker), live.track_ahead)
+    Decoding and Holistic run `track_ahead` frames ahead on their own thread, so the caller's
+    drawing and display overlap with MediaPipe's work on the next frame. Close the generator
+    (or exhaust it) before closing `tracker`."""
+    tracked = read_ahead(track_frames(frames, tracker), track_ahead)
     try:
-        for index, (frame, vector, landmarks) in enumerate(tracked):
-            window.append(vector)
-            hands.append(bool(hand_seen(vector[None])[0]))
-            result = None
-            if len(window) == length and (index - (length - 1)) % live.classify_every == 0:
-                probabilities = bundle.predict_window(np.stack(window))
-                result = WindowResult(probabilities, top_classes(probabilities, bundle.classes))
-            yield FrameResult(index, frame, landmarks, any(hands), len(window), result)
+        for frame, vector, landmarks in tracked:
+            yield FrameResult(frame, landmarks, core.push(vector))
     finally:
         tracked.close()
 
@@ -194,31 +166,68 @@ class LiveSummary:
 
 
 class VideoOutput:
-    """An mp4 writer opened on the first frame (its size is known only then)."""
+    """An H.264 .mp4 writer (PyAV's libx264, yuv420p, index first so a browser plays it
+    while loading), opened on the first frame: its size is known only then."""
 
     def __init__(self, path: Path, fps: float) -> None:
         self.path, self.fps = Path(path), fps
-        self._writer = None
-        self._size: tuple[int, int] | None = None
+        self._container: Any = None
+        self._stream: Any = None
+        self._written = 0
 
     def write(self, frame: np.ndarray) -> None:
-        import cv2
+        if self._container is None:
+            self._open(frame.shape[1] // 2 * 2, frame.shape[0] // 2 * 2)  # yuv420p needs even sides
+        import av
 
-        if self._writer is None:
+        picture = av.VideoFrame.from_ndarray(self._fit(frame), format="bgr24")
+        picture.pts = self._written
+        self._mux(self._stream.encode(picture))
+        self._written += 1
+
+    def _open(self, width: int, height: int) -> None:
+        import av
+
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._size = (frame.shape[1], frame.shape[0])
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*VIDEO_CODEC), self.fps, self._size)
-            if not self._writer.isOpened():
-                self._writer = None
-                raise InputFileError(self.path, f"cannot be written as a video ({VIDEO_CODEC}); use a .mp4 name in a writable folder")
-        if (frame.shape[1], frame.shape[0]) != self._size:  # a stream that changed resolution
-            frame = cv2.resize(frame, self._size)
-        self._writer.write(frame)
+            self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+            self._stream = self._container.add_stream(VIDEO_CODEC, rate=Fraction(self.fps).limit_denominator(1001))
+        except (OSError, ValueError, av.FFmpegError) as exc:
+            self.close()
+            raise InputFileError(self.path, f"cannot be written as an H.264 video ({exc}); "
+                                            "use a .mp4 name in a writable folder") from None
+        self._stream.width, self._stream.height, self._stream.pix_fmt = width, height, "yuv420p"
+        self._stream.options = dict(VIDEO_OPTIONS)
+
+    def _fit(self, frame: np.ndarray) -> np.ndarray:
+        """The frame at the video's size (a stream may change resolution; odd sides are cut)."""
+        size = (self._stream.width, self._stream.height)
+        if (frame.shape[1], frame.shape[0]) != size:
+            import cv2
+
+            if abs(frame.shape[1] - size[0]) > 1 or abs(frame.shape[0] - size[1]) > 1:
+                frame = cv2.resize(frame, size)
+            frame = frame[: size[1], : size[0]]
+        return np.ascontiguousarray(frame)
+
+    def _mux(self, packets: list) -> None:
+        import av
+
+        try:
+            self._container.mux(packets)
+        except (OSError, av.FFmpegError) as exc:
+            raise InputFileError(self.path, f"cannot be written as an H.264 video ({exc})") from None
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        """Flush the encoder and finish the file (also after Ctrl-C)."""
+        container, self._container = self._container, None
+        if container is None:
+            return
+        try:
+            if self._stream is not None and self._written:
+                container.mux(self._stream.encode(None))
+        finally:
+            container.close()
 
 
 def open_json_lines(path: Path) -> TextIO:
@@ -229,34 +238,33 @@ def open_json_lines(path: Path) -> TextIO:
         raise InputFileError(path, f"cannot be written: {exc.strerror}") from None
 
 
-def window_record(result: FrameResult, fps: float, sentence: list[str], new_word: str | None) -> dict:
-    """The --out-json line of one classified window."""
+def window_record(step: Step, fps: float, sentence: list[str]) -> dict:
+    """The --out-json line of one window of the policy (top3 empty: no sign)."""
     return {
-        "t": round(result.index / fps, 4),
-        "frame": result.index,
-        "top3": [{"label": label, "p": round(p, 6)} for label, p in result.window.top],
+        "t": round(step.index / fps, 4),
+        "frame": step.index,
+        "top3": top_json(step.top),
         "sentence": list(sentence),
-        "hand_visible": result.hand_visible,
-        "new_word": new_word,
+        "hand_visible": step.hand_visible,
+        "new_word": step.new_word,
     }
 
 
-def _status(result: FrameResult, length: int, paused: bool) -> str:
+def _status(step: Step, length: int, paused: bool) -> str:
     if paused:
         return "paused"
-    if result.buffered < length:
-        return f"buffering {result.buffered}/{length}"
-    return "" if result.hand_visible else "no hand"
+    if step.buffered < length:
+        return f"buffering {step.buffered}/{length}"
+    return "" if step.hand_visible else "no hand"
 
 
-def annotate(result: FrameResult, top: list[tuple[str, float]], words: list[str], fps: float,
-             live: LiveParams, length: int, paused: bool = False) -> np.ndarray:
+def annotate(result: FrameResult, core: LiveCore, fps: float, live: LiveParams, paused: bool = False) -> np.ndarray:
     """The overlay frame shown in the window and written to --out-video."""
     frame = result.frame.copy()
     overlay.draw_landmarks(frame, result.landmarks)
-    overlay.draw_top_classes(frame, top, live.threshold)
-    overlay.draw_status(frame, fps, _status(result, length, paused))
-    overlay.draw_sentence(frame, words, live.sentence_words_shown)
+    overlay.draw_top_classes(frame, core.latest, core.params.threshold)
+    overlay.draw_status(frame, fps, _status(result.step, core.length, paused))
+    overlay.draw_sentence(frame, core.words, live.sentence_words_shown)
     return frame
 
 
@@ -266,108 +274,147 @@ def check_display(command: str, instead: str) -> None:
         raise SignlangError(f"{command}: no display found (DISPLAY is not set); use {instead}")
 
 
+@dataclass
+class _Outputs:
+    video: VideoOutput | None = None
+    lines: TextIO | None = None
+    speaker: Any = None
+    shown: list[np.ndarray] = field(default_factory=list)  # the last annotated frame
+
+
+def _open_outputs(stack: ExitStack, options: LiveOptions, fps: float) -> _Outputs:
+    """Every output the options ask for, each closed by `stack` on the way out."""
+    outputs = _Outputs()
+    if options.out_video:
+        outputs.video = VideoOutput(options.out_video, fps)
+        stack.callback(outputs.video.close)
+    if options.out_json:
+        outputs.lines = stack.enter_context(open_json_lines(options.out_json))
+    if options.speak:
+        from realtime.speech import start_speaker
+
+        outputs.speaker = start_speaker()
+        if outputs.speaker is not None:
+            stack.callback(outputs.speaker.close, 5.0)
+    if options.window:
+        import cv2
+
+        stack.callback(cv2.destroyAllWindows)
+    if options.screenshot is not None:
+        stack.callback(_save_screenshot, options.screenshot, outputs.shown)
+    return outputs
+
+
 # --------------------------------------------------------------------------- the loop
 
 
-def run_live(bundle: Bundle, options: LiveOptions, live: LiveParams,
-             settings: HolisticSettings | None = None) -> LiveSummary:
+def run_live(bundle: Bundle, options: LiveOptions, live: LiveParams, settings: HolisticSettings | None = None,
+             sentence: SentenceParams | None = None) -> LiveSummary:
     """Run until the source ends, --max-frames, q, or Ctrl-C; every output is closed on
-    the way out, whatever ends it."""
+    the way out, whatever ends it. `sentence`: params.yaml `sentence:` (default its defaults)."""
     if options.window:
         check_display("live", "--no-window with --out-video/--out-json")
     source = open_source(options.source)
     with ExitStack() as stack:
         stack.callback(source.close)
         fps = source.fps or live.fallback_fps
-        video = VideoOutput(options.out_video, fps) if options.out_video else None
-        if video is not None:
-            stack.callback(video.close)
-        lines = stack.enter_context(open_json_lines(options.out_json)) if options.out_json else None
-        speaker = None
-        if options.speak:
-            from realtime.speech import start_speaker
-
-            speaker = start_speaker()
-            if speaker is not None:
-                stack.callback(speaker.close, 5.0)
-        if options.window:
-            import cv2
-
-            stack.callback(cv2.destroyAllWindows)
+        outputs = _open_outputs(stack, options, fps)
         tracker = stack.enter_context(HolisticTracker((settings or HolisticSettings()).for_parts(bundle.spec.parts)))
-        summary = LiveSummary()
-        shown: list[np.ndarray] = []
-        if options.screenshot is not None:
-            stack.callback(_save_screenshot, options.screenshot, shown)
-        _loop(source, bundle, tracker, live, options, fps, video, lines, speaker, summary, shown)
+        loop = _LiveLoop(LiveCore(bundle, sentence or SentenceParams()), options, live, fps, outputs)
+        loop.run(source, tracker)
+    summary = loop.summary
     print(f"live: {summary.end_reason}; {summary.frames} frames at {summary.fps:.1f} FPS, "
           f"{summary.windows} windows classified; sentence: {' '.join(summary.sentence) or '(empty)'}", flush=True)
     return summary
 
 
-def _loop(source: VideoSource, bundle: Bundle, tracker: HolisticTracker, live: LiveParams, options: LiveOptions,
-          fps: float, video: VideoOutput | None, lines: TextIO | None, speaker, summary: LiveSummary,
-          shown: list[np.ndarray]) -> None:
-    builder = SentenceBuilder(live.threshold, live.agreeing_windows)
-    length = bundle.spec.sequence_length
-    results = classify_stream(source.frames(), bundle, tracker, live)
-    top: list[tuple[str, float]] = []
-    started = last = time.perf_counter()
-    rate = 0.0
-    paused = False
-    try:
+class _LiveLoop:
+    """Frames from the core to the outputs, the keys, and the summary."""
+
+    STOPPED = "stopped by the user (q)"
+
+    def __init__(self, core: LiveCore, options: LiveOptions, live: LiveParams, fps: float, outputs: _Outputs) -> None:
+        self.core, self.options, self.live, self.fps, self.out = core, options, live, fps, outputs
+        self.summary = LiveSummary()
+        self.rate, self.last, self.paused = 0.0, 0.0, False
+
+    def run(self, source: VideoSource, tracker: HolisticTracker) -> None:
+        results = classify_stream(source.frames(), self.core, tracker, self.live.track_ahead)
+        started = self.last = time.perf_counter()
+        try:
+            self.summary.end_reason = self._drive(results, source)
+        finally:
+            results.close()  # stops the read-ahead thread before the tracker is closed
+            self.summary.seconds = time.perf_counter() - started
+            self.summary.sentence = list(self.core.words)
+        if self.summary.frames == 0 and source.kind != "file":
+            raise SignlangError(f"{source.description}: opened but delivered no frame")
+        if self.summary.frames == 0:
+            raise InputFileError(source.spec, "no video frames could be decoded")
+
+    def _drive(self, results: Iterator[FrameResult], source: VideoSource) -> str:
+        """Step until something ends the run; returns why."""
         while True:
-            if paused:
-                key = _show(shown[-1]) if shown else -1
-                paused, stop = _paused_key(key, builder)
-                if stop:
-                    summary.end_reason = "stopped by the user (q)"
-                    break
+            if self.paused:
+                if self._paused_key():
+                    return self.STOPPED
                 continue
-            if options.max_frames is not None and summary.frames >= options.max_frames:
-                summary.end_reason = f"stopped after --max-frames {options.max_frames}"
-                break
+            if self.options.max_frames is not None and self.summary.frames >= self.options.max_frames:
+                return f"stopped after --max-frames {self.options.max_frames}"
             result = next(results, None)
             if result is None:
-                summary.end_reason = source.end_reason
-                break
-            summary.frames += 1
-            now = time.perf_counter()
-            rate = 1.0 / max(now - last, 1e-6) if rate == 0.0 else 0.9 * rate + 0.1 / max(now - last, 1e-6)
-            last = now
-            if result.window is not None:
-                top = result.window.top
-                label, probability = top[0]
-                word = builder.update(label, probability, result.hand_visible)
-                summary.windows += 1
-                if word is not None:
-                    print(f"live: + {word}  (t={result.index / fps:.2f} s, p={probability:.2f})", flush=True)
-                    if speaker is not None:
-                        speaker.say(word)
-                if lines is not None:
-                    lines.write(json.dumps(window_record(result, fps, builder.words, word), ensure_ascii=False) + "\n")
-            if not (options.window or video or options.screenshot):
-                continue
-            frame = annotate(result, top, builder.words, rate, live, length)
-            shown[:] = [frame]
-            if video is not None:
-                video.write(frame)
-            if options.window:
-                key = _show(frame)
-                if key in (KEY_QUIT, KEY_ESCAPE):
-                    summary.end_reason = "stopped by the user (q)"
-                    break
-                if key == KEY_CLEAR:
-                    builder.clear()
-                paused = key == KEY_PAUSE
-    finally:
-        results.close()  # stops the read-ahead thread before the tracker is closed
-        summary.seconds = time.perf_counter() - started
-        summary.sentence = list(builder.words)
-    if summary.frames == 0 and source.kind != "file":
-        raise SignlangError(f"{source.description}: opened but delivered no frame")
-    if summary.frames == 0:
-        raise InputFileError(source.spec, "no video frames could be decoded")
+                return source.end_reason
+            if self._frame(result):
+                return self.STOPPED
+
+    def _frame(self, result: FrameResult) -> bool:
+        """One frame to the outputs; True when the user stops."""
+        self.summary.frames += 1
+        self._tick()
+        if result.step.classified:
+            self._window(result.step)
+        if not (self.options.window or self.out.video or self.options.screenshot):
+            return False
+        frame = annotate(result, self.core, self.rate, self.live)
+        self.out.shown[:] = [frame]
+        if self.out.video is not None:
+            self.out.video.write(frame)
+        if not self.options.window:
+            return False
+        key = _show(frame)
+        if key == KEY_CLEAR:
+            self.core.clear()
+        self.paused = key == KEY_PAUSE
+        return key in (KEY_QUIT, KEY_ESCAPE)
+
+    def _tick(self) -> None:
+        """The displayed frame rate: a running average of the time between frames."""
+        now = time.perf_counter()
+        instant = 1.0 / max(now - self.last, 1e-6)
+        self.rate = instant if self.rate == 0.0 else 0.9 * self.rate + 0.1 * instant
+        self.last = now
+
+    def _window(self, step: Step) -> None:
+        self.summary.windows += 1
+        if step.new_word is not None:
+            print(f"live: + {step.new_word}  (t={step.index / self.fps:.2f} s, p={step.top[0][1]:.2f})", flush=True)
+            if self.out.speaker is not None:
+                self.out.speaker.say(step.new_word)
+        if self.out.lines is not None:
+            record = window_record(step, self.fps, self.core.words)
+            self.out.lines.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _paused_key(self) -> bool:
+        """Wait for a key while paused; True to stop."""
+        key = _show(self.out.shown[-1]) if self.out.shown else -1
+        if key in (KEY_QUIT, KEY_ESCAPE):
+            return True
+        if key == KEY_CLEAR:
+            self.core.clear()
+        if key in (0xFF, -1):
+            time.sleep(0.03)  # nothing pressed: don't spin
+        self.paused = key != KEY_PAUSE
+        return False
 
 
 def _show(frame: np.ndarray) -> int:
@@ -375,17 +422,6 @@ def _show(frame: np.ndarray) -> int:
 
     cv2.imshow(WINDOW_TITLE, frame)
     return cv2.waitKey(1) & 0xFF
-
-
-def _paused_key(key: int, builder: SentenceBuilder) -> tuple[bool, bool]:
-    """(still paused, stop) after a key pressed while paused."""
-    if key in (KEY_QUIT, KEY_ESCAPE):
-        return True, True
-    if key == KEY_CLEAR:
-        builder.clear()
-    if key == 0xFF:
-        time.sleep(0.03)  # nothing pressed: don't spin
-    return key != KEY_PAUSE, False
 
 
 def _save_screenshot(path: Path, shown: list[np.ndarray]) -> None:

@@ -2,18 +2,26 @@
 
     signlang serve [--bundle DIR | --model-name signlang --alias champion] [--host H] [--port P]
 
+Every frame goes through the live core (realtime/core.py) that `signlang live` uses: the
+same windows, no-sign rule, top-3 and sentence (params.yaml `sentence:`), so a video gives
+the same translation on the page, through /predict and in `signlang live`.
+
 - `GET /`: a static page (realtime/static/) that sends webcam frames as JPEG over `/ws`
   and shows the live top-3 and the sentence so far.
-- `/ws`: per connection one `HolisticTracker`, a ring buffer of the last frames' keypoints
-  and a `realtime.sentence.SentenceBuilder`; each binary message (one JPEG) is answered with
-  one JSON message `{top3: [{label, p}], sentence: [...], hand_visible, frames, fps}`.
+- `/ws`: per connection one `HolisticTracker` and one `LiveCore`; each binary message (one
+  JPEG) is answered with one JSON message `{top3: [{label, p}], classified, new_word,
+  sentence: [...], hand_visible, frames, fps}` (top3: the last classified window's; empty
+  before the first window and while no hand is seen).
 - `POST /predict`: a video clip (multipart field `file`) or JSON `{"frames": [[...], ...]}`
-  (1662- or 258-value keypoint frames) -> `{top3, label, frames}`, through the same
-  `keypoints.clip_to_window` as training.
+  (1662- or 258-value keypoint frames) -> `{top3, label, hand_visible, sentence, frames}`:
+  the whole clip as one window through the same `keypoints.clip_to_window` as training
+  (no hand in any frame: no sign, top3 empty and label null), and the sentence the live
+  core makes of its frames.
 - `GET /health`, `GET /config` (what the page needs).
 
 Errors are JSON `{"error": "..."}` with a 4xx status; the server keeps serving. Holistic and
-TFLite run in worker threads so the event loop never blocks. Every knob: params.yaml `serve:`.
+TFLite run in worker threads so the event loop never blocks. Knobs: params.yaml `serve:`
+and `sentence:`.
 """
 
 import argparse
@@ -26,17 +34,19 @@ import tempfile
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from realtime.core import LiveCore, Step, clip_hand_visible, replay, top_classes, top_json, track_frame
 from signlang import paths
 from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
 from signlang.holistic import HolisticSettings, HolisticTracker
-from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, hand_seen, normalise
-from realtime.sentence import SentenceBuilder
-from signlang.params import ServeParams
+from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, normalise
+
+if TYPE_CHECKING:
+    from signlang.params import SentenceParams, ServeParams
 
 STATIC_DIR = Path(__file__).with_name("static")
 MB = 1024 * 1024
@@ -54,18 +64,18 @@ class RequestError(Exception):
 # --------------------------------------------------------------------------- predictions
 
 
-def top_k(bundle: Bundle, probabilities: np.ndarray, k: int = 3) -> list[dict]:
-    """The k most probable classes, best first, as [{label, p}]."""
-    order = np.argsort(-probabilities, kind="stable")[:k]
-    return [{"label": bundle.classes[i], "p": round(float(probabilities[i]), 4)} for i in order]
-
-
-def predict_clip(bundle: Bundle, frames: np.ndarray, source: str) -> dict:
-    """A whole clip's keypoints -> {top3, label, frames}, preprocessed as in training."""
+def predict_clip(bundle: Bundle, frames: np.ndarray, source: str, sentence: "SentenceParams") -> dict:
+    """A whole clip's keypoints -> `{top3, label, hand_visible, sentence, frames}`: the clip
+    preprocessed as in training, unless no hand is seen in any frame (no sign: top3 empty,
+    label null); `sentence` is what the live core makes of the same frames."""
+    frames = np.asarray(frames, dtype=np.float32)
+    _, words = replay(frames, bundle, sentence)
+    answer = {"top3": [], "label": None, "hand_visible": False, "sentence": words, "frames": int(len(frames))}
+    if not clip_hand_visible(frames):
+        return answer
     window = normalise(clip_to_window(frames, bundle.spec, source)[None], bundle.spec)
-    probabilities = bundle.predict_proba(window)[0]
-    top3 = top_k(bundle, probabilities)
-    return {"top3": top3, "label": top3[0]["label"], "frames": int(len(frames))}
+    top = top_classes(bundle.predict_proba(window)[0], bundle.classes)
+    return {**answer, "top3": top_json(top), "label": top[0][0], "hand_visible": True}
 
 
 def parse_frames(payload: Any, max_frames: int) -> np.ndarray:
@@ -107,52 +117,58 @@ def video_frame_count(path: Path) -> int:
         capture.release()
 
 
-def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_frames: int) -> dict:
-    """Holistic over every frame of a clip file, then `predict_clip`."""
-    from signlang.holistic import extract_video
+def track_video(path: Path, settings: HolisticSettings, max_frames: int) -> np.ndarray:
+    """Keypoints of every frame of an uploaded clip, read and tracked as `signlang live` does."""
+    from realtime.sources import open_source
 
+    vectors: list[np.ndarray] = []
+    with open_source(str(path)) as source, HolisticTracker(settings) as tracker:
+        for frame in source.frames():
+            if len(vectors) == max_frames:
+                raise RequestError(413, f"the clip has more than {max_frames} frames, the limit")
+            vectors.append(track_frame(frame, tracker)[1])
+    if not vectors:
+        raise RequestError(422, "no video frames could be decoded from the upload")
+    return np.stack(vectors)
+
+
+def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_frames: int,
+                  sentence: "SentenceParams") -> dict:
+    """Holistic over every frame of a clip file, then `predict_clip`."""
     count = video_frame_count(path)
     if count > max_frames:
         raise RequestError(413, f"the clip has {count} frames, more than the limit of {max_frames}")
-    frames, _ = extract_video(path, settings)
-    return predict_clip(bundle, frames, "upload")
+    return predict_clip(bundle, track_video(path, settings, max_frames), "upload", sentence)
 
 
 # --------------------------------------------------------------------------- live stream
 
 
 class LiveSession:
-    """One WebSocket's state: its own Holistic tracker, the last frames, the sentence."""
+    """One WebSocket's state: its own Holistic tracker and live core."""
 
-    def __init__(self, bundle: Bundle, settings: HolisticSettings, serve: ServeParams) -> None:
-        self.bundle = bundle
+    def __init__(self, bundle: Bundle, settings: HolisticSettings, serve: "ServeParams", sentence: "SentenceParams") -> None:
         self.serve = serve
-        window = serve.window_frames or bundle.spec.sequence_length
-        self.buffer: deque[np.ndarray] = deque(maxlen=window)
-        self.sentence = SentenceBuilder(serve.threshold, serve.agreeing_windows)
+        self.core = LiveCore(bundle, sentence)
         self.tracker = HolisticTracker(settings)
-        self.frames = 0
         self._times: deque[float] = deque(maxlen=20)
 
-    def step(self, jpeg: bytes) -> dict:
-        """One JPEG frame -> the reply message (top3 empty until min_frames are buffered
-        and a hand is seen in the window)."""
-        frame = decode_jpeg(jpeg)
-        vector, _ = self.tracker.process(frame)
-        self.buffer.append(vector)
-        self.frames += 1
+    @property
+    def frames(self) -> int:
+        return self.core.frames
+
+    def step(self, data: bytes) -> dict:
+        """One JPEG frame -> the reply message."""
+        _, vector, _ = track_frame(decode_jpeg(data), self.tracker)
+        step = self.core.push(vector)
         self._times.append(time.perf_counter())
-        window = np.stack(self.buffer)
-        visible = bool(hand_seen(vector[None])[0])
-        top3: list[dict] = []
-        if len(window) >= min(self.serve.min_frames, self.buffer.maxlen):
-            if hand_seen(window).any():
-                top3 = top_k(self.bundle, self.bundle.predict_window(window))
-                self.sentence.update(top3[0]["label"], top3[0]["p"], visible)
-            else:
-                self.sentence.update("", 0.0, False)
-        words = self.sentence.words[-self.serve.max_words :]
-        return {"top3": top3, "sentence": words, "hand_visible": visible, "frames": self.frames, "fps": self.fps()}
+        return self.reply(step)
+
+    def reply(self, step: Step) -> dict:
+        """The message for one frame: the last classified window's top-3 and the sentence."""
+        return {"top3": top_json(self.core.latest), "classified": step.classified, "new_word": step.new_word,
+                "sentence": self.core.words[-self.serve.max_words :], "hand_visible": step.hand_visible,
+                "frames": self.core.frames, "fps": self.fps()}
 
     def fps(self) -> float:
         """Frames processed per second over the last few frames."""
@@ -210,16 +226,17 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def predict_json(bundle: Bundle, body: bytes, max_frames: int) -> dict:
+def predict_json(bundle: Bundle, body: bytes, max_frames: int, sentence: "SentenceParams") -> dict:
     """A JSON `{"frames": [...]}` request body -> `predict_clip` (run in a worker thread)."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise RequestError(400, f"malformed JSON: {exc}") from None
-    return predict_clip(bundle, parse_frames(payload, max_frames), "<array>")
+    return predict_clip(bundle, parse_frames(payload, max_frames), "<array>", sentence)
 
 
-async def _predict_upload(request, bundle: Bundle, settings: HolisticSettings, serve: ServeParams) -> dict:
+async def _predict_upload(request, bundle: Bundle, settings: HolisticSettings, serve: "ServeParams",
+                          sentence: "SentenceParams") -> dict:
     from starlette.datastructures import UploadFile
 
     try:
@@ -237,11 +254,14 @@ async def _predict_upload(request, bundle: Bundle, settings: HolisticSettings, s
         handle.flush()
         if handle.tell() == 0:
             raise RequestError(422, "the uploaded file is empty")
-        return await asyncio.to_thread(predict_video, bundle, Path(handle.name), settings, serve.max_frames)
+        return await asyncio.to_thread(predict_video, bundle, Path(handle.name), settings, serve.max_frames, sentence)
 
 
-def create_app(bundle: Bundle, serve: ServeParams, settings: HolisticSettings | None = None, model: str = "") -> Any:
-    """The FastAPI application over one loaded bundle."""
+def create_app(bundle: Bundle, serve: "ServeParams", settings: HolisticSettings | None = None, model: str = "",
+               sentence: "SentenceParams | None" = None) -> Any:
+    """The FastAPI application over one loaded bundle (`sentence`: params.yaml `sentence:`,
+    default its defaults)."""
+    from signlang.params import SentenceParams
     from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse
@@ -249,6 +269,7 @@ def create_app(bundle: Bundle, serve: ServeParams, settings: HolisticSettings | 
     from starlette.exceptions import HTTPException
 
     settings = (settings or HolisticSettings()).for_parts(bundle.spec.parts)
+    sentence = sentence or SentenceParams()
     app = FastAPI(title="signlang", docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, limit=int(serve.max_upload_mb * MB))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -287,15 +308,15 @@ def create_app(bundle: Bundle, serve: ServeParams, settings: HolisticSettings | 
     async def predict(request: Request) -> dict:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind == "application/json":
-            return await asyncio.to_thread(predict_json, bundle, await request.body(), serve.max_frames)
+            return await asyncio.to_thread(predict_json, bundle, await request.body(), serve.max_frames, sentence)
         if kind == "multipart/form-data":
-            return await _predict_upload(request, bundle, settings, serve)
+            return await _predict_upload(request, bundle, settings, serve, sentence)
         raise RequestError(415, "send application/json {\"frames\": [...]} or multipart/form-data with a video \"file\"")
 
     @app.websocket("/ws")
     async def live(websocket: WebSocket) -> None:
         await websocket.accept()
-        session = await asyncio.to_thread(LiveSession, bundle, settings, serve)
+        session = await asyncio.to_thread(LiveSession, bundle, settings, serve, sentence)
         try:
             await _serve_session(websocket, session, int(serve.max_message_mb * MB))
         except WebSocketDisconnect:
@@ -315,7 +336,7 @@ async def _serve_session(websocket, session: LiveSession, max_bytes: int) -> Non
         data, text = message.get("bytes"), message.get("text")
         if text is not None:
             if text.strip() in ("reset", '{"type": "reset"}', '{"type":"reset"}'):
-                session.sentence.clear()
+                session.core.clear()
                 await websocket.send_json({"sentence": [], "frames": session.frames})
             else:
                 await websocket.send_json({"error": "send JPEG frames as binary messages, or the text 'reset'"})
@@ -343,16 +364,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default params.yaml serve.host)")
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default params.yaml serve.port)")
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE,
-                        help="params.yaml with the serve and extract sections (defaults when absent)")
+                        help="params.yaml with the serve, sentence and extract sections (defaults when absent)")
 
 
-def _load_settings(path: Path) -> tuple[ServeParams, HolisticSettings]:
+def _load_settings(path: Path) -> tuple["ServeParams", "SentenceParams", HolisticSettings]:
+    from signlang.params import SentenceParams, ServeParams, load_params
+
     if not path.is_file():
-        return ServeParams(), HolisticSettings()
-    from signlang.params import load_params
-
+        return ServeParams(), SentenceParams(), HolisticSettings()
     params = load_params(path)
-    return params.serve, HolisticSettings.from_params(params.extract)
+    return params.serve, params.sentence, HolisticSettings.from_params(params.extract)
 
 
 def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
@@ -371,13 +392,13 @@ def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    serve, settings = _load_settings(args.params)
+    serve, sentence, settings = _load_settings(args.params)
     host = args.host or serve.host
     port = serve.port if args.port is None else args.port
     if not 0 <= port <= 65535:
         raise SignlangError(f"--port: {port} is not a port number (0-65535)")
     bundle, model = load_served_bundle(args)
-    app = create_app(bundle, serve, settings, model)
+    app = create_app(bundle, serve, settings, model, sentence)
     print(f"serve: {model} ({len(bundle.classes)} classes) on http://{host}:{port}/", flush=True)
     # Messages up to twice the limit get a JSON error; bigger ones close the connection (1009).
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=int(2 * serve.max_message_mb * MB))

@@ -32,19 +32,22 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
                         help="folder to score: videos in <label>/ folders, MP_Data, PSL .h5 or multi-signer .npz")
     parser.add_argument("--out", type=Path, required=True, help="metrics JSON to write")
     parser.add_argument("--params", type=Path, default=None,
-                        help="params.yaml whose extract section sets the Holistic settings for videos "
-                             "(default: Holistic's defaults)")
+                        help="params.yaml whose extract section sets the Holistic settings for videos and how "
+                             "much of a video must decode (default: Holistic's defaults, 75%%)")
+    parser.add_argument("--predictions", type=Path, default=None,
+                        help="CSV to write each sample's truth and top 3 classes to "
+                             "(columns sample,truth,pred1,p1,pred2,p2,pred3,p3)")
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from signlang.evaluation import evaluate_bundle
+    from signlang.score_folder import evaluate_bundle
 
     params = None
     if args.params is not None:
         from signlang.params import load_params
 
         params = load_params(args.params)
-    evaluate_bundle(args.bundle, args.data, args.out, params=params)
+    evaluate_bundle(args.bundle, args.data, args.out, params=params, predictions_path=args.predictions)
     return 0
 
 
@@ -71,15 +74,29 @@ SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
 # --------------------------------------------------------------------------- entry point
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_subcommand(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the first argument that is not an option)."""
+    positional = [arg for arg in argv if not arg.startswith("-")]
+    return positional[0] if positional and positional[0] in SUBCOMMANDS else None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand declares its arguments (so `signlang --help`
+    imports no subcommand's module, and none of TensorFlow, MediaPipe or MLflow)."""
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = chosen_subcommand(argv)
     parser = argparse.ArgumentParser(prog="signlang", description="Sign-language recognition tools.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser.add_argument("--verbose", action="store_true",
+                        help="keep MediaPipe/TFLite/TensorFlow native log lines (or SIGNLANG_VERBOSE=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, configure, handler) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=summary)
         # Also accepted after the subcommand; SUPPRESS keeps a --debug given before it.
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
-        configure(sub)
+        sub.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="keep native log lines")
+        if name == chosen:
+            configure(sub)
         sub.set_defaults(handler=handler)
     return parser
 
@@ -91,7 +108,7 @@ def _debug_from_environment() -> bool:
 def main(argv: list[str] | None = None) -> int:
     from signlang.errors import SignlangError
 
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except SignlangError as exc:
@@ -104,5 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The `signlang` console script: native log chatter filtered unless --verbose, then main."""
+    from signlang.native_logs import quiet_native_logs, verbose_requested
+
+    quiet_native_logs(verbose_requested())
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

@@ -1,7 +1,7 @@
 """Evaluate stage and scoring helpers: metrics, metrics.json, confusion matrices, curves.
 
 The helpers are plain functions shared by the evaluate stage (Keras model on the dataset's
-subsets) and `signlang evaluate` (an exported bundle on any folder ingest can read). What they
+subsets), `signlang evaluate` (signlang/score_folder.py) and cross-validation. What they
 write into DVC-tracked files is stable run to run: rounded floats, sorted keys, PNGs without a
 software or date stamp, no timestamps or run ids.
 """
@@ -24,6 +24,8 @@ from signlang.errors import InputFileError, SignlangError
 from signlang.io import atomic_path, atomic_write_text
 from signlang.keypoints import PreprocessSpec
 
+
+
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
 SIGNER_KEYS = ("signers", "worst_signer", "worst_signer_accuracy", "median_signer_accuracy", "signer_accuracy_std")
@@ -37,7 +39,7 @@ PNG_METADATA = {"Software": None}
 PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
 
 
-def _round(value: float) -> float:
+def round_score(value: float) -> float:
     return round(float(value), DIGITS)
 
 
@@ -75,9 +77,9 @@ def classification_metrics(
         support = np.zeros(len(classes), dtype=int)
     per_class = {
         name: {
-            "precision": _round(precision[i]),
-            "recall": _round(recall[i]),
-            "f1": _round(f1[i]),
+            "precision": round_score(precision[i]),
+            "recall": round_score(recall[i]),
+            "f1": round_score(f1[i]),
             "support": int(support[i]),
         }
         for i, name in enumerate(classes)
@@ -91,10 +93,10 @@ def classification_metrics(
     macro = precision_recall_fscore_support(y_true, y_pred, labels=present, average="macro", zero_division=0)
     metrics.update(
         {
-            "accuracy": _round(accuracy_score(y_true, y_pred)),
-            "macro_precision": _round(macro[0]),
-            "macro_recall": _round(macro[1]),
-            "macro_f1": _round(macro[2]),
+            "accuracy": round_score(accuracy_score(y_true, y_pred)),
+            "macro_precision": round_score(macro[0]),
+            "macro_recall": round_score(macro[1]),
+            "macro_f1": round_score(macro[2]),
         }
     )
     return metrics
@@ -111,8 +113,8 @@ def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Seque
                 "median_signer_accuracy": None, "signer_accuracy_std": None}
     accuracy = np.array([np.mean(truth[signers == name] == predicted[signers == name]) for name in names])
     worst = int(np.argmin(accuracy))
-    return {"signers": len(names), "worst_signer": names[worst], "worst_signer_accuracy": _round(accuracy[worst]),
-            "median_signer_accuracy": _round(np.median(accuracy)), "signer_accuracy_std": _round(np.std(accuracy))}
+    return {"signers": len(names), "worst_signer": names[worst], "worst_signer_accuracy": round_score(accuracy[worst]),
+            "median_signer_accuracy": round_score(np.median(accuracy)), "signer_accuracy_std": round_score(np.std(accuracy))}
 
 
 def class_signer_support(labels: Sequence[str], signers: Sequence[str], classes: Sequence[str]) -> dict[str, int]:
@@ -391,17 +393,13 @@ def run(
     confusion_csv=paths.confusion_csv,
     confusion_png_path=paths.confusion_png,
 ) -> dict:
-    """The evaluate stage: score the Keras model on train, val and test, write the reports and figures, and log them to the model's MLflow run.
+    """The evaluate stage: score the Keras model on train, val and test, write the reports and figures.
 
     reports/signer_blocks.csv has one row per subset, signer and class (`signer_blocks`): the
     place to spot one person's recordings of a word that the model reads as another.
 
     Returns the metrics document written to `metrics_path`.
     """
-    import mlflow
-
-    from signlang import tracking
-
     started = time.perf_counter()
     spec = PreprocessSpec.from_params(params)
     data = load_scoring_data(dataset_path, split_path, spec)
@@ -434,18 +432,6 @@ def run(
     written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
     written.append(curves_png(history_path, curves_path))
 
-    with tracking.run_for_model(model_path):
-        mlflow.log_metrics(
-            {
-                f"{subset}_{key}": float(metrics[key])
-                for subset, metrics in by_subset.items()
-                for key in (*SUMMARY_KEYS, "worst_signer_accuracy", "median_signer_accuracy")
-                if metrics.get(key) is not None
-            }
-        )
-        for path in (Path(metrics_path), *written):
-            mlflow.log_artifact(str(path), artifact_path="evaluation")
-
     summary = ", ".join(
         f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} worst signer "
         f"{m['worst_signer_accuracy']:.3f} ({m['samples']} samples, {m['signers']} signers)"
@@ -453,99 +439,4 @@ def run(
         if m["samples"]
     )
     print(f"evaluate: {summary}; {time.perf_counter() - started:.1f} s", flush=True)
-    return document
-
-
-# --------------------------------------------------------------------------- a bundle on a folder
-
-
-def folder_windows(data_path: str | Path, bundle, settings=None, log=print) -> tuple[dict, dict, dict]:
-    """Windows for every sample ingest finds in `data_path` whose label (after the bundle's
-    aliases) is one of the bundle's classes.
-
-    Returns ({id: (label, window)}, {unknown label: count}, {skipped path or id: reason}).
-    Keypoint samples are read with `ingest.load_keypoint_sample`; videos go through
-    Holistic (`settings`: a `HolisticSettings`, defaults when None).
-    """
-    from signlang.ingest import build_manifest, load_keypoint_sample
-    from signlang.keypoints import clip_to_window
-    from signlang.params import IngestParams, SourceParams
-
-    data_path = Path(data_path)
-    if not data_path.exists():
-        raise InputFileError(data_path, "not found")
-    skipped_files: list[dict] = []
-    ingest = IngestParams(sources=[SourceParams(path=str(data_path))], label_aliases=bundle.aliases)
-    manifest = build_manifest(ingest, skipped_files)
-    skipped = {entry["path"]: entry["reason"] for entry in skipped_files}
-    known = manifest["label"].isin(bundle.classes)
-    unknown = {str(k): int(v) for k, v in sorted(manifest.loc[~known, "label"].value_counts().items())}
-    rows = manifest[known]
-    videos = int((rows["kind"] == "video").sum())
-    if videos:
-        log(f"evaluate: running Holistic on {videos} video(s); this takes a while")
-    samples: dict[str, tuple[str, np.ndarray]] = {}
-    for _, row in rows.iterrows():
-        try:
-            if row["kind"] == "video":
-                from signlang.holistic import extract_video
-
-                frames, _ = extract_video(row["path"], settings)
-            else:
-                frames = load_keypoint_sample(row)
-            samples[row["id"]] = (row["label"], clip_to_window(frames, bundle.spec, row["id"]))
-        except InputFileError as exc:
-            skipped[row["id"]] = exc.problem
-    return samples, unknown, skipped
-
-
-def evaluate_bundle(
-    bundle_dir: str | Path,
-    data_path: str | Path,
-    out_path: str | Path,
-    params=None,
-    log=print,
-) -> dict:
-    """`signlang evaluate`: score an exported bundle on a folder any ingest source can be
-    (videos in <label>/ folders, MP_Data, PSL h5, multi-signer npz) and write the metrics
-    JSON in the evaluate stage's layout (the folder's scores at the top level).
-
-    Samples whose label is not one of the bundle's classes are left out of the scores and
-    counted per label under `unknown_label_samples`; unreadable ones are listed under
-    `skipped`. `params` (optional) supplies the Holistic settings for videos.
-    """
-    from signlang.bundle import Bundle
-    from signlang.keypoints import normalise
-
-    started = time.perf_counter()
-    bundle = Bundle.load(bundle_dir)
-    settings = None
-    if params is not None:
-        from signlang.holistic import HolisticSettings
-
-        settings = HolisticSettings.from_params(params.extract)
-    samples, unknown, skipped = folder_windows(data_path, bundle, settings, log)
-    if not samples:
-        raise SignlangError(
-            f"{data_path}: no sample to score: none has a label among the bundle's classes "
-            f"{list(bundle.classes)} (found {unknown or 'no labelled samples'}; {len(skipped)} unreadable)"
-        )
-    ids = sorted(samples)
-    truth = np.array([samples[i][0] for i in ids])
-    windows = normalise(np.stack([samples[i][1] for i in ids]), bundle.spec)
-    predicted = np.asarray(bundle.classes)[np.argmax(bundle.predict_proba(windows), axis=1)]
-    metrics = classification_metrics(truth, predicted, bundle.classes)
-    document = write_metrics_json(
-        out_path,
-        {"test": metrics},
-        extra={
-            "unknown_label_samples": unknown,
-            "skipped": dict(sorted(skipped.items())),
-        },
-    )
-    log(
-        f"evaluate: {metrics['samples']} samples, accuracy {metrics['accuracy']:.3f}, macro_f1 "
-        f"{metrics['macro_f1']:.3f}; {sum(unknown.values())} with a label the bundle does not know, "
-        f"{len(skipped)} skipped; wrote {out_path} in {time.perf_counter() - started:.1f} s"
-    )
     return document

@@ -3,9 +3,8 @@
 The network is rebuilt with a fixed batch size of 1 and given the trained weights: a Keras 3
 LSTM converts to TFLite builtin ops only in that form. Conversion never falls back to Flex
 (TensorFlow) ops: if the builtin set cannot express the network, export stops with an error.
-The TFLite model is then run on every test window and compared with the Keras model, and
-the bundle is registered in MLflow; the champion alias moves to it only when its test score
-beats the current champion's.
+The TFLite model is then run on every test window and compared with the Keras model (the
+track stage registers the bundle in MLflow and decides on the champion alias).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import numpy as np
 from signlang import paths
 from signlang.bundle import Bundle, write_bundle
 from signlang.errors import SignlangError
-from signlang.evaluation import load_keras_model, load_scoring_data, read_metric, write_json
+from signlang.evaluation import load_keras_model, load_scoring_data, write_json
 from signlang.keypoints import PreprocessSpec
 
 # A TFLite probability further than this from Keras's is reported as a warning.
@@ -126,22 +125,11 @@ def run(
     model_path: str | Path = paths.KERAS_MODEL,
     dataset_path: str | Path = paths.DATASET,
     split_path: str | Path = paths.SPLIT,
-    metrics_path: str | Path = paths.METRICS,
     bundle_dir: str | Path = paths.BUNDLE_DIR,
     report_path: str | Path = paths.EXPORT_REPORT,
-    register: bool = True,
-    promotion_path: str | Path = paths.PROMOTION_REPORT,
 ) -> dict:
-    """The export stage. Returns the export report plus, when registered, `registration`
-    (version, promoted, score, previous_champion_score) which is not written to the report."""
-    import mlflow
-
-    from signlang import tracking
-
+    """The export stage. Returns the export report (the content of `report_path`)."""
     started = time.perf_counter()
-    metric = params.export.promotion_metric
-    score = read_metric(metrics_path, metric) if register else None
-    worst_signer = read_metric(metrics_path, tracking.WORST_SIGNER, required=False) if register else None
     spec = PreprocessSpec.from_params(params)
     data = load_scoring_data(dataset_path, split_path, spec)
     trained = load_keras_model(model_path, spec, len(data.classes))
@@ -164,24 +152,5 @@ def run(
         print(f"export: warning: TFLite probabilities differ from Keras by up to {report['max_abs_diff']}", flush=True)
 
     result = dict(report)
-    if register:
-        with tracking.run_for_model(model_path):
-            mlflow.log_metrics(
-                {f"export_{key}": float(report[key]) for key in ("max_abs_diff", "argmax_agreement", "tflite_bytes")
-                 if report[key] is not None}
-            )
-            registration = tracking.register_bundle(
-                bundle_dir, params.export.registered_model, params.export.champion_alias, metric, score,
-                worst_signer, params.export.max_worst_signer_drop,
-            )
-        result["registration"] = registration
-        write_json(promotion_path, {"registered_model": params.export.registered_model,
-                                    "alias": params.export.champion_alias, **registration,
-                                    "metric": metric, "worst_signer_accuracy": worst_signer,
-                                    "max_worst_signer_drop": params.export.max_worst_signer_drop})
-        name, alias = params.export.registered_model, params.export.champion_alias
-        outcome = f"promoted it to @{alias}" if registration["promoted"] else f"did not promote it to @{alias}"
-        print(f"export: registered {name} version {registration['version']} and {outcome}: {registration['reason']}",
-              flush=True)
     print(f"export: done in {time.perf_counter() - started:.1f} s", flush=True)
     return result

@@ -210,6 +210,7 @@ class ExtractSummary:
     """What one extract run did (also the numbers of the printed summary line)."""
 
     clips: int = 0  # video clips with keypoints (cached or newly extracted)
+    pruned: int = 0  # cached clips of earlier manifests removed from the cache folder
     from_cache: int = 0
     extracted: int = 0  # clips Holistic ran on successfully in this run
     samples_in: int = 0
@@ -228,6 +229,7 @@ class ExtractSummary:
         return (
             f"extracted {self.clips} clips ({self.from_cache} from cache), {self.samples_out} samples in "
             f"dataset, {self.skipped} skipped; {self.frames_extracted} frames at {self.fps:.1f} fps"
+            + (f"; {self.pruned} cached clips no longer in the manifest removed" if self.pruned else "")
         )
 
 
@@ -386,6 +388,10 @@ def run(
                 continue
         jobs.append((row["id"], str(row["path"]), target))
 
+    # data/keypoints is a DVC output: it holds exactly this manifest's clips, so its hash (and
+    # dvc.lock) is the same in a fresh clone and in a checkout that once held other clips.
+    summary.pruned = prune_cache(cache_dir, set(targets.values()))
+
     # Longest clips first: the parallel map finishes sooner when the big ones start early.
     jobs.sort(key=lambda job: -_int(by_id[job[0]].get("frames")))
     results, summary.frames_extracted, summary.extract_seconds = extract_clips(
@@ -464,15 +470,31 @@ def run(
     return summary
 
 
-def damaged_reason(decoded: int, reported: int, min_fraction: float) -> str | None:
-    """Why a clip that decoded `decoded` of the `reported` frames its container states is
-    unusable (damaged or truncated part-way), or None when enough of it decoded."""
+def prune_cache(cache_dir: Path, keep: set[Path]) -> int:
+    """Remove cached clip keypoints no manifest row asks for; returns how many were removed."""
+    stale = [path for path in cache_dir.glob("*.npz") if path not in keep]
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
+def decoded_too_little(decoded: int, reported: int, min_fraction: float) -> str | None:
+    """The damage rule, in plain words: why a video that decoded `decoded` of the `reported`
+    frames its container states is unusable (damaged or truncated part-way), or None when
+    enough of it decoded (or it states no count). Shared by the extract stage and
+    `signlang evaluate`, which each say in their own words how the threshold was set."""
     if reported > 0 and decoded < min_fraction * reported:
-        return (
-            f"only {decoded} of the {reported} frames the file reports could be decoded (damaged or truncated; "
-            f"extract.min_decoded_fraction is {min_fraction:g})"
-        )
+        return f"only {decoded} of the {reported} frames the file reports could be decoded"
     return None
+
+
+def damaged_reason(decoded: int, reported: int, min_fraction: float) -> str | None:
+    """The extract stage's reason for a damaged clip (`decoded_too_little`), naming the
+    params.yaml key that sets the threshold, or None when enough of it decoded."""
+    problem = decoded_too_little(decoded, reported, min_fraction)
+    if problem is None:
+        return None
+    return f"{problem} (damaged or truncated; extract.min_decoded_fraction is {min_fraction:g})"
 
 
 def _int(value: Any) -> int:

@@ -1,9 +1,12 @@
-"""MLflow tracking: where runs go, how stages share one run, and the champion rule.
+"""MLflow tracking: where runs go, the one run each pipeline result gets, and the champion rule.
 
-Tracking goes to an embedded SQLite store in the project (paths.MLFLOW_DB, ignored by git)
-unless MLFLOW_TRACKING_URI is set. Train starts a run and tags it with the sha256 of the
-model file it saved; evaluate and export find that run by the tag and add to it, so no run
-id ever needs to be written into a DVC-tracked file.
+Tracking goes to an embedded SQLite store in the project (paths.MLFLOW_DB, artifacts in
+paths.MLFLOW_ARTIFACTS, both ignored by git) unless MLFLOW_TRACKING_URI is set. The pipeline's
+stages do not talk to MLflow: the last stage, `track`, logs one complete run from the files they
+wrote (params, per-epoch curves, train/test metrics, figures, the bundle, registered and
+promoted only when better). It runs on every `dvc repro`, since the store is not versioned and
+a stage DVC skipped logs nothing, and it is keyed by a fingerprint of the results, so a result
+already in the store is not logged twice.
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from signlang import paths
-from signlang.errors import SignlangError
+from signlang.errors import InputFileError, SignlangError
 from signlang.io import file_sha256
 
 EXPERIMENT_NAME = os.environ.get("SIGNLANG_EXPERIMENT", "signlang")
 MODEL_HASH_TAG = "signlang.model_hash"
+FINGERPRINT_TAG = "signlang.results_fingerprint"
 METRIC_TAG_PREFIX = "signlang.test_"
 BUNDLE_ARTIFACT = "bundle"
 
@@ -38,18 +41,22 @@ def project_root() -> Path:
     return Path(os.environ.get("DVC_ROOT") or Path.cwd())
 
 
+def default_tracking_uri() -> str:
+    return f"sqlite:///{project_root() / paths.MLFLOW_DB}"
+
+
 def tracking_uri() -> str:
     """MLFLOW_TRACKING_URI when set, else the embedded SQLite store in the project root."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / paths.MLFLOW_DB}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
 def configure() -> str:
     """Point MLflow at the tracking store and select the project's experiment."""
     uri = tracking_uri()
-    mlflow.set_tracking_uri(uri)
+    mlflow.set_tracking_uri(uri)  # exports MLFLOW_TRACKING_URI: test the URI, not the variable
     if mlflow.get_experiment_by_name(EXPERIMENT_NAME) is None:
-        artifact_location = None
-        if "MLFLOW_TRACKING_URI" not in os.environ:
+        artifact_location = None  # a tracking server decides where artifacts go
+        if uri == default_tracking_uri():
             artifact_location = (project_root() / paths.MLFLOW_ARTIFACTS).as_uri()
         try:
             mlflow.create_experiment(EXPERIMENT_NAME, artifact_location=artifact_location)
@@ -93,62 +100,42 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def find_run_for_model(model_hash: str) -> str | None:
-    """The latest run whose train stage saved the model with this hash."""
+def find_run(tag: str, value: str) -> str | None:
+    """The latest run of the project's experiment tagged `tag` = `value`, or None."""
     experiment = mlflow.get_experiment_by_name(EXPERIMENT_NAME)
     if experiment is None:
         return None
     runs = MlflowClient().search_runs(
         [experiment.experiment_id],
-        filter_string=f"tags.`{MODEL_HASH_TAG}` = '{model_hash}'",
+        filter_string=f"tags.`{tag}` = '{value}'",
         order_by=["attributes.start_time DESC"],
         max_results=1,
     )
     return runs[0].info.run_id if runs else None
 
 
-@contextmanager
-def training_run(run_name: str | None = None) -> Iterator[mlflow.ActiveRun]:
-    """A new run for the train stage, tagged with provenance."""
-    configure()
-    with mlflow.start_run(run_name=run_name, tags=provenance_tags()) as run:
-        yield run
+def find_run_for_model(model_hash: str) -> str | None:
+    """The latest run that logged the model file with this sha256."""
+    return find_run(MODEL_HASH_TAG, model_hash)
 
 
-@contextmanager
-def run_for_model(model_path: str | Path) -> Iterator[mlflow.ActiveRun]:
-    """Resume the run that trained this model file (or start one tagged with its hash)."""
-    configure()
-    model_hash = file_sha256(model_path)
-    run_id = find_run_for_model(model_hash)
-    if run_id is not None:
-        with mlflow.start_run(run_id=run_id) as run:
-            yield run
-    else:
-        tags = {**provenance_tags(), MODEL_HASH_TAG: model_hash}
-        with mlflow.start_run(tags=tags) as run:
-            yield run
+def results_fingerprint(files: list[Path], params: Mapping[str, Any]) -> str:
+    """One sha256 over the params and the bytes of every result file (folders: each file in
+    them, by relative path): the same pipeline result always has the same fingerprint."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    for path in files:
+        members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for member in members:
+            digest.update(member.as_posix().encode())
+            digest.update(file_sha256(member).encode())
+    return digest.hexdigest()
 
 
-def tag_model(model_path: str | Path) -> str:
-    """Tag the active run with the hash of the model file it produced."""
-    model_hash = file_sha256(model_path)
-    mlflow.set_tag(MODEL_HASH_TAG, model_hash)
-    return model_hash
-
-
-class BundleModel(mlflow.pyfunc.PythonModel):
-    """The exported bundle as an MLflow pyfunc: predict takes windows (n, T, F) already
-    preprocessed as the bundle's spec says and returns class probabilities."""
-
-    def load_context(self, context) -> None:  # noqa: D401 - MLflow hook
-        from signlang.bundle import Bundle
-
-        self.bundle = Bundle.load(context.artifacts[BUNDLE_ARTIFACT])
-
-    # The np.ndarray hint tells MLflow the input needs no conversion (and stops its warning).
-    def predict(self, context, model_input: np.ndarray, params=None) -> np.ndarray:  # noqa: ARG002 - MLflow hook
-        return self.bundle.predict_proba(np.asarray(model_input, dtype=np.float32))
+# The pyfunc model logged with each bundle, as code (see that file).
+PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_model.py")
 
 
 def bundle_signature(bundle_dir: str | Path):
@@ -225,7 +212,7 @@ def register_bundle(
         warnings.filterwarnings("ignore", message=".*input example was not provided")
         info = mlflow.pyfunc.log_model(
             name=BUNDLE_ARTIFACT,
-            python_model=BundleModel(),
+            python_model=str(PYFUNC_MODEL_CODE),
             artifacts={BUNDLE_ARTIFACT: str(bundle_dir)},
             pip_requirements=[f"signlang=={signlang.__version__}"],
             signature=bundle_signature(bundle_dir),
@@ -264,3 +251,74 @@ def download_bundle(model_name: str, alias: str, destination: str | Path) -> Pat
     if not bundle_dir.is_dir():
         raise SignlangError(f"{uri}: the downloaded model holds no bundle at {relative}")
     return bundle_dir
+
+
+# --------------------------------------------------------------------------- the track stage
+
+# metrics.json numbers logged per subset (`test_accuracy`, `val_worst_signer_accuracy`, ...).
+LOGGED_SCORES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "worst_signer_accuracy",
+                 "median_signer_accuracy", "signer_accuracy_std")
+EXPORT_SCORES = ("max_abs_diff", "argmax_agreement", "tflite_bytes")
+
+
+def subset_scores(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """{"test_macro_f1": ..., "train_accuracy": ...} from a metrics.json document (test at the
+    top level, the other subsets nested)."""
+    subsets = {"test": metrics, **{name: value for name, value in metrics.items()
+                                   if isinstance(value, Mapping) and name != "per_class"}}
+    return {f"{subset}_{key}": float(scores[key]) for subset, scores in subsets.items()
+            for key in LOGGED_SCORES if isinstance(scores.get(key), (int, float))}
+
+
+def log_history(history_path: Path) -> None:
+    """The per-epoch curves of reports/plots/history.csv, one MLflow step per epoch."""
+    import csv
+
+    with open(history_path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            values = {name: float(value) for name, value in row.items() if name != "epoch" and value not in ("", None)}
+            mlflow.log_metrics(values, step=int(row["epoch"]))
+
+
+def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[Path]) -> dict[str, Any]:
+    """Log one complete MLflow run for the pipeline's current results unless the store holds
+    one with the same fingerprint; register the bundle and move the champion alias when
+    `promotion_decision` says so. `files` names model, history, train_report, metrics, bundle,
+    export_report; `artifacts` are logged under `evaluation/`. Returns run_id, logged and,
+    when logged, registration."""
+    import json
+
+    configure()
+    logged_params = params.model_dump(mode="json")
+    fingerprint = results_fingerprint([files[key] for key in sorted(files)], logged_params)
+    existing = find_run(FINGERPRINT_TAG, fingerprint)
+    if existing is not None:
+        return {"run_id": existing, "logged": False}
+
+    metrics = json.loads(Path(files["metrics"]).read_text(encoding="utf-8"))
+    train_report = json.loads(Path(files["train_report"]).read_text(encoding="utf-8"))
+    export_report = json.loads(Path(files["export_report"]).read_text(encoding="utf-8"))
+    model_hash = file_sha256(files["model"])
+    tags = {**provenance_tags(), MODEL_HASH_TAG: model_hash, FINGERPRINT_TAG: fingerprint}
+    export = params.export
+    score = metrics.get(export.promotion_metric)
+    if not isinstance(score, (int, float)):
+        raise InputFileError(files["metrics"], f"holds no test {export.promotion_metric} to decide the promotion "
+                                               f"on (run `dvc repro evaluate`)")
+    with mlflow.start_run(tags=tags) as run:
+        mlflow.log_params(flatten(logged_params))
+        mlflow.log_params({f"data.{key}": train_report[key] for key in ("train_samples", "val_samples", "classes")
+                           if key in train_report} | {"model.parameters": train_report.get("parameters")})
+        log_history(Path(files["history"]))
+        mlflow.log_metrics({key: float(value) for key, value in train_report.items()
+                            if key.startswith("best_") and isinstance(value, (int, float))})
+        mlflow.log_metrics(subset_scores(metrics))
+        mlflow.log_metrics({f"export_{key}": float(export_report[key]) for key in EXPORT_SCORES
+                            if isinstance(export_report.get(key), (int, float))})
+        for path in artifacts:
+            mlflow.log_artifact(str(path), artifact_path="evaluation")
+        registration = register_bundle(
+            files["bundle"], export.registered_model, export.champion_alias, export.promotion_metric,
+            float(score), metrics.get(WORST_SIGNER), export.max_worst_signer_drop,
+        )
+    return {"run_id": run.info.run_id, "logged": True, "registration": registration}

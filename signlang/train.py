@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-import mlflow
 import numpy as np
 import tensorflow as tf
 from sklearn.utils.class_weight import compute_class_weight
 
-from signlang import paths, tracking
+from signlang import paths
 from signlang.dataset import load_labelled_windows
 from signlang.errors import SignlangError
 from signlang.keypoints import PreprocessSpec, normalise
@@ -176,8 +175,6 @@ class EpochLog(keras.callbacks.Callback):
         logs["learning_rate"] = self._learning_rate  # for the callbacks that follow
         self.rows.append(row)
         metrics = {name: value for name, value in row.items() if name != "epoch" and value is not None}
-        if mlflow.active_run() is not None:
-            mlflow.log_metrics(metrics, step=epoch + 1)
         shown = "  ".join(f"{name} {value:.4g}" for name, value in metrics.items())
         print(f"epoch {epoch + 1}/{self.epochs}  {shown}  ({time.perf_counter() - self._started:.1f} s)", flush=True)
 
@@ -351,11 +348,11 @@ def run(
     history_path: Path = paths.HISTORY,
     report_path: Path = paths.TRAIN_REPORT,
 ) -> dict:
-    """The train stage: load, train inside a new MLflow run, save the model and reports.
+    """The train stage: load, train, save the model and reports (the track stage logs them to MLflow).
 
     Returns the train report (the content of `report_path`).
     """
-    from signlang.io import atomic_write_text
+    from signlang.io import atomic_write_text, file_sha256
 
     started = time.perf_counter()
     data = load_training_data(dataset_path, split_path, PreprocessSpec.from_params(params))
@@ -365,32 +362,23 @@ def run(
         f"(loaded in {time.perf_counter() - started:.1f} s)",
         flush=True,
     )
-    with tracking.training_run():
-        mlflow.log_params(tracking.flatten(params.model_dump()))
-        mlflow.log_params(
-            {"data.train_samples": len(data.x_train), "data.val_samples": len(data.x_val), "data.classes": data.n_classes}
+    fit_started = time.perf_counter()
+    model, rows = fit(params, data)
+    fit_seconds = time.perf_counter() - fit_started
+    if rows and not all(math.isfinite(row.get("loss") or 0.0) for row in rows):
+        raise SignlangError(
+            f"train: the loss became NaN or infinite (epoch {next(r['epoch'] for r in rows if not math.isfinite(r.get('loss') or 0.0))}); "
+            f"{model_path} was not written: lower train.learning_rate or check the dataset"
         )
-        fit_started = time.perf_counter()
-        model, rows = fit(params, data)
-        fit_seconds = time.perf_counter() - fit_started
-        if rows and not all(math.isfinite(row.get("loss") or 0.0) for row in rows):
-            raise SignlangError(
-                f"train: the loss became NaN or infinite (epoch {next(r['epoch'] for r in rows if not math.isfinite(r.get('loss') or 0.0))}); "
-                f"{model_path} was not written: lower train.learning_rate or check the dataset"
-            )
 
-        model_path = Path(model_path)
-        save_model(model, model_path)
-        model_hash = tracking.tag_model(model_path)
-
-        write_history(rows, history_path)
-        report = summarise(params, data, model, rows)
-        report_path = Path(report_path)
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
-        mlflow.log_param("model.parameters", report["parameters"])
-        best = {key: report[key] for key in ("best_epoch", "best_val_loss", "best_val_accuracy") if report[key] is not None}
-        mlflow.log_metrics({key: float(value) for key, value in best.items()})
+    model_path = Path(model_path)
+    save_model(model, model_path)
+    model_hash = file_sha256(model_path)
+    write_history(rows, history_path)
+    report = summarise(params, data, model, rows)
+    report_path = Path(report_path)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
 
     best_value = report["best_" + report["monitor"]]
     print(

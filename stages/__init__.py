@@ -1,0 +1,1 @@
+"""Pipeline stages, one module each: `python -m stages.<name>` (see dvc.yaml)."""

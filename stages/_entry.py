@@ -18,6 +18,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
+def quiet_console(argv: list[str] | None = None) -> None:
+    """For `python -m stages.<name>` only (not for tests calling stage functions): keep native
+    MediaPipe/TFLite/TensorFlow log chatter off the console unless --verbose or
+    SIGNLANG_VERBOSE=1 asks for it (see signlang.native_logs)."""
+    from signlang.native_logs import quiet_native_logs, verbose_requested
+
+    quiet_native_logs(verbose_requested(argv))
+
+
 def debug_requested(argv: list[str] | None = None) -> bool:
     """True when `--debug` is among the arguments or SIGNLANG_DEBUG is set to a true value."""
     argv = sys.argv[1:] if argv is None else argv

@@ -1,9 +1,8 @@
 """Stage: models/model.keras + data/dataset.npz + data/split.csv -> reports/metrics.json,
 reports/per_class.csv, reports/signer_blocks.csv (accuracy of each subset's signer x class
-blocks), reports/plots/confusion_<subset>.csv, reports/figures/*.png (and the
-scores and figures logged to the MLflow run that trained the model)."""
+blocks), reports/plots/confusion_<subset>.csv, reports/figures/*.png."""
 
-from stages._entry import run_stage
+from stages._entry import quiet_console, run_stage
 
 
 def evaluate(params) -> dict:
@@ -18,4 +17,5 @@ def evaluate(params) -> dict:
 
 
 if __name__ == "__main__":
+    quiet_console()
     run_stage(evaluate)

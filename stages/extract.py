@@ -3,7 +3,7 @@ data/dataset.npz, reports/extract.json, reports/skipped.csv."""
 
 from __future__ import annotations
 
-from stages._entry import run_stage
+from stages._entry import quiet_console, run_stage
 
 
 def extract(params) -> None:
@@ -21,4 +21,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    quiet_console()
     main()

@@ -3,7 +3,7 @@ reports/ingest_skipped.csv."""
 
 from __future__ import annotations
 
-from stages._entry import run_stage
+from stages._entry import quiet_console, run_stage
 
 
 def ingest(params) -> None:
@@ -20,4 +20,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    quiet_console()
     main()

@@ -1,6 +1,6 @@
 """Stage: data/dataset.npz -> data/split.csv (train / val / test per sample)."""
 
-from stages._entry import run_stage
+from stages._entry import quiet_console, run_stage
 
 
 def split(params) -> None:
@@ -20,4 +20,5 @@ def split(params) -> None:
 
 
 if __name__ == "__main__":
+    quiet_console()
     run_stage(split)

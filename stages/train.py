@@ -1,5 +1,5 @@
 """Stage: data/dataset.npz + data/split.csv -> models/model.keras, reports/plots/history.csv,
-reports/train.json (and a new MLflow run tagged with the model's hash)."""
+reports/train.json."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m stages.train", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's native log lines")
     args = parser.parse_args(argv)
     from stages._entry import clean_outputs
 
@@ -41,4 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from stages._entry import quiet_console
+
+    quiet_console()
     sys.exit(main())

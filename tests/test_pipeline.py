@@ -84,16 +84,47 @@ def pipeline_copy(tmp_path_factory, shared_data: Path, project_root: Path) -> Pa
     return make_pipeline_copy(tmp_path_factory.mktemp("repo"), shared_data, project_root, epochs=3)
 
 
+def _tracked_runs(project: Path) -> list:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlruns.db'}")
+    experiment = client.get_experiment_by_name("signlang")
+    return client.search_runs([experiment.experiment_id]) if experiment else []
+
+
 def test_full_run_then_noop(pipeline_copy: Path) -> None:
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output) == ["ingest", "extract", "split", "train", "evaluate", "export"]
+    assert _stages_run(output) == ["ingest", "extract", "split", "train", "evaluate", "export", "track"]
     metrics = json.loads((pipeline_copy / "reports" / "metrics.json").read_text())
     assert 0.0 <= metrics["accuracy"] <= 1.0
     assert (pipeline_copy / "models" / "bundle" / "model.tflite").is_file()
+    # One complete MLflow run in the project's store, artifacts under mlartifacts/ as the README says.
+    (run,) = _tracked_runs(pipeline_copy)
+    assert run.data.metrics["test_accuracy"] == metrics["accuracy"] and "val_loss" in run.data.metrics
+    assert run.info.artifact_uri.startswith((pipeline_copy / "mlartifacts").as_uri())
+    assert (pipeline_copy / "mlartifacts").is_dir() and not (pipeline_copy / "mlruns").exists()
 
     again = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(again) == []
-    assert "Data and pipelines are up to date" in again
+    assert _stages_run(again) == ["track"]  # always runs: the MLflow store is not versioned
+    assert "already records these results" in again
+    assert len(_tracked_runs(pipeline_copy)) == 1
+
+
+def test_retrained_identical_model_still_gets_a_complete_run(pipeline_copy: Path) -> None:
+    """Train reruns and writes the same model bytes, so DVC skips evaluate and export: the
+    results are already in the store (same fingerprint) and stay complete there; with the
+    store gone (a fresh clone's first run) the track stage logs them in full again."""
+    _run(["dvc", "repro"], pipeline_copy)
+    output = _run(["dvc", "repro", "--force", "--single-item", "train"], pipeline_copy)
+    assert _stages_run(output) == ["train"]
+    shutil.rmtree(pipeline_copy / "mlartifacts")
+    (pipeline_copy / "mlruns.db").unlink()
+    output = _run(["dvc", "repro"], pipeline_copy)
+    assert _stages_run(output) == ["track"], "train wrote identical bytes: evaluate and export are up to date"
+    (run,) = _tracked_runs(pipeline_copy)
+    metrics = json.loads((pipeline_copy / "reports" / "metrics.json").read_text())
+    assert run.data.metrics["test_macro_f1"] == metrics["macro_f1"]
+    assert run.data.tags["signlang.promoted"] == "true"
 
 
 def test_training_param_reruns_train_evaluate_export_only(pipeline_copy: Path) -> None:
@@ -103,7 +134,7 @@ def test_training_param_reruns_train_evaluate_export_only(pipeline_copy: Path) -
     params["train"]["learning_rate"] = params["train"]["learning_rate"] / 2
     params_file.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output) == ["train", "evaluate", "export"]
+    assert _stages_run(output) == ["train", "evaluate", "export", "track"]
 
 
 def test_added_clip_is_extracted_alone(pipeline_copy: Path, shared_data: Path) -> None:

@@ -1,5 +1,6 @@
-"""`signlang live` on real clips with a small real bundle: headless outputs, cadence,
-the CLI, the MLflow champion, clear errors, Ctrl-C, and the window under Xvfb."""
+"""`signlang live` on real clips with a small real bundle: headless outputs, cadence, the
+H.264 video, the CLI (and its light imports), the MLflow champion, clear errors, Ctrl-C,
+and the window under Xvfb."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from realtime.core import LiveCore
 from realtime.runner import LiveOptions, classify_stream, load_live_bundle, read_ahead, run_live
-from signlang.params import LiveParams
+from signlang.params import LiveParams, SentenceParams
 from tests.conftest import interruptible_child
 from tests.realtime.conftest import count_frames
 
@@ -44,6 +46,22 @@ def source_fps(path: Path) -> float:
     fps = capture.get(cv2.CAP_PROP_FPS)
     capture.release()
     return fps
+
+
+def h264_frames(path: Path) -> tuple[int, tuple[int, int]]:
+    """(frames decoded, size) of an H.264 video in an MP4 whose index comes first, the form a
+    browser plays while loading; fails on any other codec or layout."""
+    import av
+
+    data = path.read_bytes()
+    assert data[4:8] == b"ftyp" and 0 <= data.find(b"moov") < data.find(b"mdat"), "moov atom not before mdat"
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (container.format.name.split(",")[0], stream.codec_context.name) == ("mov", "h264")
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        decoded = [frame.to_ndarray(format="bgr24") for frame in container.decode(stream)]
+    assert decoded and all(frame.shape == decoded[0].shape for frame in decoded)
+    return len(decoded), (decoded[0].shape[1], decoded[0].shape[0])
 
 
 def test_read_ahead_keeps_order_at_every_depth() -> None:
@@ -90,26 +108,26 @@ def test_tracking_ahead_on_a_thread_gives_the_same_results(small_bundle: Path, s
     bundle = Bundle.load(small_bundle)
     runs = {}
     for ahead in (0, 2):
+        core = LiveCore(bundle, SentenceParams())
         with open_source(str(starter_clips / "yes/yes_04.mp4")) as source, HolisticTracker() as tracker:
-            runs[ahead] = [(r.index, r.hand_visible, None if r.window is None else r.window.probabilities.tolist())
-                           for r in classify_stream(source.frames(), bundle, tracker, LiveParams(track_ahead=ahead))]
+            runs[ahead] = [(r.step.index, r.step.hand_visible, None if r.step.probabilities is None else
+                            r.step.probabilities.tolist()) for r in classify_stream(source.frames(), core, tracker, ahead)]
     assert runs[0] == runs[2] and any(window for *_, window in runs[0])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("clip", "classify_every"), [("yes/yes_04.mp4", 2), ("mother/mother_02.mp4", 3)])
+@pytest.mark.parametrize(("clip", "stride"), [("yes/yes_04.mp4", 2), ("mother/mother_02.mp4", 3)])
 def test_headless_run_writes_one_line_per_classified_window_and_every_frame(
-        small_bundle: Path, starter_clips: Path, tmp_path: Path, clip: str, classify_every: int) -> None:
+        small_bundle: Path, starter_clips: Path, tmp_path: Path, clip: str, stride: int) -> None:
     from signlang.bundle import Bundle
 
     path = starter_clips / clip
     bundle = Bundle.load(small_bundle)
-    live = LiveParams(classify_every=classify_every)
     options = LiveOptions(source=str(path), window=False, out_video=tmp_path / "out.mp4", out_json=tmp_path / "out.jsonl")
-    summary = run_live(bundle, options, live)
+    summary = run_live(bundle, options, LiveParams(), sentence=SentenceParams(stride=stride))
 
     n, length = count_frames(path), bundle.spec.sequence_length
-    expected_frames = list(range(length - 1, n, classify_every))
+    expected_frames = list(range(length - 1, n, stride))
     lines = read_lines(tmp_path / "out.jsonl")
     assert summary.frames == n and summary.windows == len(lines) == len(expected_frames) > 0
     assert [line["frame"] for line in lines] == expected_frames
@@ -117,11 +135,14 @@ def test_headless_run_writes_one_line_per_classified_window_and_every_frame(
     for line in lines:
         assert set(line) == FIELDS
         assert line["t"] == pytest.approx(line["frame"] / fps, abs=1e-3)
+        assert isinstance(line["hand_visible"], bool) and isinstance(line["sentence"], list)
+        if not line["hand_visible"]:  # no sign: nothing classified, nothing added
+            assert line["top3"] == [] and line["new_word"] is None
+            continue
         assert len(line["top3"]) == 3 and {"label", "p"} == set(line["top3"][0])
         probabilities = [entry["p"] for entry in line["top3"]]
         assert probabilities == sorted(probabilities, reverse=True) and 0 <= probabilities[-1] <= probabilities[0] <= 1
         assert {entry["label"] for entry in line["top3"]} <= set(bundle.classes)
-        assert isinstance(line["hand_visible"], bool) and isinstance(line["sentence"], list)
     times = [line["t"] for line in lines]
     assert all(a < b for a, b in zip(times, times[1:]))
     assert lines[-1]["sentence"] == summary.sentence
@@ -129,6 +150,7 @@ def test_headless_run_writes_one_line_per_classified_window_and_every_frame(
     frames, size = video_frames_and_size(tmp_path / "out.mp4")
     assert frames == n
     assert max(size) <= 640  # frames are scaled to extract.max_frame_side before Holistic and drawing
+    assert h264_frames(tmp_path / "out.mp4") == (n, size)
     if clip.startswith("mother"):
         # Hands are seen only briefly in this clip: the no-sign state shows in the lines.
         assert {line["hand_visible"] for line in lines} == {True, False}
@@ -257,3 +279,42 @@ def test_the_window_under_xvfb(small_bundle: Path, starter_clips: Path, tmp_path
     assert image.shape == (480, 640, 3)
     # The overlay is on it: the sentence strip along the bottom is darkened.
     assert image[-10:].mean() < image[200:300].mean()
+
+
+HEAVY_MODULES = ("tensorflow", "mediapipe", "cv2", "av", "fastapi", "starlette", "uvicorn", "realtime.runner",
+                 "realtime.capture", "signlang.params")
+
+
+def test_the_live_and_serve_argument_parsers_import_nothing_heavy() -> None:
+    """What `signlang --help` loads for live, capture and serve: argparse, not the runner,
+    MediaPipe, OpenCV, PyAV, FastAPI or TensorFlow (the handlers import them)."""
+    code = ("import argparse, sys, realtime.cli, realtime.server\n"
+            "for configure in (realtime.cli.configure_live, realtime.cli.configure_capture, realtime.server.configure):\n"
+            "    configure(argparse.ArgumentParser())\n"
+            f"print([name for name in {HEAVY_MODULES!r} if name in sys.modules])")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
+
+
+def test_live_help_lists_the_documented_flags(tmp_path: Path) -> None:
+    completed = run_cli("live", "--help", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    for flag in ("--bundle", "--model-name", "--alias", "--source", "--no-window", "--out-video", "--out-json",
+                 "--screenshot", "--speak", "--max-frames", "--params"):
+        assert flag in completed.stdout, flag
+
+
+def test_an_out_video_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    import numpy as np
+
+    from realtime.runner import VideoOutput
+    from signlang.errors import InputFileError
+
+    frame = np.zeros((48, 64, 3), dtype=np.uint8)
+    for path in (tmp_path / "out.unknown-format", tmp_path / "a-file" / "out.mp4"):
+        (tmp_path / "a-file").write_text("not a folder")
+        video = VideoOutput(path, 30.0)
+        with pytest.raises(InputFileError, match="cannot be written as an H.264 video"):
+            video.write(frame)
+        video.close()

@@ -1,7 +1,8 @@
 """`signlang serve` over a small real bundle (tutorial network trained 2 epochs on real
 signers, exported to TFLite): /health, /predict on a real keypoint sequence and a real clip,
-every refused payload as a 4xx JSON error with the server still serving, and the WebSocket
-answering real JPEG frames of a real clip through real MediaPipe Holistic."""
+no sign for frames with nobody in them, every refused payload as a 4xx JSON error with the
+server still serving, and the WebSocket answering real JPEG frames of a real clip through
+real MediaPipe Holistic."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import pytest
 
 from signlang.errors import SignlangError
 from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE
-from signlang.params import ServeParams, load_params, parse_params
+from signlang.params import SentenceParams, ServeParams, load_params, parse_params
 
 CLIP = Path("videos") / "asl-starter" / "hello" / "hello_06.mp4"  # 30 frames, 1280x720
+TITLE_CARD = Path("videos") / "asl-starter" / "hello" / "hello_04.mp4"  # its first 60 frames: text, nobody
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
 _BUNDLES: dict[str, Path] = {}
 
@@ -41,7 +43,10 @@ def small_bundle(tmp_path_factory, shared_data: Path, project_root: Path) -> Pat
     return build_small_bundle(tmp_path_factory, shared_data, project_root)
 
 
-SERVE = ServeParams(min_frames=3, max_upload_mb=1, max_frames=120, max_message_mb=0.5)
+SERVE = ServeParams(max_upload_mb=1, max_frames=120, max_message_mb=0.5)
+# Short windows, so that a few WebSocket frames are classified.
+SENTENCE = SentenceParams(window_frames=4, stride=1)
+NO_SIGN = {"top3": [], "label": None, "hand_visible": False, "sentence": []}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,7 @@ def client(small_bundle: Path):
     from signlang.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)
-    with TestClient(create_app(bundle, SERVE, model="test-bundle")) as test_client:
+    with TestClient(create_app(bundle, SERVE, model="test-bundle", sentence=SENTENCE)) as test_client:
         test_client.bundle = bundle
         yield test_client
 
@@ -153,7 +158,8 @@ def test_predict_keypoint_sequence_matches_the_training_preprocessing(client, sh
         expected = bundle.predict_proba(normalise(clip_to_window(sequence, bundle.spec)[None], bundle.spec))[0]
         assert body["label"] == bundle.classes[int(np.argmax(expected))] == body["top3"][0]["label"]
         assert body["top3"][0]["p"] == pytest.approx(float(expected.max()), abs=1e-4)
-        assert body["frames"] == len(sequence)
+        assert body["frames"] == len(sequence) and body["hand_visible"] is True
+        assert isinstance(body["sentence"], list) and set(body["sentence"]) <= set(bundle.classes)
 
 
 @pytest.mark.slow
@@ -164,7 +170,56 @@ def test_predict_video_upload(client, shared_data: Path) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert_top3(body, client.bundle.classes)
-    assert body["label"] == body["top3"][0]["label"] and body["frames"] == 30
+    assert body["label"] == body["top3"][0]["label"] and body["frames"] == 30 and body["hand_visible"] is True
+    assert set(body) == {"top3", "label", "hand_visible", "sentence", "frames"}
+
+
+def clip_of(frames: list[np.ndarray], path: Path) -> Path:
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (frames[0].shape[1], frames[0].shape[0]))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def title_card_frames(shared_data: Path, count: int = 60) -> list[np.ndarray]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(shared_data / TITLE_CARD))
+    frames = [capture.read()[1] for _ in range(count)]
+    capture.release()
+    assert all(frame is not None for frame in frames)
+    return frames
+
+
+@pytest.mark.slow
+def test_predict_says_no_sign_when_nobody_is_in_the_frames(client, shared_data: Path, tmp_path: Path) -> None:
+    title = title_card_frames(shared_data)
+    black = [np.zeros((360, 640, 3), dtype=np.uint8)] * 30
+    for name, frames in (("title card", title), ("black", black)):
+        with open(clip_of(frames, tmp_path / f"{name.replace(' ', '_')}.mp4"), "rb") as handle:
+            response = client.post("/predict", files={"file": ("clip.mp4", handle, "video/mp4")})
+        assert response.status_code == 200, (name, response.text)
+        assert response.json() == {**NO_SIGN, "frames": len(frames)}, name
+    for width in (NO_FACE_SIZE, FULL_SIZE):  # keypoints of 30 frames in which Holistic saw nothing
+        response = client.post("/predict", json={"frames": [[0.0] * width] * 30})
+        assert response.status_code == 200, response.text
+        assert response.json() == {**NO_SIGN, "frames": 30}
+
+
+@pytest.mark.slow
+def test_websocket_says_no_sign_when_nobody_is_in_the_frames(client, shared_data: Path) -> None:
+    import cv2
+
+    with client.websocket_connect("/ws") as socket:
+        replies = []
+        for frame in title_card_frames(shared_data, 12):
+            socket.send_bytes(cv2.imencode(".jpg", frame)[1].tobytes())
+            replies.append(socket.receive_json())
+    assert [reply["classified"] for reply in replies] == [False] * 3 + [True] * 9
+    assert all(not reply["hand_visible"] and reply["top3"] == [] and reply["sentence"] == [] for reply in replies)
 
 
 def _chunks(total: int):
@@ -224,13 +279,17 @@ def test_websocket_answers_real_frames(client, shared_data: Path) -> None:
     assert reset["sentence"] == []
     assert [reply["frames"] for reply in replies] == list(range(1, 9))
     for reply in replies:
-        assert set(reply) == {"top3", "sentence", "hand_visible", "frames", "fps"}
+        assert set(reply) == {"top3", "classified", "new_word", "sentence", "hand_visible", "frames", "fps"}
         assert isinstance(reply["hand_visible"], bool) and isinstance(reply["sentence"], list)
         assert all(word in client.bundle.classes for word in reply["sentence"])
     assert any(reply["hand_visible"] for reply in replies), "Holistic saw no hand in 8 frames of a signing clip"
-    classified = [reply for reply in replies if reply["top3"]]
-    assert classified, "no window was classified"
-    for reply in classified:
-        assert_top3(reply, client.bundle.classes)
-    assert replies[0]["top3"] == [] and replies[1]["top3"] == []  # fewer than min_frames buffered
+    # Windows of SENTENCE.window_frames (4) frames, one per frame once 4 are buffered.
+    assert [reply["classified"] for reply in replies] == [False] * 3 + [True] * 5
+    assert all(reply["top3"] == [] for reply in replies[:3])
+    for reply in replies[3:]:
+        if reply["hand_visible"]:
+            assert_top3(reply, client.bundle.classes)
+        else:
+            assert reply["top3"] == []
+    assert any(reply["top3"] for reply in replies), "no window was classified"
     assert replies[-1]["fps"] > 0

@@ -1,5 +1,5 @@
-"""MLflow tracking against a real SQLite store: stages sharing the training run, the bundle
-registered as a pyfunc, the champion rule, and fetching the champion back."""
+"""MLflow tracking against a real SQLite store: where artifacts go, the results fingerprint,
+the bundle registered as a pyfunc, the champion rule, and fetching the champion back."""
 
 from __future__ import annotations
 
@@ -41,25 +41,37 @@ def test_flatten_nested_params() -> None:
     }
 
 
-def test_later_stages_resume_the_run_that_trained_the_model(store: str, tmp_path: Path) -> None:
-    model = tmp_path / "model.keras"
-    model.write_bytes(b"weights v1")
-    with tracking.training_run() as run:
-        model_hash = tracking.tag_model(model)
-        trained_run = run.info.run_id
-    assert model_hash == tracking.file_sha256(model)
-    with tracking.run_for_model(model) as run:
-        assert run.info.run_id == trained_run
-        mlflow.log_metric("test_accuracy", 0.5)
-    assert MlflowClient().get_run(trained_run).data.metrics["test_accuracy"] == 0.5
+def test_the_project_store_keeps_artifacts_in_mlartifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow exports MLFLOW_TRACKING_URI after set_tracking_uri: the choice of artifact folder
+    must not depend on that variable, or every experiment lands in mlruns/."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert tracking.configure() == f"sqlite:///{tmp_path / 'mlruns.db'}"
+    experiment = mlflow.get_experiment_by_name(tracking.EXPERIMENT_NAME)
+    assert experiment.artifact_location == (tmp_path / "mlartifacts").as_uri()
+    with mlflow.start_run() as run:
+        mlflow.log_text("logged", "note.txt")
+    assert (tmp_path / "mlartifacts" / run.info.run_id / "artifacts" / "note.txt").is_file()
+    assert not (tmp_path / "mlruns").exists()
 
-    other = tmp_path / "other.keras"
-    other.write_bytes(b"weights v2, not trained here")
-    with tracking.run_for_model(other) as run:
-        assert run.info.run_id != trained_run
-        assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(other)
-    with tracking.run_for_model(other) as again:
-        assert again.info.run_id == run.info.run_id
+
+def test_results_fingerprint_follows_bytes_and_params(tmp_path: Path) -> None:
+    model, bundle = tmp_path / "model.keras", tmp_path / "bundle"
+    bundle.mkdir()
+    model.write_bytes(b"weights")
+    (bundle / "model.tflite").write_bytes(b"flat")
+    first = tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+    assert first == tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 4}})
+    (bundle / "model.tflite").write_bytes(b"flat, other bytes")
+    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+
+
+def test_subset_scores_name_each_subset() -> None:
+    metrics = {"accuracy": 0.8, "macro_f1": 0.7, "worst_signer": "A", "worst_signer_accuracy": 0.5,
+               "per_class": {"hello": {"f1": 1.0}}, "train": {"accuracy": 0.9, "worst_signer_accuracy": None}}
+    assert tracking.subset_scores(metrics) == {"test_accuracy": 0.8, "test_macro_f1": 0.7,
+                                               "test_worst_signer_accuracy": 0.5, "train_accuracy": 0.9}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +94,7 @@ def bundle_dir(tmp_path_factory, project_root: Path) -> Path:
 
 
 def _register(bundle_dir: Path, score: float, worst_signer: float | None = None, max_drop: float | None = None) -> dict:
-    with tracking.run_for_model(bundle_dir / "model.tflite"):
+    with mlflow.start_run():
         return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score,
                                         worst_signer, max_drop)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-STAGES = ("ingest", "extract", "split", "train", "evaluate", "export")
+STAGES = ("ingest", "extract", "split", "train", "evaluate", "export", "track")
 
 
 def _project(tmp_path: Path, project_root: Path, shared_data: Path, **changes) -> Path:
@@ -83,6 +83,7 @@ def test_every_stage_validates_the_whole_params_file(tmp_path: Path, project_roo
     ("train", "data/dataset.npz", "extract"),
     ("evaluate", "data/dataset.npz", "extract"),
     ("export", "data/dataset.npz", "extract"),
+    ("track", "models/model.keras", "train"),
 ])
 def test_missing_input_named_before_any_work(stage: str, missing: str, producer: str, tmp_path: Path,
                                              project_root: Path, shared_data: Path) -> None:
@@ -90,13 +91,14 @@ def test_missing_input_named_before_any_work(stage: str, missing: str, producer:
     _refused(_stage(stage, project, project_root), f"error: {missing}: ", producer)
 
 
-def test_export_without_metrics_names_the_evaluate_stage(tmp_path: Path, project_root: Path, shared_data: Path) -> None:
+def test_track_without_metrics_names_the_evaluate_stage(tmp_path: Path, project_root: Path, shared_data: Path) -> None:
     project = _project(tmp_path, project_root, shared_data)
-    for name in ("data/dataset.npz", "data/split.csv", "models/model.keras"):
+    for name in ("models/model.keras", "reports/plots/history.csv", "reports/train.json"):
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_bytes(b"placeholder: never read, the missing metrics stop the stage first")
-    _refused(_stage("export", project, project_root),
-             "error: reports/metrics.json: not found; the export stage needs it (run `dvc repro evaluate` first)")
+    _refused(_stage("track", project, project_root),
+             "error: reports/metrics.json: not found; the track stage needs it (run `dvc repro evaluate` first)")
+    assert not (project / "mlruns.db").exists(), "refused before touching the MLflow store"
 
 
 def test_stale_temporary_files_are_cleaned_at_start(tmp_path: Path, project_root: Path, shared_data: Path) -> None:

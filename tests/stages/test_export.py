@@ -1,6 +1,7 @@
-"""Export stage on a small real model: TFLite with builtin ops only, parity with Keras on
-every test window, the bundle registered in a real SQLite MLflow store under the champion
-rule, and `signlang evaluate` scoring the exported bundle on a folder of real samples."""
+"""Export and track stages on a small real model: TFLite with builtin ops only, parity with
+Keras on every test window, one complete MLflow run per result in a real SQLite store with the
+bundle registered under the champion rule, and `signlang evaluate` scoring the exported bundle
+on a folder of real samples."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def exported(tmp_path_factory, shared_data: Path, project_root: Path):
         project = build_project(root, shared_data, params)
         metrics = evaluation.run(params)
         result = export.run(params)
-        yield {"root": root, "params": params, "metrics": metrics, "result": result, **project}
+        store_after_stages = (root / "mlflow.db").exists()
+        yield {"root": root, "params": params, "metrics": metrics, "result": result,
+               "store_after_stages": store_after_stages, **project}
 
 
 def test_bundle_holds_exactly_the_three_files(exported) -> None:
@@ -102,53 +105,83 @@ def test_a_free_batch_network_fails_loudly_instead_of_using_flex(exported) -> No
         to_tflite(exported["model"])
 
 
-def test_registration_and_the_champion_rule(exported, tmp_path: Path) -> None:
+def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(exported, tmp_path: Path) -> None:
+    """The track stage on the exported project: one MLflow run holding params, per-epoch curves,
+    test metrics, evaluation files and the registered bundle; run again on the same results it
+    logs nothing; on changed results a new run, promoted only under the champion rule."""
     from mlflow.tracking import MlflowClient
 
-    from signlang import export, tracking
+    from signlang import tracking
     from signlang.bundle import Bundle
+    from stages.track import track
 
     params, root = exported["params"], exported["root"]
     name, alias = params.export.registered_model, params.export.champion_alias
-    first = exported["result"]["registration"]
-    assert first["version"] == "1" and first["promoted"] is True
-    assert first["score"] == exported["metrics"]["macro_f1"]
+    history = (root / paths.HISTORY).read_text(encoding="utf-8").splitlines()
+    (root / paths.TRAIN_REPORT).write_text(json.dumps({"best_epoch": 1, "best_val_loss": 1.0, "train_samples": 10,
+                                                       "val_samples": 5, "classes": 3, "parameters": 100}) + "\n")
+    first = track(params)
+    assert first["logged"] is True
+    assert first["registration"]["version"] == "1" and first["registration"]["promoted"] is True
+    assert first["registration"]["score"] == exported["metrics"]["macro_f1"]
+    client = MlflowClient()
+    run = client.get_run(first["run_id"])
+    assert run.data.metrics["test_macro_f1"] == pytest.approx(exported["metrics"]["macro_f1"])
+    assert run.data.metrics["train_accuracy"] == pytest.approx(exported["metrics"]["train"]["accuracy"])
+    assert run.data.metrics["test_worst_signer_accuracy"] == pytest.approx(exported["metrics"]["worst_signer_accuracy"])
+    assert "export_max_abs_diff" in run.data.metrics and run.data.metrics["best_epoch"] == 1
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == list(range(1, len(history)))
+    assert run.data.params["train.preset"] == params.train.preset and run.data.params["model.parameters"] == "100"
+    assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(root / paths.KERAS_MODEL)
+    logged = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert {"evaluation/metrics.json", "evaluation/confusion_test.png", "evaluation/curves.png",
+            "evaluation/confusion_test.csv", "evaluation/per_class.csv"} <= logged
+    assert client.get_model_version(name, "1").run_id == run.info.run_id
+    for tracked in (paths.METRICS, paths.EXPORT_REPORT, paths.HISTORY):
+        assert run.info.run_id not in (root / tracked).read_text(encoding="utf-8")
 
-    def export_with_score(score: float, worst_signer: float | None = None) -> dict:
+    # The same results (a `dvc repro` that reran or restored stages with identical outputs): nothing new.
+    again = track(params)
+    assert again == {"run_id": run.info.run_id, "logged": False}
+    assert len(client.search_model_versions(f"name='{name}'")) == 1
+
+    def track_with_score(score: float, worst_signer: float | None = None) -> dict:
         metrics = json.loads((root / paths.METRICS).read_text(encoding="utf-8"))
         metrics["macro_f1"] = score
         if worst_signer is not None:
             metrics["worst_signer_accuracy"] = worst_signer
         (root / paths.METRICS).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        return export.run(params)["registration"]
+        result = track(params)
+        assert result["logged"] is True and result["run_id"] != run.info.run_id
+        return result["registration"]
 
-    base = first["score"]
-    worse = export_with_score(base - 0.05)
+    base = first["registration"]["score"]
+    worse = track_with_score(base - 0.05)
     assert worse["version"] == "2" and worse["promoted"] is False
-    client = MlflowClient()
     assert str(client.get_model_version_by_alias(name, alias).version) == "1"
-    better = export_with_score(base + 0.05)
+    better = track_with_score(base + 0.05)
     assert better["version"] == "3" and better["promoted"] is True
     assert str(client.get_model_version_by_alias(name, alias).version) == "3"
     # Better on average but its worst-served signer drops more than export.max_worst_signer_drop:
     # not promoted, and the promotion report says why.
     champion_worst = exported["metrics"]["worst_signer_accuracy"]
-    unfair = export_with_score(base + 0.1, champion_worst - params.export.max_worst_signer_drop - 0.1)
+    unfair = track_with_score(base + 0.1, champion_worst - params.export.max_worst_signer_drop - 0.1)
     assert unfair["version"] == "4" and unfair["promoted"] is False
     assert str(client.get_model_version_by_alias(name, alias).version) == "3"
     promotion = json.loads((root / paths.PROMOTION_REPORT).read_text(encoding="utf-8"))
     assert promotion["promoted"] is False and "worst signer's accuracy" in promotion["reason"]
     assert promotion["version"] == "4" and promotion["max_worst_signer_drop"] == params.export.max_worst_signer_drop
-    # Export logged into the run that trained the model (found by the model's hash).
-    run_id = tracking.find_run_for_model(tracking.file_sha256(root / paths.KERAS_MODEL))
-    assert client.get_model_version(name, "3").run_id == run_id
-    assert "export_max_abs_diff" in client.get_run(run_id).data.metrics
 
     fetched = tracking.download_bundle(name, alias, tmp_path / "champion")
     bundle = Bundle.load(fetched)
     assert bundle.classes == tuple(exported["classes"])
     windows = exported["X"][:4]
     np.testing.assert_array_equal(bundle.predict_proba(windows), Bundle.load(root / paths.BUNDLE_DIR).predict_proba(windows))
+
+
+def test_export_and_evaluate_do_not_talk_to_mlflow(exported) -> None:
+    """Only the track stage logs: a stage DVC skips must not be the one that would have logged."""
+    assert exported["store_after_stages"] is False
 
 
 def _sample_folder(folder: Path, shared_data: Path) -> None:

@@ -330,6 +330,15 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
         assert data["X"].shape == (4, 30, 258)
         assert list(data["classes"]) == ["hello", "no", "yes"]
 
+    # A clip leaves the manifest: its cached keypoints leave data/keypoints (a DVC output whose
+    # hash must depend on the manifest only), the others stay untouched.
+    write_manifest(out["manifest_path"], [clips[0], added, npz_row(shared_data, 0)])
+    fourth = run(params, **out)
+    assert (fourth.clips, fourth.from_cache, fourth.extracted, fourth.pruned) == (2, 2, 0, 1)
+    kept = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert len(kept) == 2 and all(after[name] == mtime for name, mtime in kept.items())
+    assert "1 cached clips no longer in the manifest removed" in capsys.readouterr().out
+
 
 # --- damaged clips, the on_error policy, interrupted runs (issue 6) ---------------------------
 

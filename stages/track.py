@@ -1,0 +1,46 @@
+"""Stage: the pipeline's results -> one complete MLflow run: params, per-epoch curves, train,
+validation and test metrics, the evaluation files and figures, and the bundle, registered and
+moved to the champion alias only when `tracking.promotion_decision` says it is better (the
+reason goes to reports/promotion.json, untracked: it depends on the unversioned registry).
+
+DVC runs it on every `dvc repro` (always_changed): the MLflow store is not versioned, and a
+stage that DVC skips or restores logs nothing, so only a stage that reads the results as they
+now are can make sure they are in the store. A result already logged (same fingerprint of
+files and params) is not logged again."""
+
+from stages._entry import quiet_console, run_stage
+
+
+def track(params) -> dict:
+    import json
+
+    from signlang import paths, tracking
+    from signlang.io import atomic_write_text, require_inputs
+
+    files = {"model": paths.KERAS_MODEL, "history": paths.HISTORY, "train_report": paths.TRAIN_REPORT,
+             "metrics": paths.METRICS, "bundle": paths.BUNDLE_DIR, "export_report": paths.EXPORT_REPORT}
+    require_inputs("track", {paths.KERAS_MODEL: "train", paths.HISTORY: "train", paths.TRAIN_REPORT: "train",
+                             paths.METRICS: "evaluate", paths.BUNDLE_DIR: "export", paths.EXPORT_REPORT: "export"})
+    artifacts = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.TRAIN_REPORT, paths.EXPORT_REPORT,
+                 *sorted(paths.PLOTS_DIR.glob("confusion_*.csv")),
+                 *sorted(paths.FIGURES_DIR.glob("*.png"))]
+    result = tracking.record_pipeline_run(params, files, [path for path in artifacts if path.is_file()])
+    if not result["logged"]:
+        print(f"track: MLflow run {result['run_id']} ({tracking.tracking_uri()}) already records these results",
+              flush=True)
+        return result
+    registration, export = result["registration"], params.export
+    promotion = {"registered_model": export.registered_model, "alias": export.champion_alias, **registration,
+                 "metric": export.promotion_metric, "max_worst_signer_drop": export.max_worst_signer_drop}
+    atomic_write_text(paths.PROMOTION_REPORT, json.dumps(promotion, indent=2, sort_keys=True) + "\n")
+    outcome = (f"promoted it to @{export.champion_alias}" if registration["promoted"]
+               else f"did not promote it to @{export.champion_alias}")
+    print(f"track: logged MLflow run {result['run_id']} ({tracking.tracking_uri()}); registered "
+          f"{export.registered_model} version {registration['version']} and {outcome}: {registration['reason']}",
+          flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    quiet_console()
+    run_stage(track)
