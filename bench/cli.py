@@ -25,10 +25,13 @@ FIGURES = {
     "latency": "bench.latency",
     "pipeline": "bench.pipeline",
     "accuracy": "bench.accuracy",
+    "audit": "bench.audit",
+    "vocab": "bench.vocab",
 }
-NUMBERS = {"extraction": "1", "latency": "2", "live": "3", "pipeline": "4", "accuracy": "5", "memory": "6"}
+NUMBERS = {"extraction": "1", "latency": "2", "live": "3", "pipeline": "4", "accuracy": "5", "memory": "6",
+           "audit": "7", "vocab": "8"}
 # Rows are reported by figure number (their names start with it); sort is stable.
-REPORT_ORDER = "123456"
+REPORT_ORDER = "12345678"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

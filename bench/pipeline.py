@@ -97,7 +97,7 @@ def time_stages(project: Path, stages: list[str], noop_repeats: int) -> dict:
     with its upstream, i.e. plain `dvc repro` when every stage ran)."""
     seconds = {}
     for stage in stages:
-        _, seconds[stage] = timed(lambda: _run(["dvc", "repro", "-s", stage], project))
+        _, seconds[stage] = timed(lambda stage=stage: _run(["dvc", "repro", "-s", stage], project))
     everything = stages == stage_names(project)
     noop_command = ["dvc", "repro"] if everything else ["dvc", "repro", stages[-1]]
     noop, outputs = [], []

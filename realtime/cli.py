@@ -1,6 +1,6 @@
 """Arguments and handlers of `signlang live` and `signlang capture` (listed in signlang.cli).
 
-Both read the `live`/`sentence`/`capture` and `extract` sections of params.yaml (`--params`,
+Both read the `live`/`sentence`/`speech`/`capture` and `extract` sections of params.yaml (`--params`,
 default ./params.yaml; the built-in defaults when there is none, e.g. outside a checkout).
 
 Importing this module is cheap (argparse only): MediaPipe, OpenCV, the runner and the
@@ -19,7 +19,7 @@ from signlang import paths
 
 if TYPE_CHECKING:
     from signlang.holistic import HolisticSettings
-    from signlang.params import CaptureParams, LiveParams, SentenceParams
+    from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams
 
 DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
 
@@ -29,6 +29,7 @@ class RealtimeSettings:
     live: LiveParams
     sentence: SentenceParams
     capture: CaptureParams
+    speech: SpeechParams
     holistic: HolisticSettings
     model_name: str
     alias: str
@@ -39,20 +40,21 @@ def load_settings(path: Path | None) -> RealtimeSettings:
     """The sections live/capture need from params.yaml (`path`, else ./params.yaml), or
     their defaults when there is no params.yaml at hand (e.g. outside a checkout)."""
     from signlang.holistic import HolisticSettings
-    from signlang.params import CaptureParams, LiveParams, SentenceParams, load_params
+    from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams, load_params
 
     if path is None and not paths.PARAMS_FILE.is_file():
-        return RealtimeSettings(LiveParams(), SentenceParams(), CaptureParams(), HolisticSettings(),
+        return RealtimeSettings(LiveParams(), SentenceParams(), CaptureParams(), SpeechParams(), HolisticSettings(),
                                 DEFAULT_MODEL_NAME, DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
     chosen = path or paths.PARAMS_FILE
     params = load_params(chosen)
-    return RealtimeSettings(params.live, params.sentence, params.capture, HolisticSettings.from_params(params.extract),
+    return RealtimeSettings(params.live, params.sentence, params.capture, params.speech,
+                            HolisticSettings.from_params(params.extract),
                             params.export.registered_model, params.export.champion_alias, str(chosen))
 
 
 def _add_params_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", type=Path, default=None,
-                        help="params.yaml to read the live/sentence/capture/extract sections from (default ./params.yaml)")
+                        help="params.yaml to read the live/sentence/speech/capture/extract sections from (default ./params.yaml)")
 
 
 # --------------------------------------------------------------------------- live
@@ -69,7 +71,8 @@ def configure_live(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-video", type=Path, default=None, help="write the annotated video (.mp4)")
     parser.add_argument("--out-json", type=Path, default=None, help="write one JSON line per classified window")
     parser.add_argument("--screenshot", type=Path, default=None, help="save the last annotated frame (.png) on exit")
-    parser.add_argument("--speak", action="store_true", help="speak each new word (espeak-ng)")
+    parser.add_argument("--speak", action="store_true",
+                        help="speak each new word (espeak-ng, in params.yaml speech.language)")
     parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     _add_params_argument(parser)
 
@@ -85,7 +88,8 @@ def run_live_command(args: argparse.Namespace) -> int:
     if args.bundle is not None and (args.model_name or args.alias):
         raise ParamsError("--bundle cannot be combined with --model-name/--alias")
     options = LiveOptions(source=str(args.source), window=args.window, out_video=args.out_video,
-                          out_json=args.out_json, speak=args.speak, max_frames=args.max_frames,
+                          out_json=args.out_json, speak=args.speak, speech_language=settings.speech.language,
+                          max_frames=args.max_frames,
                           screenshot=args.screenshot)
     if options.window:
         check_display("live", "--no-window with --out-video/--out-json")

@@ -3,8 +3,9 @@ landmarks, the top classes with probability bars, FPS, status, the sentence, and
 capture countdown / recording indicator. The same drawing goes to the window and to
 --out-video, so a headless run records exactly what a person would see.
 
-Text is drawn with OpenCV's Hershey fonts, which have ASCII glyphs only: other characters
-of a label are shown as '?' on the frame (the JSON lines and saved files keep them).
+Text goes through realtime/text.py (Pillow, DejaVu Sans, right-to-left scripts shaped), so a
+label in any script (`xin chào`, `شكرا`) shows as written; each string is rendered once and
+cached, so an unchanged label costs one blend per frame.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from realtime import text as frame_text
 from signlang.holistic import import_mediapipe
 
 WHITE, BLACK, GREEN, GREY, RED, YELLOW = (255, 255, 255), (0, 0, 0), (80, 200, 80), (150, 150, 150), (40, 40, 230), (0, 215, 255)
-FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
+# The top-classes panel: bars this wide (x text scale), labels cut with an ellipsis past
+# MAX_PANEL of the frame's width.
+BAR_WIDTH, MAX_PANEL = 220, 0.6
 
 
 def _scale(frame: np.ndarray) -> float:
@@ -25,17 +29,16 @@ def _scale(frame: np.ndarray) -> float:
     return max(0.4, min(1.2, frame.shape[1] / 900))
 
 
-def _ascii(text: str) -> str:
-    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-
-
 def put_text(frame: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour=WHITE, thickness: int = 1) -> None:
-    """Text with a dark outline, readable on any background."""
-    import cv2
+    """Text with a dark outline, readable on any background; `origin` is the pen position on
+    the baseline and `scale` an OpenCV Hershey scale, as for cv2.putText; bold from thickness 2."""
+    frame_text.draw(frame, text, origin, frame_text.pixels_for(scale), colour, bold=thickness >= 2)
 
-    text = _ascii(text)
-    cv2.putText(frame, text, origin, FONT, scale, BLACK, thickness + 2, cv2.LINE_AA)
-    cv2.putText(frame, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)
+
+def text_size(text: str, scale: float, thickness: int = 1) -> tuple[int, int]:
+    """(width, cap height) in pixels of `text` as put_text draws it."""
+    pixels = frame_text.pixels_for(scale)
+    return frame_text.text_width(text, pixels, thickness >= 2), frame_text.cap_height(pixels)
 
 
 def _shade(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int], alpha: float = 0.55) -> None:
@@ -69,29 +72,33 @@ def draw_landmarks(frame: np.ndarray, results: Any) -> None:
 
 
 def draw_top_classes(frame: np.ndarray, top: Sequence[tuple[str, float]], threshold: float) -> None:
-    """One row per class: a bar as long as its probability (green at or above threshold)."""
+    """One row per class: a bar as long as its probability (green at or above threshold) and
+    `label p`; the panel widens for long labels, up to MAX_PANEL of the frame (then cut: `…`)."""
     import cv2
 
     scale = _scale(frame)
-    row = int(28 * scale) + 6
-    width = int(220 * scale)
+    row, text_scale = int(28 * scale) + 6, 0.55 * scale * 1.3
+    room = int(MAX_PANEL * frame.shape[1]) - 20 - text_size(" 0.00", text_scale)[0]
+    labels = [frame_text.fit(label, room, frame_text.pixels_for(text_scale)) for label, _ in top]
+    widths = [text_size(label, text_scale)[0] for label in labels]
+    width = max([int(BAR_WIDTH * scale)] + [w + text_size(" 0.00", text_scale)[0] + 8 for w in widths])
     _shade(frame, (0, 0), (width + 16, 12 + row * max(1, len(top))))
-    for index, (label, probability) in enumerate(top):
+    for index, ((_, probability), label, label_width) in enumerate(zip(top, labels, widths)):
         y = 8 + index * row
         colour = GREEN if probability >= threshold else GREY
         cv2.rectangle(frame, (8, y), (8 + int(width * float(probability)), y + row - 6), colour, -1)
-        put_text(frame, f"{label} {probability:.2f}", (12, y + row - 12), 0.55 * scale * 1.3)
+        # Label and number apart: a right-to-left label keeps its number on the right.
+        put_text(frame, label, (12, y + row - 12), text_scale)
+        put_text(frame, f" {probability:.2f}", (12 + label_width, y + row - 12), text_scale)
 
 
 def draw_status(frame: np.ndarray, fps: float, status: str) -> None:
     """FPS and a status word (buffering, no hand, paused) in the top-right corner."""
-    import cv2
-
     scale = 0.55 * _scale(frame) * 1.3
     for line, text in enumerate((f"{fps:4.1f} FPS", status)):
         if not text:
             continue
-        (w, h), _ = cv2.getTextSize(_ascii(text), FONT, scale, 1)
+        w, h = text_size(text, scale)
         put_text(frame, text, (frame.shape[1] - w - 10, 10 + h + line * (h + 10)), scale, YELLOW if line else WHITE)
 
 
@@ -117,13 +124,11 @@ def draw_recording(frame: np.ndarray, sample: int, count: int, seconds_left: flo
 
 def draw_countdown(frame: np.ndarray, message: str, seconds_left: float) -> None:
     """A large countdown number in the middle with what comes next above it."""
-    import cv2
-
     scale = _scale(frame)
     number = f"{max(1, int(np.ceil(seconds_left)))}"
     big = 3.0 * scale
-    (w, h), _ = cv2.getTextSize(number, FONT, big, 4)
+    w, h = text_size(number, big, 4)
     centre_x, centre_y = frame.shape[1] // 2, frame.shape[0] // 2
     put_text(frame, number, (centre_x - w // 2, centre_y + h // 2), big, YELLOW, 4)
-    (mw, _), _ = cv2.getTextSize(_ascii(message), FONT, 0.8 * scale, 2)
+    mw, _ = text_size(message, 0.8 * scale, 2)
     put_text(frame, message, (max(4, centre_x - mw // 2), max(20, centre_y - h)), 0.8 * scale, WHITE, 2)

@@ -148,6 +148,7 @@ class LiveOptions:
     out_video: Path | None = None
     out_json: Path | None = None
     speak: bool = False
+    speech_language: str | None = None  # params.yaml speech.language
     max_frames: int | None = None
     screenshot: Path | None = None
 
@@ -293,7 +294,7 @@ def _open_outputs(stack: ExitStack, options: LiveOptions, fps: float) -> _Output
     if options.speak:
         from realtime.speech import start_speaker
 
-        outputs.speaker = start_speaker()
+        outputs.speaker = start_speaker(language=options.speech_language)
         if outputs.speaker is not None:
             stack.callback(outputs.speaker.close, 5.0)
     if options.window:

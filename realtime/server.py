@@ -261,12 +261,13 @@ def create_app(bundle: Bundle, serve: "ServeParams", settings: HolisticSettings 
                sentence: "SentenceParams | None" = None) -> Any:
     """The FastAPI application over one loaded bundle (`sentence`: params.yaml `sentence:`,
     default its defaults)."""
-    from signlang.params import SentenceParams
     from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException
+
+    from signlang.params import SentenceParams
 
     settings = (settings or HolisticSettings()).for_parts(bundle.spec.parts)
     sentence = sentence or SentenceParams()

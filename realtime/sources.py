@@ -56,7 +56,7 @@ class VideoSource:
     def close(self) -> None:
         self.capture.release()
 
-    def __enter__(self) -> "VideoSource":
+    def __enter__(self) -> VideoSource:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,6 +1,7 @@
 """`--speak`: say each new word with an offline engine (espeak-ng) in a background thread,
 so the video loop never waits for speech. Words queue up; a word that cannot be spoken is
-reported once and dropped.
+reported once and dropped. The language (params.yaml `speech.language`, an espeak-ng language
+or voice such as vi, es, tr or ar) is passed as `-v`, so `cảm ơn` is read as Vietnamese.
 """
 
 from __future__ import annotations
@@ -66,13 +67,28 @@ class Speaker:
                     self._failed = True
 
 
-def start_speaker(wav_dir: str | Path | None = None) -> Speaker | None:
-    """A Speaker on espeak-ng, or None with a warning when no engine is installed."""
+def has_voice(engine: str, language: str) -> bool:
+    """Does the engine list a voice for `language` (`espeak-ng --voices=<language>`)?"""
+    try:
+        listed = subprocess.run([engine, f"--voices={language}"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and len(listed.stdout.strip().splitlines()) > 1  # a header, then voices
+
+
+def start_speaker(wav_dir: str | Path | None = None, language: str | None = None) -> Speaker | None:
+    """A Speaker on espeak-ng speaking `language` (None: its default voice), or None with a
+    warning when no engine is installed. A language the engine has no voice for is named in
+    a warning and the default voice speaks instead."""
     engine = find_engine()
     if engine is None:
         print(f"speak: warning: no offline speech engine found ({ENGINE} is not installed; "
               f"on Debian: apt-get install {ENGINE}); words will not be spoken", file=sys.stderr, flush=True)
         return None
+    if language is not None and not has_voice(engine, language):
+        print(f"speak: warning: {ENGINE} has no voice for speech.language {language!r} "
+              f"(`{ENGINE} --voices` lists them); speaking in its default voice", file=sys.stderr, flush=True)
+        language = None
     if wav_dir is not None:
         Path(wav_dir).mkdir(parents=True, exist_ok=True)
-    return Speaker(engine, wav_dir)
+    return Speaker(engine, wav_dir, language)

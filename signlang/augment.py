@@ -112,7 +112,7 @@ def random_mirror(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Ge
 def add_noise(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Generator, sigma: float) -> np.ndarray:
     """Gaussian noise (standard deviation `sigma`, image units) on x, y, z of present landmarks."""
     views = split_parts(windows, parts)
-    for part, block in views.items():
+    for block in views.values():
         present = landmark_present(block)[..., None]
         noisy = block[..., :3] + rng.normal(0.0, sigma, block[..., :3].shape).astype(np.float32)
         block[..., :3] = np.where(present, noisy, 0.0)

@@ -98,7 +98,7 @@ class Bundle:
         return len(self.classes)
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Bundle":
+    def load(cls, directory: str | Path) -> Bundle:
         """Read a bundle folder; InputFileError names the file that is missing or unusable."""
         directory = Path(directory)
         if not directory.is_dir():

@@ -67,6 +67,7 @@ SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
     "live": ("translate signs live from a camera, video file or stream (window or headless)", *lazy("realtime.cli", "configure_live", "run_live_command")),
     "capture": ("record labelled samples for training from a camera or video file", *lazy("realtime.cli", "configure_capture", "run_capture_command")),
     "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.crossval", "configure_cli", "run_cli")),
+    "audit": ("find wrong labels, foreign signs, missing hands and duplicated people in data folders", *lazy("signlang.audit")),
     "bench": ("benchmark against the source projects' way, side by side: table + reports/bench.json", *lazy("bench.cli")),
 }
 

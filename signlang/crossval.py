@@ -54,7 +54,7 @@ class SignerData:
     ids: np.ndarray
     classes: tuple[str, ...]
 
-    def subset(self, index: np.ndarray) -> "SignerData":
+    def subset(self, index: np.ndarray) -> SignerData:
         return SignerData(self.X[index], self.labels[index], self.signers[index], self.ids[index], self.classes)
 
 

@@ -30,6 +30,15 @@ class LabelledWindows:
         return self.subsets == name
 
 
+def seen_test_signers(signers: np.ndarray, subsets: np.ndarray) -> list[str]:
+    """Test signers who also have samples in train or val (with a split by signer: none); a
+    test sample without a signer id counts as a person who may have been seen."""
+    signers, subsets = np.asarray(signers, dtype=str), np.asarray(subsets, dtype=str)
+    fitted = set(signers[subsets != "test"])
+    test = set(signers[subsets == "test"])
+    return sorted(signer or "(no signer id)" for signer in test if signer in fitted or not signer)
+
+
 def read_dataset(dataset_path: Path, spec: PreprocessSpec | None = None) -> dict[str, np.ndarray]:
     """The dataset's arrays, checked for shape, labels and finite values."""
     if not dataset_path.is_file():

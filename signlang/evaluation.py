@@ -9,22 +9,20 @@ software or date stamp, no timestamps or run ids.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from signlang import paths
-from signlang.dataset import SUBSETS, LabelledWindows, load_labelled_windows
+from signlang.dataset import SUBSETS, LabelledWindows, load_labelled_windows, seen_test_signers
 from signlang.errors import InputFileError, SignlangError
 from signlang.io import atomic_path, atomic_write_text
 from signlang.keypoints import PreprocessSpec
-
-
 
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
@@ -34,6 +32,12 @@ OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
 DIGITS = 6
 # The columns of a signer x class blocks CSV (`signer_blocks`).
 BLOCK_COLUMNS = ("signer", "label", "windows", "errors", "accuracy", "taken_for", "taken_for_share")
+# The columns of a confused-pairs CSV (`confused_pairs`), and how many pairs it lists per subset.
+PAIR_COLUMNS = ("class_a", "class_b", "errors", "a_as_b", "b_as_a", "share")
+PAIRS_LISTED = 30
+# From this many classes on, the confusion figure shows each true class's shares (rows
+# normalised) in an order where classes taken for each other sit together (`cluster_order`).
+CLUSTERED_FROM = 16
 # Saved PNGs carry no "Software" stamp, so the bytes depend on the data alone.
 PNG_METADATA = {"Software": None}
 PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
@@ -213,13 +217,68 @@ def signer_blocks(signers: Sequence[str], truth: Sequence[str], predicted: Seque
 
 
 def write_blocks_csv(path: str | Path, blocks: Sequence[Mapping], columns: Sequence[str] = BLOCK_COLUMNS) -> Path:
-    """`signer_blocks` rows as CSV, columns in `columns` order."""
+    """Rows of dicts (`signer_blocks`, `confused_pairs`) as CSV, columns in `columns` order."""
     path = Path(path)
     with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(blocks)
     return path
+
+
+def confusion_counts(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """Counts (rows actual, columns predicted) in `classes` order; zeros when there are no samples."""
+    from sklearn.metrics import confusion_matrix
+
+    classes = [str(name) for name in classes]
+    if not len(y_true):
+        return np.zeros((len(classes), len(classes)), dtype=int)
+    return confusion_matrix(np.asarray(y_true, dtype=str), np.asarray(y_pred, dtype=str), labels=classes)
+
+
+def row_shares(counts: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum (a true class's windows share out to 1); empty rows stay 0."""
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape, dtype=float), where=totals > 0)
+
+
+def cluster_order(shares: np.ndarray) -> list[int]:
+    """Class indices in the leaf order of an average-linkage clustering of the confusion
+    (`row_shares`), optimally ordered: two classes are 1 - the mean of the shares each takes
+    of the other apart, so classes taken for each other end up side by side and confusions
+    gather into blocks along the diagonal. Deterministic."""
+    from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+    from scipy.spatial.distance import squareform
+
+    if len(shares) < 3:
+        return list(range(len(shares)))
+    apart = 1.0 - (shares + shares.T) / 2
+    np.fill_diagonal(apart, 0.0)
+    distances = squareform(apart.clip(0.0, 1.0), checks=False)
+    tree = optimal_leaf_ordering(linkage(distances, method="average"), distances)
+    return [int(index) for index in leaves_list(tree)]
+
+
+def confused_pairs(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str],
+                   limit: int = PAIRS_LISTED) -> list[dict]:
+    """The `limit` pairs of classes most often taken for each other: errors both ways,
+    `a_as_b` (windows of a read as b; a is the pair's larger direction), `b_as_a`, and
+    `share` = errors / windows of the two classes. Most errors first, then names."""
+    classes = [str(name) for name in classes]
+    counts = confusion_counts(y_true, y_pred, classes)
+    support = counts.sum(axis=1)
+    rows = []
+    for i in range(len(classes)):
+        for j in range(i + 1, len(classes)):
+            if counts[i, j] + counts[j, i] == 0:
+                continue
+            a, b = (i, j) if counts[i, j] >= counts[j, i] else (j, i)
+            errors = int(counts[a, b] + counts[b, a])
+            rows.append({"class_a": classes[a], "class_b": classes[b], "errors": errors,
+                         "a_as_b": int(counts[a, b]), "b_as_a": int(counts[b, a]),
+                         "share": round(errors / max(1, int(support[a] + support[b])), 6)})
+    rows.sort(key=lambda row: (-row["errors"], -row["share"], row["class_a"], row["class_b"]))
+    return rows[:limit]
 
 
 def write_confusion_csv(
@@ -254,48 +313,79 @@ def _save(figure, path: str | Path) -> Path:
 def confusion_png(
     path: str | Path, y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str], title: str
 ) -> Path:
-    """A confusion matrix (rows actual, columns predicted) with the count in every cell.
+    """The confusion matrix figure (rows actual, columns predicted), sized to the class count.
 
-    The figure grows with the number of classes and the x labels are rotated, so 12+ class
-    names stay readable. Drawn on a bare Agg canvas (no display, no pyplot state).
+    Below CLUSTERED_FROM classes: the count in every cell, classes in the given order. From
+    CLUSTERED_FROM on (a team's 35- or 100-word set): each row as shares of its true class,
+    classes ordered by `cluster_order`, percentages written in the cells of 5 % or more.
+    Labels in any script (matplotlib lays out right-to-left text). Drawn on a bare Agg canvas.
     """
     import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-    from sklearn.metrics import confusion_matrix
 
     classes = [str(name) for name in classes]
+    counts = confusion_counts(y_true, y_pred, classes)
+    draw = _counts_figure if len(classes) < CLUSTERED_FROM else _clustered_figure
+    with matplotlib.rc_context(PLOT_RC):
+        return _save(draw(counts, classes, title), path)
+
+
+def _counts_figure(counts: np.ndarray, classes: list[str], title: str):
+    """The count in every cell, classes in the given order; x labels rotated past 4 classes."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     n = len(classes)
-    counts = (
-        confusion_matrix(np.asarray(y_true, dtype=str), np.asarray(y_pred, dtype=str), labels=classes)
-        if len(y_true)
-        else np.zeros((n, n), dtype=int)
-    )
     side = min(40.0, max(5.0, 0.55 * n + 2.5))
     cell_font = max(4.0, min(10.0, 220.0 / max(n, 1)))
     label_font = max(5.0, min(10.0, 260.0 / max(n, 1)))
-    with matplotlib.rc_context(PLOT_RC):
-        figure = Figure(figsize=(side + 1.2, side), layout="constrained")
-        axes = figure.add_subplot()
-        image = axes.imshow(counts, cmap="Blues", interpolation="nearest", vmin=0)
-        figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, ticks=MaxNLocator(integer=True))
-        threshold = counts.max() / 2 if counts.size and counts.max() > 0 else 0.5
-        for row in range(n):
-            for column in range(n):
-                value = int(counts[row, column])
-                axes.text(
-                    column, row, str(value), ha="center", va="center", fontsize=cell_font,
-                    color="white" if value > threshold else "black",
-                )
-        axes.set_xticks(range(n), classes, rotation=60 if n > 4 else 0, ha="right" if n > 4 else "center",
-                        rotation_mode="anchor", fontsize=label_font)
-        axes.set_yticks(range(n), classes, fontsize=label_font)
-        axes.set_xlabel("predicted")
-        axes.set_ylabel("actual")
-        total = int(counts.sum())
-        correct = int(np.trace(counts))
-        axes.set_title(f"{title}\n{correct}/{total} correct" if total else f"{title}\n(no samples)")
-        return _save(figure, path)
+    figure = Figure(figsize=(side + 1.2, side), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(counts, cmap="Blues", interpolation="nearest", vmin=0)
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, ticks=MaxNLocator(integer=True))
+    threshold = counts.max() / 2 if counts.size and counts.max() > 0 else 0.5
+    for row in range(n):
+        for column in range(n):
+            value = int(counts[row, column])
+            axes.text(
+                column, row, str(value), ha="center", va="center", fontsize=cell_font,
+                color="white" if value > threshold else "black",
+            )
+    axes.set_xticks(range(n), classes, rotation=60 if n > 4 else 0, ha="right" if n > 4 else "center",
+                    rotation_mode="anchor", fontsize=label_font)
+    axes.set_yticks(range(n), classes, fontsize=label_font)
+    _frame_axes(axes, counts, title)
+    return figure
+
+
+def _clustered_figure(counts: np.ndarray, classes: list[str], title: str):
+    """Row shares in `cluster_order`: 0.2 inch per class, 7 pt labels, readable at 100 classes."""
+    from matplotlib.figure import Figure
+
+    n = len(classes)
+    shares = row_shares(counts)
+    order = cluster_order(shares)
+    shares = shares[np.ix_(order, order)]
+    side = 0.2 * n + 3.0
+    figure = Figure(figsize=(side + 1.0, side), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(shares, cmap="Blues", interpolation="nearest", vmin=0, vmax=1)
+    figure.colorbar(image, ax=axes, fraction=0.03, pad=0.02, label="share of the true class's windows")
+    for row, column in zip(*np.nonzero(shares >= 0.05)):
+        value = shares[row, column]
+        axes.text(column, row, f"{100 * value:.0f}", ha="center", va="center", fontsize=5,
+                  color="white" if value > 0.5 else "black")
+    names = [classes[index] for index in order]
+    axes.set_xticks(range(n), names, rotation=90, fontsize=7)
+    axes.set_yticks(range(n), names, fontsize=7)
+    _frame_axes(axes, counts, f"{title}, % of each true class; classes ordered by clustering")
+    return figure
+
+
+def _frame_axes(axes, counts: np.ndarray, title: str) -> None:
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("actual")
+    total, correct = int(counts.sum()), int(np.trace(counts))
+    axes.set_title(f"{title}\n{correct}/{total} correct" if total else f"{title}\n(no samples)")
 
 
 def read_history(history_csv: str | Path) -> dict[str, list[float]]:
@@ -389,6 +479,7 @@ def run(
     metrics_path: str | Path = paths.METRICS,
     per_class_path: str | Path = paths.PER_CLASS,
     signer_blocks_path: str | Path = paths.SIGNER_BLOCKS,
+    confused_pairs_path: str | Path = paths.CONFUSED_PAIRS,
     curves_path: str | Path = paths.CURVES_PNG,
     confusion_csv=paths.confusion_csv,
     confusion_png_path=paths.confusion_png,
@@ -396,7 +487,8 @@ def run(
     """The evaluate stage: score the Keras model on train, val and test, write the reports and figures.
 
     reports/signer_blocks.csv has one row per subset, signer and class (`signer_blocks`): the
-    place to spot one person's recordings of a word that the model reads as another.
+    place to spot one person's recordings of a word that the model reads as another;
+    reports/confused_pairs.csv the pairs of classes most often taken for each other per subset.
 
     Returns the metrics document written to `metrics_path`.
     """
@@ -413,6 +505,7 @@ def run(
     by_subset: dict[str, dict] = {}
     written: list[Path] = []
     blocks: list[dict] = []
+    pairs: list[dict] = []
     for subset in subsets:
         mask = data.subset(subset)
         truth, guess = data.labels[mask], predicted[mask]
@@ -422,14 +515,17 @@ def run(
         for name, scores in by_subset[subset]["per_class"].items():
             scores["signers"] = support[name]
         blocks += [{"subset": subset, **block} for block in signer_blocks(data.signers[mask], truth, guess)]
+        pairs += [{"subset": subset, **pair} for pair in confused_pairs(truth, guess, data.classes)]
         written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
         written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
 
-    document = write_metrics_json(metrics_path, by_subset)
+    seen = seen_test_signers(data.signers, data.subsets)
+    document = write_metrics_json(metrics_path, by_subset, {"test_signers_seen_in_training": len(seen)})
     train = data.subset("train")
     train_support = class_signer_support(data.labels[train], data.signers[train], data.classes)
     written.append(per_class_csv(per_class_path, by_subset["test"], train_support))
     written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
+    written.append(write_blocks_csv(confused_pairs_path, pairs, ("subset", *PAIR_COLUMNS)))
     written.append(curves_png(history_path, curves_path))
 
     summary = ", ".join(
@@ -439,4 +535,7 @@ def run(
         if m["samples"]
     )
     print(f"evaluate: {summary}; {time.perf_counter() - started:.1f} s", flush=True)
+    if seen:
+        print(f"evaluate: warning: {len(seen)} of the {by_subset['test']['signers']} test signers were seen in training "
+              f"({', '.join(seen)}): the test scores do not say how the model does on new people", flush=True)
     return document

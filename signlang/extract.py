@@ -23,9 +23,10 @@ import sys
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def save_npz(path: str | Path, arrays: Mapping[str, Any], compress: bool = True)
 
 def cache_key(content_hash: str, settings: HolisticSettings) -> str:
     """The per-clip cache key: sha256 of the clip's content hash and the Holistic settings."""
-    return hashlib.sha256(f"{content_hash}\n{settings.cache_key_part()}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{content_hash}\n{settings.cache_key_part()}".encode()).hexdigest()
 
 
 def cache_file(cache_dir: str | Path, key: str) -> Path:

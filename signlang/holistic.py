@@ -63,7 +63,7 @@ class HolisticSettings:
     face: bool = False
 
     @classmethod
-    def from_params(cls, extract: Any) -> "HolisticSettings":
+    def from_params(cls, extract: Any) -> HolisticSettings:
         """From `params.extract` (an `ExtractParams`)."""
         return cls(
             model_complexity=int(extract.model_complexity),
@@ -73,7 +73,7 @@ class HolisticSettings:
             face=bool(extract.face),
         )
 
-    def for_parts(self, parts: "list[str] | tuple[str, ...]") -> "HolisticSettings":
+    def for_parts(self, parts: list[str] | tuple[str, ...]) -> HolisticSettings:
         """These settings, with the face mesh switched on when `parts` (a model's input
         parts, e.g. a bundle's) need it."""
         return replace(self, face=True) if "face" in parts and not self.face else self
@@ -265,7 +265,7 @@ class HolisticTracker:
             self._holistic.close()
             self._holistic = None
 
-    def __enter__(self) -> "HolisticTracker":
+    def __enter__(self) -> HolisticTracker:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

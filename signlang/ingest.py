@@ -16,11 +16,12 @@ import io
 import json
 import os
 import re
+import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,35 @@ def canonical_label(raw: str, aliases: Mapping[str, list[str]]) -> str:
 
 def _canonical(raw: str, table: Mapping[str, str]) -> str:
     return table.get(fold_label(raw), unicodedata.normalize("NFC", str(raw).strip()))
+
+
+def merge_spellings(table: pd.DataFrame) -> pd.DataFrame:
+    """One class per name up to case, spacing, `_`/`-` and Unicode form (`fold_label`): `Hello`
+    and `hello`, `xin  chào` and `xin chào` become the spelling with the most samples (ties:
+    the first in code-point order), named on stderr with the others. Raw names differing only
+    in Unicode form (NFC and NFD `chào`, one class since `_canonical` composes to NFC) are named
+    too. `attrs["merged_labels"]`: {class kept: [spellings merged into it]}."""
+    counts = table["label"].value_counts()
+    renames, merged = {}, {}
+    for names in table.groupby(table["label"].map(fold_label), sort=True)["label"].unique():
+        if len(names) > 1:
+            kept = min(names, key=lambda name: (-counts[name], name))
+            merged[kept] = sorted(name for name in names if name != kept)
+            renames.update(dict.fromkeys(merged[kept], kept))
+            _note(f"class names {', '.join(f'{n!r} ({counts[n]} samples)' for n in sorted(names))} differ only in "
+                  f"case, spacing or Unicode form: merged into one class {kept!r}")
+    table = table.assign(label=table["label"].replace(renames)) if renames else table
+    raw = table["raw_label"].drop_duplicates()
+    for composed, forms in raw.groupby(raw.map(lambda name: unicodedata.normalize("NFC", name)), sort=True):
+        if len(forms) > 1:
+            _note(f"names {', '.join(ascii(form) for form in sorted(forms))} are {composed!r} in different Unicode "
+                  "forms (NFC, NFD): read as one class, in NFC")
+    table.attrs["merged_labels"] = merged
+    return table
+
+
+def _note(message: str) -> None:
+    print(f"ingest: warning: {message}", file=sys.stderr, flush=True)
 
 
 # --- cached readers (shared by ingest, extract and evaluate) ------------------------------
@@ -482,13 +512,66 @@ def filter_classes(table: pd.DataFrame, params: IngestParams) -> tuple[pd.DataFr
     return table, dropped, excluded
 
 
+def apply_decisions(table: pd.DataFrame, params: IngestParams) -> pd.DataFrame:
+    """A person's decisions (after `signlang audit`): `ingest.relabel` gives a signer's samples
+    from one folder (raw_label) another class, then `ingest.exclude` leaves out a signer, or a
+    signer's class. `attrs["decisions"]`: each rule with the samples it matched (a rule that
+    matches none is named on stderr); `attrs["decided_out"]`: {"path", "reason"} per sample left out."""
+    aliases = alias_table(params.label_aliases)
+    table = table.copy()  # keeps attrs
+    relabelled = _relabel(table, params, aliases)
+    out, excluded, decided_out = _exclude(table, params, aliases)
+    for key, entries in (("relabel", relabelled), ("exclude", excluded)):
+        for entry in entries:
+            if entry["samples"] == 0:
+                _note(f"ingest.{key} {({k: v for k, v in entry.items() if k != 'samples'})} matches no sample")
+    kept = table[~out].reset_index(drop=True)
+    kept.attrs.update(table.attrs, decisions={"exclude": excluded, "relabel": relabelled}, decided_out=decided_out)
+    return kept
+
+
+def _relabel(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str]) -> list[dict]:
+    """Apply ingest.relabel to `table` in place; each rule with the samples it matched. A target
+    spelled like an existing class up to case, spacing or Unicode form is that class."""
+    entries = []
+    existing = {fold_label(label): label for label in sorted(table["label"].unique())}
+    for rule in params.relabel:
+        hit = (table["signer"] == rule.signer) & (table["raw_label"] == unicodedata.normalize("NFC", rule.folder.strip()))
+        target = _canonical(rule.label, aliases)
+        table.loc[hit, "label"] = existing.get(fold_label(target), target)
+        entries.append({**rule.model_dump(), "samples": int(hit.sum())})
+    return entries
+
+
+def _exclude(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str]) -> tuple[pd.Series, list, list]:
+    """(rows ingest.exclude leaves out, each rule with the samples it matched, {"path", "reason"}
+    per sample left out); a sample is counted by the first rule that matches it."""
+    out, entries, reasons = pd.Series(False, index=table.index), [], []
+    for number, rule in enumerate(params.exclude):
+        hit = (table["signer"] == rule.signer) & ~out
+        if rule.label is not None:
+            hit &= table["label"] == _canonical(rule.label, aliases)
+        described = rule.model_dump(exclude_none=True)
+        entries.append({**described, "samples": int(hit.sum())})
+        reasons += [(index, f"left out by ingest.exclude[{number}] ({described})") for index in table.index[hit]]
+        out |= hit
+    decided_out = [{"path": _sample_path(table.loc[index]), "reason": reason} for index, reason in sorted(reasons)]
+    return out, entries, decided_out
+
+
+def _sample_path(row: Mapping) -> str:
+    return row["path"] + ("" if pd.isna(row["index"]) else f"#{int(row['index'])}")
+
+
 def build_manifest(params: IngestParams, skipped: list | None = None) -> pd.DataFrame:
     """The manifest table (columns COLUMNS, sorted by id). Unreadable files are appended to
-    `skipped` as {"path", "reason"}; `table.attrs` holds dropped_classes and excluded."""
-    found = scan_sources(params, skipped)
+    `skipped` as {"path", "reason"}; `table.attrs` holds dropped_classes and excluded, the
+    decisions applied and the samples they and the class filters left out."""
+    found = apply_decisions(merge_spellings(scan_sources(params, skipped)), params)
     table, dropped, excluded = filter_classes(found, params)
-    table.attrs.update(dropped_classes=dropped, excluded=excluded,
-                       dropped_samples=dropped_samples(found, table, params))
+    table.attrs.update(dropped_classes=dropped, excluded=excluded, merged_labels=found.attrs["merged_labels"],
+                       decisions=found.attrs["decisions"],
+                       dropped_samples=found.attrs["decided_out"] + dropped_samples(found, table, params))
     return table
 
 
@@ -535,6 +618,11 @@ def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> d
         "dropped_classes": dict(table.attrs.get("dropped_classes", {})),
         "excluded_by_include_labels": int(table.attrs.get("excluded", 0)),
     }
+    if table.attrs.get("merged_labels"):  # spellings of one name merged into one class
+        report["merged_labels"] = dict(sorted(table.attrs["merged_labels"].items()))
+    decisions = table.attrs.get("decisions", {})
+    if any(decisions.values()):  # ingest.exclude / ingest.relabel, each with the samples it matched
+        report["decisions"] = decisions
     return report
 
 
@@ -585,11 +673,15 @@ def run(
 
 def summary_line(report: dict) -> str:
     """One line for the terminal: samples, classes, signers, skipped."""
-    dropped = report.get("dropped_samples", 0)
+    decided = sum(rule["samples"] for rule in report.get("decisions", {}).get("exclude", []))
+    relabelled = sum(rule["samples"] for rule in report.get("decisions", {}).get("relabel", []))
+    dropped = report.get("dropped_samples", 0) - decided
     return (
         f"ingest: {report['samples']} samples, {report['classes']} classes, {report['signers']} signers, "
         f"{report['skipped']} skipped"
+        + (f", {decided} left out by ingest.exclude" if decided else "")
+        + (f", {relabelled} relabelled by ingest.relabel" if relabelled else "")
         + (f", dropped classes {', '.join(report['dropped_classes'])}" if report["dropped_classes"] else "")
         + (f", {dropped} samples left out by the class filters" if dropped else "")
-        + (f" (reasons in {paths.INGEST_SKIPPED})" if report["skipped"] or dropped else "")
+        + (f" (reasons in {paths.INGEST_SKIPPED})" if report["skipped"] or dropped or decided else "")
     )

@@ -167,7 +167,7 @@ class PreprocessSpec:
         return data
 
     @classmethod
-    def from_params(cls, params) -> "PreprocessSpec":
+    def from_params(cls, params) -> PreprocessSpec:
         """The preprocessing the features/extract params describe (a `signlang.params.Params`)."""
         features = params.features
         return cls(
@@ -189,7 +189,7 @@ class PreprocessSpec:
         )
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PreprocessSpec":
+    def from_dict(cls, data: dict) -> PreprocessSpec:
         fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         fields["parts"] = tuple(fields["parts"])
         return cls(**fields)
@@ -198,7 +198,7 @@ class PreprocessSpec:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "PreprocessSpec":
+    def load(cls, path: str | Path) -> PreprocessSpec:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 

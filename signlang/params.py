@@ -28,6 +28,23 @@ class SourceParams(_Section):
     signer_pattern: str | None = None
 
 
+class ExcludeRule(_Section):
+    """Leave out a signer's samples: all of them, or only those of one class (`label`, the
+    class after label_aliases and relabel)."""
+
+    signer: str = Field(min_length=1)
+    label: str | None = Field(default=None, min_length=1)
+
+
+class RelabelRule(_Section):
+    """Give a signer's samples from one source folder (the manifest's raw_label: the <label>
+    folder of videos and MP_Data, an npz file's source_action) another class."""
+
+    signer: str = Field(min_length=1)
+    folder: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
 class IngestParams(_Section):
     sources: list[SourceParams] = Field(min_length=1)
     signer_pattern: str | None = None
@@ -36,6 +53,19 @@ class IngestParams(_Section):
     min_samples_per_class: int = Field(default=1, ge=1)
     # skip: unusable samples are listed with the reason and the run goes on; strict: stop.
     on_error: Literal["skip", "strict"] = "skip"
+    # A person's decisions after `signlang audit` (never applied by the audit itself).
+    exclude: list[ExcludeRule] = Field(default_factory=list)
+    relabel: list[RelabelRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _decisions_unique(self) -> IngestParams:
+        for key, rules, fields in (("exclude", self.exclude, ("signer", "label")),
+                                   ("relabel", self.relabel, ("signer", "folder"))):
+            seen = [tuple(getattr(rule, name) for name in fields) for rule in rules]
+            twice = sorted({item for item in seen if seen.count(item) > 1}, key=str)
+            if twice:
+                raise ValueError(f"{key}: {dict(zip(fields, twice[0]))} is listed twice")
+        return self
 
 
 class ExtractParams(_Section):
@@ -51,7 +81,7 @@ class ExtractParams(_Section):
     min_decoded_fraction: float = Field(default=0.75, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _workers_not_zero(self) -> "ExtractParams":
+    def _workers_not_zero(self) -> ExtractParams:
         if self.workers == 0:
             raise ValueError("workers must be -1 (all cores) or a positive count, not 0")
         return self
@@ -74,13 +104,13 @@ class FeatureParams(_Section):
     mirror: Literal["none", "left_dominant"] = "none"
 
     @model_validator(mode="after")
-    def _parts_unique(self) -> "FeatureParams":
+    def _parts_unique(self) -> FeatureParams:
         if len(set(self.parts)) != len(self.parts):
             raise ValueError(f"parts lists a part twice: {self.parts}")
         return self
 
     @model_validator(mode="after")
-    def _steps_have_their_parts(self) -> "FeatureParams":
+    def _steps_have_their_parts(self) -> FeatureParams:
         if self.normalisation == "body" and "pose" not in self.parts:
             raise ValueError("normalisation 'body' needs 'pose' in parts (the shoulders are the reference)")
         if self.hand_position and not self.hand_shape:
@@ -98,7 +128,7 @@ class SplitParams(_Section):
     seed: int = 42
 
     @model_validator(mode="after")
-    def _fractions_sum_to_one(self) -> "SplitParams":
+    def _fractions_sum_to_one(self) -> SplitParams:
         total = self.train + self.val + self.test
         if abs(total - 1.0) > 1e-6:
             raise ValueError(
@@ -170,7 +200,7 @@ class CrossValParams(_Section):
     out: str = "reports/cv"
 
     @model_validator(mode="after")
-    def _known_presets(self) -> "CrossValParams":
+    def _known_presets(self) -> CrossValParams:
         for name in self.presets:
             base = name[: -len(":raw")] if name.endswith(":raw") else name
             if base not in PRESET_NAMES:
@@ -180,6 +210,29 @@ class CrossValParams(_Section):
         if self.nested_folds == 1:
             raise ValueError("nested_folds must be 0 (off) or at least 2")
         return self
+
+
+class AuditParams(_Section):
+    """`signlang audit` and the audit stage's rules (signlang/audit.py); params.yaml explains each."""
+
+    min_block_windows: int = Field(default=5, ge=1)
+    no_hands_fraction: float = Field(default=0.6, gt=0.0, le=1.0)
+    static_motion: float = Field(default=0.01, ge=0.0)
+    static_ratio: float = Field(default=0.2, ge=0.0, le=1.0)
+    hand_slots_fraction: float = Field(default=0.25, gt=0.0, le=1.0)
+    layout_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
+    other_sign_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
+    other_sign_correct: float = Field(default=0.2, ge=0.0, lt=1.0)
+    swap_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
+    misread_correct: float = Field(default=0.5, gt=0.0, le=1.0)
+    foreign_share: float = Field(default=0.5, ge=0.0, lt=1.0)
+    foreign_min_blocks: int = Field(default=2, ge=1)
+    shrinkage: float = Field(default=0.2, ge=0.0, le=1.0)
+    same_person_neighbours: float = Field(default=0.6, gt=0.0, le=1.0)
+    same_person_min_signers: int = Field(default=5, ge=2)
+    near_duplicate: float = Field(default=0.005, ge=0.0)
+    figures: int = Field(default=12, ge=0)
+    out: str = "reports/audit"
 
 
 class EvaluateParams(_Section):
@@ -223,7 +276,7 @@ class SentenceParams(_Section):
     agreeing_windows: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
-    def _window_is_a_sequence(self) -> "SentenceParams":
+    def _window_is_a_sequence(self) -> SentenceParams:
         if self.window_frames == 1:
             raise ValueError("window_frames must be 0 (the bundle's sequence_length) or at least 2")
         return self
@@ -257,6 +310,12 @@ class LiveParams(_Section):
         return _refuse_moved(values, "live")
 
 
+class SpeechParams(_Section):
+    # An espeak-ng language or voice (`espeak-ng --voices`): en, vi, es, tr, ar, es-419, ...;
+    # None: the engine's default voice.
+    language: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_+-]+$")
+
+
 class CaptureParams(_Section):
     countdown_seconds: float = Field(default=3.0, ge=0.0)
     sample_seconds: float = Field(default=2.0, gt=0.0)
@@ -274,16 +333,20 @@ class Params(_Section):
     evaluate: EvaluateParams
     export: ExportParams
     crossval: CrossValParams = Field(default_factory=CrossValParams)
+    # Optional so params.yaml files written before `signlang audit` existed still load.
+    audit: AuditParams = Field(default_factory=AuditParams)
     # Optional so params.yaml files written before `signlang serve` existed still load.
     serve: ServeParams = Field(default_factory=ServeParams)
     # Optional so params.yaml files written before `signlang live`/`capture` existed still load.
     live: LiveParams = Field(default_factory=LiveParams)
     capture: CaptureParams = Field(default_factory=CaptureParams)
+    # `signlang live --speak` (optional: a params.yaml without it speaks in the engine's default voice).
+    speech: SpeechParams = Field(default_factory=SpeechParams)
     # The live core's rules, shared by live and serve (optional: a params.yaml without it loads).
     sentence: SentenceParams = Field(default_factory=SentenceParams)
 
     @model_validator(mode="after")
-    def _face_extracted_when_used(self) -> "Params":
+    def _face_extracted_when_used(self) -> Params:
         if "face" in self.features.parts and not self.extract.face:
             raise ValueError("features.parts includes 'face' but extract.face is false: set extract.face: true")
         return self

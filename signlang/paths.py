@@ -32,6 +32,8 @@ SPLIT_REPORT = REPORTS_DIR / "split.json"
 METRICS = REPORTS_DIR / "metrics.json"
 PER_CLASS = REPORTS_DIR / "per_class.csv"
 SIGNER_BLOCKS = REPORTS_DIR / "signer_blocks.csv"
+# The pairs of classes most often taken for each other, per subset (evaluate).
+CONFUSED_PAIRS = REPORTS_DIR / "confused_pairs.csv"
 EXPORT_REPORT = REPORTS_DIR / "export.json"
 # Why the last export did or did not take the champion alias: it depends on the MLflow
 # registry, which git does not version, so it is neither a DVC output nor committed.

@@ -11,7 +11,9 @@ already in the store is not logged twice.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import warnings
 from collections.abc import Mapping
@@ -32,6 +34,9 @@ MODEL_HASH_TAG = "signlang.model_hash"
 FINGERPRINT_TAG = "signlang.results_fingerprint"
 METRIC_TAG_PREFIX = "signlang.test_"
 BUNDLE_ARTIFACT = "bundle"
+# A params key that can be part of an MLflow param name as it is (letters of any script,
+# digits, `_`, `-`, spaces; no `.`: it joins the levels).
+PARAM_KEY = re.compile(r"[\w\- ]+")
 
 
 def project_root() -> Path:
@@ -89,12 +94,16 @@ def provenance_tags() -> dict[str, str]:
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested params -> {"train.epochs": "60", ...} for mlflow.log_params."""
+    """Nested params -> {"train.epochs": "60", ...} for mlflow.log_params. A mapping keyed by
+    names MLflow refuses in a param name (labels such as `¿cómo estás?` in label_aliases)
+    is logged whole, as JSON, under its own name."""
     flat: dict[str, str] = {}
     for key, value in mapping.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and all(PARAM_KEY.fullmatch(str(inner)) for inner in value):
             flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, Mapping):
+            flat[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)[:6000]
         else:
             flat[name] = str(value)[:6000]
     return flat

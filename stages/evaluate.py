@@ -1,6 +1,6 @@
 """Stage: models/model.keras + data/dataset.npz + data/split.csv -> reports/metrics.json,
 reports/per_class.csv, reports/signer_blocks.csv (accuracy of each subset's signer x class
-blocks), reports/plots/confusion_<subset>.csv, reports/figures/*.png."""
+blocks), reports/confused_pairs.csv (the pairs of classes most taken for each other), reports/plots/confusion_<subset>.csv, reports/figures/*.png."""
 
 from stages._entry import quiet_console, run_stage
 

@@ -21,7 +21,8 @@ def track(params) -> dict:
              "metrics": paths.METRICS, "bundle": paths.BUNDLE_DIR, "export_report": paths.EXPORT_REPORT}
     require_inputs("track", {paths.KERAS_MODEL: "train", paths.HISTORY: "train", paths.TRAIN_REPORT: "train",
                              paths.METRICS: "evaluate", paths.BUNDLE_DIR: "export", paths.EXPORT_REPORT: "export"})
-    artifacts = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.TRAIN_REPORT, paths.EXPORT_REPORT,
+    artifacts = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.CONFUSED_PAIRS, paths.TRAIN_REPORT,
+                 paths.EXPORT_REPORT,
                  *sorted(paths.PLOTS_DIR.glob("confusion_*.csv")),
                  *sorted(paths.FIGURES_DIR.glob("*.png"))]
     result = tracking.record_pipeline_run(params, files, [path for path in artifacts if path.is_file()])

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real recordings in ../shared/data and the project root."""
+"""Shared fixtures: the real recordings in ../shared/data, the project root, and one small real
+project (trained, evaluated and exported by the project's own stages) shared by the session."""
 
 from __future__ import annotations
 
@@ -24,10 +25,18 @@ def project_root() -> Path:
     return PROJECT_ROOT
 
 
-def interruptible_child() -> None:
-    """`preexec_fn` for a child that a test stops with SIGINT: a shell that starts pytest in
-    the background (`pytest &`) makes it ignore SIGINT, children inherit that, and Python
-    then never raises KeyboardInterrupt. Restore the default so Ctrl-C works as in a terminal."""
-    import signal
+@pytest.fixture(scope="session")
+def small_project(tmp_path_factory, shared_data: Path, project_root: Path):
+    """One small real project for the session (tests.projects.SmallProject): the tutorial network
+    trained 2 epochs on four real signers' sequences by the train stage, then evaluated and
+    exported by the evaluate and export stages. Read-only: copy it (tests.projects.copy_project)
+    before changing anything in it."""
+    from tests.projects import build_project, project_params
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return build_project(tmp_path_factory.mktemp("small-project"), shared_data, project_params(project_root))
+
+
+@pytest.fixture(scope="session")
+def small_bundle(small_project) -> Path:
+    """The small project's bundle (models/bundle: model.tflite, labels.json, preprocess.json)."""
+    return small_project.bundle

@@ -86,6 +86,7 @@ def test_stage_code_deps_exist(stage: str):
     assert not missing, f"dvc.yaml stage {stage} depends on files that do not exist: {missing}"
 
 
+@pytest.mark.dvc  # runs `dvc plots show` (read only, in the checkout)
 def test_dvc_plots_show_draws_each_declared_chart_once():
     """A CSV declared under a stage's `plots:` as well as at the top level is drawn twice, once
     as a default chart of every column; only the top-level definitions (and the PNGs) show."""

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.slow
+from tests.projects import copy_tracked_files
+
+pytestmark = [pytest.mark.slow, pytest.mark.dvc]
 
 SIGNERS = ["techgeekshinobi", "hirak214", "daita-sur", "AdrLfv"]
 CLIPS = ["hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4", "please/please_02.mp4"]
@@ -34,17 +36,6 @@ def _run(args: list[str], cwd: Path) -> str:
 
 def _stages_run(output: str) -> list[str]:
     return re.findall(r"Running stage '([^']+)'", output)
-
-
-def copy_tracked_files(project_root: Path, project: Path) -> None:
-    """The repository's tracked (and not ignored) files, without pipeline outputs or dvc.lock."""
-    names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                           cwd=project_root, capture_output=True, text=True, check=True).stdout.split()
-    for name in names:
-        source = project_root / name
-        if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, project / name)
 
 
 def make_pipeline_copy(root: Path, shared_data: Path, project_root: Path, epochs: int) -> Path:
@@ -94,7 +85,7 @@ def _tracked_runs(project: Path) -> list:
 
 def test_full_run_then_noop(pipeline_copy: Path) -> None:
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output) == ["ingest", "extract", "split", "train", "evaluate", "export", "track"]
+    assert _stages_run(output) == ["ingest", "extract", "audit", "split", "train", "evaluate", "export", "track"]
     metrics = json.loads((pipeline_copy / "reports" / "metrics.json").read_text())
     assert 0.0 <= metrics["accuracy"] <= 1.0
     assert (pipeline_copy / "models" / "bundle" / "model.tflite").is_file()

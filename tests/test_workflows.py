@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_pipeline import copy_tracked_files
+from tests.projects import copy_tracked_files
 from tests.workflow_servers import TrackingServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dvc]
 
 SIGNERS = ["techgeekshinobi", "hirak214", "daita-sur", "AdrLfv"]
 V2_CLIPS = ["sorry/sorry_01.mp4", "sorry/sorry_02.mp4"]

@@ -16,6 +16,7 @@ function showTop3(top3) {
     const item = document.createElement("li");
     const name = document.createElement("span");
     name.className = "label";
+    name.dir = "auto"; // a right-to-left label (شكرا) reads right to left
     name.textContent = label;
     const bar = document.createElement("div");
     bar.className = "bar";

@@ -191,6 +191,7 @@ def test_live_throughput(ctx: Context, tiny_model) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.dvc  # `dvc repro` in a copy of the repository
 def test_pipeline_ingest_and_noop(ctx: Context) -> None:
     from bench import pipeline
 
@@ -229,3 +230,29 @@ def test_memory_in_child_processes(ctx: Context, tiny_clip: Path, tiny_model) ->
         assert record["baseline"] == record["raw"][theirs]["tree_peak_mib"] > 0
         assert record["ratio"] == pytest.approx(record["baseline"] / record["project"])
     assert extraction_row.raw["stage"]["processes"] >= 2  # the child and its loky worker(s)
+
+
+@pytest.mark.slow
+def test_audit_figure_times_the_audit_and_names_the_cases(ctx: Context) -> None:
+    from bench import audit
+
+    (row,) = audit.measure(ctx)
+    record = _check(row)
+    assert record["figure"].startswith("7.") and record["unit"] == "s" and record["project"] > 0
+    assert record["met"] == (record["project"] < audit.TARGET_S)
+    raw = record["raw"]
+    assert raw["windows"] == 339 + 900 + 330  # --quick: 4 version 2 signers, the audit cases, the leak
+    assert set(raw["cases"]) >= {"yunlisa96 no", "ShivaNagalla please", "Murugan-mady sorry", "SoyaChunkz + ToxicShot09"}
+    assert f"found: {sum(bool(v) for v in raw['cases'].values())}/{len(raw['cases'])}" in record["note"]
+
+
+def test_vocabulary_sizes_come_from_the_real_sets(shared_data: Path) -> None:
+    from bench.vocab import SIZES, interleaved_latency, vocabulary
+
+    for size in SIZES:
+        windows, labels = vocabulary(shared_data, size)
+        assert len(set(labels)) == size and windows.shape == (len(labels), 30, 258)
+    _, labels = vocabulary(shared_data, 100)
+    assert {label.split("/")[0] for label in labels} == {"dylan-ngjj", "F1zzy", "hirak214", "jackfai1993"}
+    timed = interleaved_latency({1: lambda: None, 2: lambda: sum(range(1000))}, repeats=20, warmup=2)
+    assert timed[1]["calls"] == timed[2]["calls"] == 20 and timed[2]["p50_ms"] > 0

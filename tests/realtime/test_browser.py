@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realtime.test_server import build_small_bundle
-
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CLIP = Path("videos") / "asl-starter" / "hello" / "hello_03.mp4"  # 854x480, 149 frames
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -69,18 +67,17 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float =
 
 
 @pytest.fixture
-def served(tmp_path_factory, tmp_path: Path, shared_data: Path, project_root: Path):
-    bundle = build_small_bundle(tmp_path_factory, shared_data, project_root)
+def served(small_bundle: Path, tmp_path: Path, project_root: Path):
     port = free_port()
     log = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "signlang.cli", "serve", "--bundle", str(bundle), "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "signlang.cli", "serve", "--bundle", str(small_bundle), "--host", "127.0.0.1",
                "--port", str(port), "--params", str(project_root / "params.yaml")]
     with open(log, "w") as handle:
         server = subprocess.Popen(command, cwd=project_root, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server, log)
-        yield {"url": url, "bundle": bundle, "log": log}
+        yield {"url": url, "bundle": small_bundle, "log": log}
     finally:
         server.terminate()
         try:

@@ -15,7 +15,7 @@ import pytest
 from realtime.capture import SIGNER_PATTERN, CaptureOptions, clean_name, next_sample_number, run_capture
 from signlang.errors import ParamsError
 from signlang.params import CaptureParams
-from tests.realtime.conftest import count_frames
+from tests.realtime.helpers import count_frames
 
 FPS = 30.0
 BLACK_FRAMES = 20

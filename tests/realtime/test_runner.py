@@ -18,8 +18,8 @@ import pytest
 from realtime.core import LiveCore
 from realtime.runner import LiveOptions, classify_stream, load_live_bundle, read_ahead, run_live
 from signlang.params import LiveParams, SentenceParams
-from tests.conftest import interruptible_child
-from tests.realtime.conftest import count_frames
+from tests.processes import interruptible_child
+from tests.realtime.helpers import SCRIPT_CLASSES, count_frames
 
 SIGNLANG = str(Path(sys.executable).parent / "signlang")
 FIELDS = {"t", "frame", "top3", "sentence", "hand_visible", "new_word"}
@@ -318,3 +318,22 @@ def test_an_out_video_that_cannot_be_written_is_a_clear_error(tmp_path: Path) ->
         with pytest.raises(InputFileError, match="cannot be written as an H.264 video"):
             video.write(frame)
         video.close()
+
+
+@pytest.mark.slow
+def test_labels_in_any_script_reach_the_json_lines_and_the_frame(script_bundle: Path, starter_clips: Path,
+                                                                 tmp_path: Path) -> None:
+    from signlang.bundle import Bundle
+
+    bundle = Bundle.load(script_bundle)
+    assert list(bundle.classes) == SCRIPT_CLASSES
+    options = LiveOptions(source=str(starter_clips / "yes" / "yes_04.mp4"), window=False,
+                          out_json=tmp_path / "out.jsonl", screenshot=tmp_path / "last.png")
+    run_live(bundle, options, LiveParams(), sentence=SentenceParams(stride=1, threshold=0.0, agreeing_windows=1))
+    text = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines()]
+    shown = {entry["label"] for line in lines for entry in line["top3"]}
+    assert len(shown) >= 3 and shown <= set(SCRIPT_CLASSES)  # exact names: NFC, spaces, `¿`, `:` kept
+    assert any(label in text for label in shown - {"My Name is: "})  # written as UTF-8, not \\u escapes
+    assert set(lines[-1]["sentence"]) <= set(SCRIPT_CLASSES) and lines[-1]["sentence"]
+    assert (tmp_path / "last.png").is_file()

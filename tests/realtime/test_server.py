@@ -1,8 +1,8 @@
-"""`signlang serve` over a small real bundle (tutorial network trained 2 epochs on real
-signers, exported to TFLite): /health, /predict on a real keypoint sequence and a real clip,
-no sign for frames with nobody in them, every refused payload as a 4xx JSON error with the
-server still serving, and the WebSocket answering real JPEG frames of a real clip through
-real MediaPipe Holistic."""
+"""`signlang serve` over the session's small real bundle (tests/conftest.py: the tutorial
+network trained 2 epochs on real signers by the train stage, exported by the export stage):
+/health, /predict on a real keypoint sequence and a real clip, no sign for frames with nobody
+in them, every refused payload as a 4xx JSON error with the server still serving, and the
+WebSocket answering real JPEG frames of a real clip through real MediaPipe Holistic."""
 
 from __future__ import annotations
 
@@ -16,32 +16,11 @@ import pytest
 from signlang.errors import SignlangError
 from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE
 from signlang.params import SentenceParams, ServeParams, load_params, parse_params
+from tests.realtime.helpers import SCRIPT_CLASSES
 
 CLIP = Path("videos") / "asl-starter" / "hello" / "hello_06.mp4"  # 30 frames, 1280x720
 TITLE_CARD = Path("videos") / "asl-starter" / "hello" / "hello_04.mp4"  # its first 60 frames: text, nobody
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
-_BUNDLES: dict[str, Path] = {}
-
-
-def build_small_bundle(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
-    """A real bundle, built once per test session: the tutorial preset trained for 2 epochs
-    on four real signers (tests/stages/test_evaluate.build_project), exported to TFLite."""
-    if "bundle" not in _BUNDLES:
-        from signlang.export import export_bundle
-        from tests.stages.test_evaluate import build_project, project_params
-
-        root = tmp_path_factory.mktemp("serve-project")
-        params = project_params(project_root)
-        project = build_project(root, shared_data, params)
-        export_bundle(project["model"], params, list(project["classes"]), root / "bundle")
-        _BUNDLES["bundle"] = root / "bundle"
-    return _BUNDLES["bundle"]
-
-
-@pytest.fixture(scope="module")
-def small_bundle(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
-    return build_small_bundle(tmp_path_factory, shared_data, project_root)
-
 
 SERVE = ServeParams(max_upload_mb=1, max_frames=120, max_message_mb=0.5)
 # Short windows, so that a few WebSocket frames are classified.
@@ -293,3 +272,22 @@ def test_websocket_answers_real_frames(client, shared_data: Path) -> None:
             assert reply["top3"] == []
     assert any(reply["top3"] for reply in replies), "no window was classified"
     assert replies[-1]["fps"] > 0
+
+
+@pytest.mark.slow
+def test_labels_in_any_script_come_back_exactly(script_bundle: Path, shared_data: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from realtime.server import create_app
+    from signlang.bundle import Bundle
+
+    with TestClient(create_app(Bundle.load(script_bundle), SERVE, model="script-bundle", sentence=SENTENCE)) as client:
+        assert client.get("/health").json()["classes"] == SCRIPT_CLASSES
+        sequence, _ = real_sequence(shared_data, 0)
+        response = client.post("/predict", json={"frames": sequence.tolist()})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert_top3(body, SCRIPT_CLASSES)
+        assert body["label"] == body["top3"][0]["label"] and set(body["sentence"]) <= set(SCRIPT_CLASSES)
+        page = client.get("/static/app.js").text
+        assert 'name.dir = "auto"' in page  # the page lays a right-to-left label out right to left

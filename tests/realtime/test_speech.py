@@ -37,3 +37,55 @@ def test_a_failing_engine_is_reported_once_without_stopping(tmp_path: Path, caps
     speaker.say("no")
     speaker.close()
     assert capsys.readouterr().err.count("could not say") == 1
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed (.ci/run installs it)")
+def test_the_language_is_passed_to_the_engine(tmp_path: Path) -> None:
+    spoken = {}
+    for language in ("vi", None):
+        speaker = start_speaker(wav_dir=tmp_path / str(language), language=language)
+        assert speaker is not None and speaker.voice == language
+        speaker.say("cảm ơn")
+        speaker.close()
+        spoken[language] = (tmp_path / str(language) / "1_cảm ơn.wav").read_bytes()
+    assert spoken["vi"] != spoken[None]  # the Vietnamese voice, not the default English one
+    assert Speaker("espeak-ng", voice="vi")._command("cảm ơn") == ["espeak-ng", "-v", "vi", "--", "cảm ơn"]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed (.ci/run installs it)")
+def test_a_language_without_a_voice_is_named_and_the_default_voice_speaks(capsys) -> None:
+    speaker = start_speaker(language="xx-nolanguage")
+    assert speaker is not None and speaker.voice is None
+    speaker.close()
+    assert "no voice for speech.language 'xx-nolanguage'" in capsys.readouterr().err
+
+
+def test_speech_language_comes_from_params_to_the_live_outputs(tmp_path: Path, project_root: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import ExitStack
+
+    import yaml
+
+    from realtime import speech
+    from realtime.cli import load_settings
+    from realtime.runner import LiveOptions, _open_outputs
+    from signlang.errors import ParamsError
+
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    assert raw["speech"]["language"] == "en"
+    raw["speech"]["language"] = "tr"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    settings = load_settings(tmp_path / "params.yaml")
+    assert settings.speech.language == "tr"
+
+    started = []
+    monkeypatch.setattr(speech, "start_speaker", lambda language=None: started.append(language))
+    with ExitStack() as stack:
+        _open_outputs(stack, LiveOptions(source="x", window=False, speak=True,
+                                         speech_language=settings.speech.language), 30.0)
+    assert started == ["tr"]
+
+    raw["speech"]["language"] = "tr; rm -rf /"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParamsError, match="speech.language"):
+        load_settings(tmp_path / "params.yaml")

@@ -40,7 +40,7 @@ def test_all_steps_keep_shape_and_missing_counts(windows: np.ndarray) -> None:
     # Zeros stay zeros: a part missing in a frame is missing in the output frame it lands on,
     # so the number of frames with each hand seen can only change by time resampling.
     views = keypoints.split_parts(out, PARTS)
-    for part, block in views.items():
+    for block in views.values():
         present = keypoints.landmark_present(block)
         assert np.all(block[~present] == 0)
 

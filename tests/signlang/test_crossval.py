@@ -151,7 +151,7 @@ def test_nested_selection_chooses_on_training_signers_only(project_root: Path, f
     nested = result["nested"]
     assert nested["candidates"] == configs and nested["inner_folds"] == 2 and nested["metric"] == "macro_f1"
     start = 0
-    for row, test_signers in zip(nested["folds"], result["fold_signers"]):
+    for row in nested["folds"]:
         scores = row["inner_scores"]
         assert set(scores) == set(configs) and all(0.0 <= value <= 1.0 for value in scores.values())
         assert row["selected"] == max(configs, key=lambda name: scores[name])

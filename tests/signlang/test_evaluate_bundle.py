@@ -1,7 +1,8 @@
 """`signlang evaluate` (`score_folder.evaluate_bundle`) on real clips next to a real clip cut
 short: the extract stage's damage rule applies, skipped files are named with their reason
 in plain words, `--predictions` writes each sample's top 3, and a progress bar runs over the
-clips. The bundle is a small real one (the tutorial network, 2 epochs on real signers)."""
+clips. The bundle is the session's small real one (tests/conftest.py: the tutorial network,
+trained 2 epochs on real signers by the train stage and exported by the export stage)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,6 @@ CUT_REASON = ("only 1 of the 149 frames the file reports could be decoded "
 UNOPENABLE = "cannot be opened as a video (damaged or unsupported format)"
 
 
-@pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory, shared_data: Path, project_root: Path) -> Path:
-    from signlang.export import export_bundle
-    from tests.stages.test_evaluate import build_project, project_params
-
-    root = tmp_path_factory.mktemp("evaluate-bundle")
-    params = project_params(project_root)
-    project = build_project(root, shared_data, params)
-    export_bundle(project["model"], params, list(project["classes"]), root / "bundle")
-    return root / "bundle"
-
-
 def cut_copy(source: Path, target: Path, size: int = CUT_BYTES) -> Path:
     """The first `size` bytes of a real clip: a download or copy that stopped part-way."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -54,12 +43,12 @@ def clips(shared_data: Path, tmp_path: Path) -> dict[str, Path]:
     return {"folder": folder, "cut": cut, **good}
 
 
-def test_a_damaged_clip_is_skipped_named_and_the_rest_scored(bundle_dir: Path, clips: dict, tmp_path: Path,
+def test_a_damaged_clip_is_skipped_named_and_the_rest_scored(small_bundle: Path, clips: dict, tmp_path: Path,
                                                               capsys) -> None:
     from signlang.cli import main
 
     out, predictions = tmp_path / "scores.json", tmp_path / "predictions" / "top3.csv"
-    code = main(["evaluate", "--bundle", str(bundle_dir), "--data", str(clips["folder"]), "--out", str(out),
+    code = main(["evaluate", "--bundle", str(small_bundle), "--data", str(clips["folder"]), "--out", str(out),
                  "--predictions", str(predictions)])
     assert code == 0
     console = capsys.readouterr()
@@ -75,7 +64,7 @@ def test_a_damaged_clip_is_skipped_named_and_the_rest_scored(bundle_dir: Path, c
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["sample", "truth", "pred1", "p1", "pred2", "p2", "pred3", "p3"]
     assert [(row["sample"], row["truth"]) for row in rows] == [(str(clips["hello"]), "hello"), (str(clips["yes"]), "yes")]
-    classes = json.loads((bundle_dir / "labels.json").read_text(encoding="utf-8"))["classes"]
+    classes = json.loads((small_bundle / "labels.json").read_text(encoding="utf-8"))["classes"]
     for row in rows:
         top = [row["pred1"], row["pred2"], row["pred3"]]
         p = [float(row["p1"]), float(row["p2"]), float(row["p3"])]
@@ -84,7 +73,7 @@ def test_a_damaged_clip_is_skipped_named_and_the_rest_scored(bundle_dir: Path, c
     assert document["accuracy"] == pytest.approx(np.mean([row["pred1"] == row["truth"] for row in rows]))
 
 
-def test_nothing_usable_names_every_file(bundle_dir: Path, shared_data: Path, tmp_path: Path, project_root: Path,
+def test_nothing_usable_names_every_file(small_bundle: Path, shared_data: Path, tmp_path: Path, project_root: Path,
                                          capsys) -> None:
     from signlang.cli import main
     from signlang.errors import SignlangError
@@ -95,7 +84,7 @@ def test_nothing_usable_names_every_file(bundle_dir: Path, shared_data: Path, tm
     unopenable = cut_copy(shared_data / STARTER / "hello" / "hello_01.mp4", folder / "hello" / "hello_01_cut.mp4")
     out = tmp_path / "scores.json"
     # --params sets the threshold: the reason may name the key the user set.
-    code = main(["evaluate", "--bundle", str(bundle_dir), "--data", str(folder), "--out", str(out),
+    code = main(["evaluate", "--bundle", str(small_bundle), "--data", str(folder), "--out", str(out),
                  "--params", str(project_root / "params.yaml")])
     assert code == 1
     console = capsys.readouterr()
@@ -110,7 +99,7 @@ def test_nothing_usable_names_every_file(bundle_dir: Path, shared_data: Path, tm
     decodes_one.unlink()
     lines: list[str] = []
     with pytest.raises(SignlangError) as raised:
-        evaluate_bundle(bundle_dir, folder, out, log=lines.append, progress=False)
+        evaluate_bundle(small_bundle, folder, out, log=lines.append, progress=False)
     assert str(raised.value) == f"{folder}: no sample to score: 1 file(s) could not be used: {unopenable} (reasons above)"
     assert lines == [f"evaluate: skipped {unopenable}: {UNOPENABLE}"]
     assert not out.exists()

@@ -15,11 +15,15 @@ import pytest
 from signlang.errors import InputFileError
 from signlang.evaluation import (
     classification_metrics,
+    cluster_order,
+    confused_pairs,
+    confusion_counts,
     confusion_png,
     curves_png,
     metrics_document,
     per_class_csv,
     read_metric,
+    row_shares,
     signer_blocks,
     write_blocks_csv,
     write_confusion_csv,
@@ -238,8 +242,8 @@ def test_cli_requires_a_subcommand() -> None:
 
 
 def test_video_reading_names_the_damage_key_only_when_params_set_it(project_root: Path) -> None:
-    from signlang.score_folder import VideoReading
     from signlang.params import Params, load_params
+    from signlang.score_folder import VideoReading
 
     plain = VideoReading.from_params(None, ["pose", "left_hand", "right_hand"])
     assert plain.damage(1, 149) == ("only 1 of the 149 frames the file reports could be decoded "
@@ -274,3 +278,125 @@ def test_write_predictions_csv_top3(tmp_path: Path) -> None:
     assert two.read_text(encoding="utf-8").splitlines()[1] == "c.mp4,yes,yes,0.7,no,0.3,,"
     with pytest.raises(ValueError, match="do not match"):
         write_predictions_csv(tmp_path / "bad.csv", ["a.mp4"], ["no"], probabilities, classes)
+
+
+# --- many classes, any script: the clustered confusion figure and the confused pairs ------
+
+SCRIPTS = ["xin chào", "cảm ơn", "¿cómo estás?", "mühendis", "شكرا", "teşekkürederim", "My Name is: "]
+
+
+def laid_out_glyphs(label: str, properties) -> list[tuple[str, int, str]]:
+    """(font file, glyph index, character) of each glyph as matplotlib lays out `label`, in
+    left-to-right order; a character no font has comes from matplotlib's Last Resort font."""
+    from matplotlib._text_helpers import layout
+    from matplotlib.font_manager import findfont, get_font
+
+    font = get_font(findfont(properties))
+    return [(Path(item.ft_object.fname).name, item.glyph_index, item.char) for item in layout(label, font)]
+
+
+@pytest.mark.parametrize("draw", ["_counts_figure", "_clustered_figure"])
+def test_figure_labels_in_any_script_are_drawn_with_real_glyphs(draw: str) -> None:
+    from signlang import evaluation
+
+    classes = SCRIPTS + [f"class {i}" for i in range(14 if draw == "_clustered_figure" else 0)]
+    counts = np.eye(len(classes), dtype=int) * 3
+    figure = getattr(evaluation, draw)(counts, classes, "Confusion matrix (test)")
+    ticks = figure.axes[0].get_yticklabels()
+    assert sorted(tick.get_text() for tick in ticks) == sorted(classes)  # exact names, spaces kept
+    for tick in ticks:
+        glyphs = laid_out_glyphs(tick.get_text(), tick.get_fontproperties())
+        assert all(font == "DejaVuSans.ttf" and index != 0 for font, index, _ in glyphs), glyphs
+    arabic = laid_out_glyphs("شكرا", ticks[0].get_fontproperties())
+    assert [char for _, _, char in arabic] == list("اركش")  # right to left on screen
+    isolated = laid_out_glyphs("ش", ticks[0].get_fontproperties())[0][1]
+    assert arabic[-1][1] != isolated  # joined: sheen in its initial form
+
+
+def test_confused_pairs_count_both_directions() -> None:
+    truth = ["m"] * 10 + ["n"] * 10 + ["p"] * 10 + ["q"] * 4
+    guess = ["m"] * 6 + ["n"] * 4 + ["n"] * 7 + ["m"] * 3 + ["p"] * 9 + ["q"] + ["q"] * 2 + ["p"] * 2
+    pairs = confused_pairs(truth, guess, ["m", "n", "p", "q", "r"])
+    assert pairs == [
+        {"class_a": "m", "class_b": "n", "errors": 7, "a_as_b": 4, "b_as_a": 3, "share": 0.35},
+        {"class_a": "q", "class_b": "p", "errors": 3, "a_as_b": 2, "b_as_a": 1, "share": round(3 / 14, 6)},
+    ]
+    assert confused_pairs(truth, guess, ["m", "n", "p", "q", "r"], limit=1) == pairs[:1]
+    assert confused_pairs([], [], ["m", "n"]) == []
+
+
+def test_cluster_order_puts_classes_taken_for_each_other_together() -> None:
+    counts = np.eye(20, dtype=int) * 10
+    for a, b in ((0, 13), (5, 17), (9, 2)):  # confused pairs far apart in the given order
+        counts[a, a] = counts[b, b] = 6
+        counts[a, b] = counts[b, a] = 4
+    order = cluster_order(row_shares(counts))
+    assert sorted(order) == list(range(20))
+    for a, b in ((0, 13), (5, 17), (9, 2)):
+        assert abs(order.index(a) - order.index(b)) == 1
+    assert cluster_order(row_shares(counts)) == order  # deterministic
+
+
+def _vocab_run(shared_data: Path, tmp_path: Path):
+    """Real labels of four vocab sets (ingest merges `A`/`a`, ...) and the predictions of a
+    nearest-centroid classifier on window statistics (half the sequences each side)."""
+    import os
+
+    from sklearn.neighbors import NearestCentroid
+
+    from signlang.ingest import build_manifest, load_keypoint_sample
+    from signlang.params import IngestParams, SourceParams
+
+    folder = tmp_path / "vocab"
+    folder.mkdir()
+    for name in ("dylan-ngjj", "hirak214", "jackfai1993", "fatih150"):  # links: the data is not copied
+        os.symlink(shared_data / "keypoints" / "vocab" / f"{name}.npz", folder / f"{name}.npz")
+    table = build_manifest(IngestParams(sources=[SourceParams(path=str(folder))], min_samples_per_class=10))
+    windows = np.stack([load_keypoint_sample(row) for row in table.to_dict("records")])
+    features = np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1)
+    labels, test = table["label"].to_numpy(), np.arange(len(table)) % 2 == 1
+    guess = NearestCentroid().fit(features[~test], labels[~test]).predict(features[test])
+    return table, labels[test], guess
+
+
+@pytest.mark.slow
+def test_confusion_figure_and_pairs_at_real_vocabulary_size(shared_data: Path, tmp_path: Path) -> None:
+    from collections import Counter
+
+    from PIL import Image
+
+    from signlang.evaluation import _clustered_figure
+
+    table, truth, guess = _vocab_run(shared_data, tmp_path)
+    classes = sorted(set(table["label"]))
+    assert len(classes) >= 70 and "teşekkürederim" in classes and "no hands detected" in classes
+    assert table.attrs["merged_labels"]["a"] == ["A"]  # hirak214's capitals join dylan-ngjj's letters
+
+    path = confusion_png(tmp_path / "confusion_test.png", truth, guess, classes, "Confusion matrix (test)")
+    with Image.open(path) as image:
+        assert 0.2 * 100 * len(classes) < min(image.size) < 0.2 * 100 * len(classes) + 800  # 0.2 inch per class
+    assert confusion_png(tmp_path / "again.png", truth, guess, classes, "x").read_bytes() != b""
+    counts = confusion_counts(truth, guess, classes)
+    order = cluster_order(row_shares(counts))
+    figure = _clustered_figure(counts, classes, "Confusion matrix (test)")
+    assert [tick.get_text() for tick in figure.axes[0].get_yticklabels()] == [classes[i] for i in order]
+
+    # Confusions sit closer to the diagonal in the clustered order than in alphabetical order.
+    shares = row_shares(counts)
+    np.fill_diagonal(shares, 0)
+
+    def spread(positions: np.ndarray) -> float:
+        return float((shares * np.abs(positions[:, None] - positions[None, :])).sum())
+
+    clustered = np.empty(len(classes))
+    clustered[order] = np.arange(len(classes))
+    assert spread(clustered) < 0.5 * spread(np.arange(len(classes), dtype=float))
+
+    pairs = confused_pairs(truth, guess, classes)
+    both_ways = Counter(tuple(sorted(pair)) for pair in zip(truth, guess) if pair[0] != pair[1])
+    assert len(pairs) == 30 and [pair["errors"] for pair in pairs] == sorted(both_ways.values(), reverse=True)[:30]
+    assert both_ways[tuple(sorted((pairs[0]["class_a"], pairs[0]["class_b"])))] == pairs[0]["errors"]
+
+    table_path = per_class_csv(tmp_path / "per_class.csv", classification_metrics(truth, guess, classes))
+    with open(table_path, newline="", encoding="utf-8") as handle:
+        assert [row["class"] for row in csv.DictReader(handle)] == classes

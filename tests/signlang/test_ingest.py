@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,7 @@ import pytest
 
 from signlang import ingest
 from signlang.errors import InputFileError, ParamsError
+from signlang.params import IngestParams, SourceParams
 
 ALIASES = {
     "thanks": ["thank you", "thankyou", "thank_you", "thanks", "thank"],
@@ -144,3 +148,56 @@ def test_manifest_round_trip_keeps_types_and_odd_labels(tmp_path: Path) -> None:
     assert text[0] == ",".join(ingest.COLUMNS)
     assert text[1] == f"s/NA/a.mp4,NA,NA,,s,s/NA/a.mp4,,{rows[0]['content_hash']},12,29.97003,video"
     assert ",3," in text[2] and text[2].endswith(",30,,npz")
+
+
+# --- one class per name: case, spacing and Unicode form -----------------------------------
+
+
+def _copy_sequences(shared_data: Path, target: Path, sequences: range) -> None:
+    """Real MP_Data sequences (AD-Codex's `hello`, 30 frames each) copied into `target`/<n>/."""
+    source = shared_data / "keypoints" / "mp_data-sample" / "AD-Codex" / "MP_Data" / "hello"
+    for number in sequences:
+        shutil.copytree(source / str(number), target / str(number))
+
+
+def _manifest(folder: Path) -> pd.DataFrame:
+    return ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(folder))]))
+
+
+def test_nfc_and_nfd_folder_names_are_one_class_and_both_are_named(tmp_path: Path, shared_data: Path, capsys) -> None:
+    composed, decomposed = (unicodedata.normalize(form, "xin chào") for form in ("NFC", "NFD"))
+    assert composed != decomposed
+    _copy_sequences(shared_data, tmp_path / "data" / composed, range(0, 4))
+    _copy_sequences(shared_data, tmp_path / "data" / decomposed, range(4, 10))
+    assert len(os.listdir(tmp_path / "data")) == 2  # the file system keeps the two names apart
+
+    table = _manifest(tmp_path / "data")
+    assert table["label"].tolist() == [composed] * 10
+    assert sorted(set(table["raw_label"])) == sorted([composed, decomposed])
+    message = capsys.readouterr().err
+    assert ascii(composed) in message and ascii(decomposed) in message and "Unicode" in message
+
+
+def test_case_and_spacing_variants_merge_into_the_most_recorded_spelling(tmp_path: Path, shared_data: Path,
+                                                                         capsys) -> None:
+    for name, sequences in (("cảm ơn", range(0, 4)), ("Cảm ơn", range(4, 7)), ("cảm_ơn", range(7, 9)),
+                            ("CẢM  ƠN", range(9, 10)), ("mühendis", range(0, 3))):
+        _copy_sequences(shared_data, tmp_path / "data" / name, sequences)
+
+    table = _manifest(tmp_path / "data")
+    assert table["label"].value_counts().to_dict() == {"cảm ơn": 10, "mühendis": 3}
+    assert table.attrs["merged_labels"] == {"cảm ơn": ["CẢM  ƠN", "Cảm ơn", "cảm_ơn"]}
+    message = capsys.readouterr().err
+    assert "'cảm ơn' (4 samples)" in message and "'Cảm ơn' (3 samples)" in message
+    assert "'cảm_ơn' (2 samples)" in message and "merged into one class 'cảm ơn'" in message
+    report = ingest.ingest_report(table, [], IngestParams(sources=[SourceParams(path=str(tmp_path / "data"))]))
+    assert report["classes"] == 2 and report["merged_labels"] == {"cảm ơn": ["CẢM  ƠN", "Cảm ơn", "cảm_ơn"]}
+
+
+def test_distinct_names_are_not_merged(tmp_path: Path, shared_data: Path, capsys) -> None:
+    # Real cases from ../shared/data/keypoints/vocab: near spellings that are different classes.
+    for index, name in enumerate(("no hand detected", "no hands detected", "sore thraot", "sore throat")):
+        _copy_sequences(shared_data, tmp_path / "data" / name, range(2 * index, 2 * index + 2))
+    table = _manifest(tmp_path / "data")
+    assert table["label"].nunique() == 4 and table.attrs["merged_labels"] == {}
+    assert "warning" not in capsys.readouterr().err

@@ -3,6 +3,7 @@ the bundle registered as a pyfunc, the champion rule, and fetching the champion 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mlflow
@@ -39,6 +40,19 @@ def test_flatten_nested_params() -> None:
     assert tracking.flatten({"train": {"epochs": 3, "rate": 0.1}, "x": [1, 2]}) == {
         "train.epochs": "3", "train.rate": "0.1", "x": "[1, 2]",
     }
+
+
+def test_labels_in_any_script_reach_mlflow_params(store: str) -> None:
+    aliases = {"xin chào": ["xin chao"], "cảm ơn": ["cam on"], "mühendis": [], "شكرا": ["shukran"]}
+    plain = tracking.flatten({"ingest": {"label_aliases": aliases}})
+    assert plain["ingest.label_aliases.xin chào"] == "['xin chao']" and plain["ingest.label_aliases.شكرا"] == "['shukran']"
+    odd = {**aliases, "¿cómo estás?": ["como estas"], "My Name is: ": []}
+    whole = tracking.flatten({"ingest": {"label_aliases": odd}})
+    assert json.loads(whole["ingest.label_aliases"]) == odd  # MLflow refuses `¿`, `?` and `:` in names
+    for flat in (plain, whole):
+        with mlflow.start_run() as run:
+            mlflow.log_params(flat)
+        assert mlflow.get_run(run.info.run_id).data.params == flat
 
 
 def test_the_project_store_keeps_artifacts_in_mlartifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

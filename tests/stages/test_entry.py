@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-STAGES = ("ingest", "extract", "split", "train", "evaluate", "export", "track")
+STAGES = ("ingest", "extract", "audit", "split", "train", "evaluate", "export", "track")
 
 
 def _project(tmp_path: Path, project_root: Path, shared_data: Path, **changes) -> Path:
@@ -55,6 +55,8 @@ CASES = {
     "sequence length below 2": ("extract", {"features__sequence_length": 1},
                                 ["features.sequence_length: Input should be greater than or equal to 2 (got 1)"]),
     "unknown on_error": ("ingest", {"ingest__on_error": "ignore"}, ["ingest.on_error", "'ignore'", "'skip'", "'strict'"]),
+    "audit share above 1": ("audit", {"audit__no_hands_fraction": 2},
+                            ["audit.no_hands_fraction: Input should be less than or equal to 1 (got 2)"]),
     "source that does not exist": ("ingest", {"ingest__sources": [{"path": "no/such/folder"}]},
                                    ["error: ingest.sources[0].path: 'no/such/folder' does not exist"]),
 }
@@ -79,6 +81,7 @@ def test_every_stage_validates_the_whole_params_file(tmp_path: Path, project_roo
 
 @pytest.mark.parametrize(("stage", "missing", "producer"), [
     ("extract", "data/manifest.csv", "ingest"),
+    ("audit", "data/dataset.npz", "extract"),
     ("split", "data/dataset.npz", "extract"),
     ("train", "data/dataset.npz", "extract"),
     ("evaluate", "data/dataset.npz", "extract"),

@@ -1,5 +1,6 @@
-"""Evaluate stage on a small real dataset: a tutorial network trained for two epochs on
-sequences of four real signers (one signer per subset), scored, plotted and logged."""
+"""Evaluate stage on a small real project (tests/conftest.py `small_project`): the tutorial
+network trained for two epochs by the train stage on sequences of four real signers (one signer
+per subset), then scored and plotted by the evaluate stage."""
 
 from __future__ import annotations
 
@@ -11,99 +12,24 @@ import numpy as np
 import pytest
 
 from signlang import paths
-from signlang.params import Params, load_params
+from tests.projects import SIGNERS, SmallProject, copy_project, project_windows
 
-# Signer -> subset: no signer in two subsets, as the by_signer split does.
-# Version 2 data: SoyaChunkz and ToxicShot09 are one person (one file), so val is electronicaddict.
-SIGNERS = {"SoyaChunkz+ToxicShot09": "train", "F1zzy": "train", "electronicaddict": "val", "shreebandal": "test"}
-PER_CLASS = 6  # sequences per class per signer
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def project_params(project_root: Path, **sections) -> Params:
-    """params.yaml with the tutorial preset, 2 epochs, and any section values replaced."""
-    raw = load_params(project_root / "params.yaml").model_dump()
-    raw["train"].update(preset="tutorial", epochs=2, batch_size=32)
-    for section, values in sections.items():
-        raw[section].update(values)
-    return Params.model_validate(raw)
-
-
-def build_project(root: Path, shared_data: Path, params: Params) -> dict:
-    """Write data/dataset.npz, data/split.csv, models/model.keras and reports/plots/history.csv
-    under `root` (the current directory for the stages) from real multi-signer sequences."""
-    import keras
-
-    from signlang.keypoints import PreprocessSpec, normalise, resample
-    from signlang.model import build_model, compile_model
-
-    windows, ids, labels, signers = [], [], [], []
-    for signer in SIGNERS:
-        with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
-            X, y = data["X"], data["label"].astype(str)
-        for label in sorted(set(y)):
-            for index in np.flatnonzero(y == label)[:PER_CLASS]:
-                windows.append(resample(X[index].astype(np.float32), params.features.sequence_length))
-                ids.append(f"multisigner-258/{signer}.npz#{index}")
-                labels.append(label)
-                signers.append(signer)
-    X = np.stack(windows)
-    ids, labels, signers = np.array(ids), np.array(labels), np.array(signers)
-    classes = np.array(sorted(set(labels)))
-    order = np.argsort(ids)
-    X, ids, labels, signers = X[order], ids[order], labels[order], signers[order]
-
-    (root / paths.DATA_DIR).mkdir(parents=True, exist_ok=True)
-    np.savez(root / paths.DATASET, X=X, ids=ids, labels=labels, signers=signers, classes=classes)
-    subsets = np.array([SIGNERS[s] for s in signers])
-    with open(root / paths.SPLIT, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["id", "label", "signer", "subset"])
-        writer.writerows(zip(ids, labels, signers, subsets))
-
-    keras.utils.set_random_seed(0)
-    index = {name: i for i, name in enumerate(classes)}
-    targets = keras.utils.to_categorical([index[label] for label in labels], len(classes))
-    # The dataset keeps raw coordinates; the model sees them normalised as the features say.
-    Z = normalise(X, PreprocessSpec.from_params(params))
-    model = build_model(params.train, Z.shape[1], Z.shape[2], len(classes))
-    compile_model(model, params.train, steps_per_epoch=2)
-    train, val = subsets == "train", subsets == "val"
-    history = model.fit(Z[train], targets[train], validation_data=(Z[val], targets[val]),
-                        epochs=params.train.epochs, batch_size=params.train.batch_size, verbose=0)
-    (root / paths.MODELS_DIR).mkdir(parents=True, exist_ok=True)
-    model.save(root / paths.KERAS_MODEL)
-    (root / paths.PLOTS_DIR).mkdir(parents=True, exist_ok=True)
-    with open(root / paths.HISTORY, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"])
-        for epoch in range(len(history.history["loss"])):
-            writer.writerow([epoch + 1] + [repr(float(history.history[k][epoch]))
-                                           for k in ("loss", "accuracy", "val_loss", "val_accuracy")] + [0.001])
-    # "X": the model's (normalised) input windows; "raw_X": the dataset's raw windows.
-    return {"model": model, "X": Z, "raw_X": X, "ids": ids, "labels": labels, "classes": classes, "subsets": subsets}
-
-
 @pytest.fixture(scope="module")
-def evaluated(tmp_path_factory, shared_data: Path, project_root: Path):
-    """A project evaluated once by `python -m stages.evaluate`'s function, in a temp folder
-    with its own SQLite MLflow store."""
-    from signlang.evaluation import run
-
-    root = tmp_path_factory.mktemp("project")
-    params = project_params(project_root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-        project = build_project(root, shared_data, params)
-        document = run(params)
-        outputs = _outputs(root)
-        first_bytes = {path: (root / path).read_bytes() for path in outputs}
-        yield {"root": root, "params": params, "document": document, "first_bytes": first_bytes, **project}
+def evaluated(small_project: SmallProject) -> dict:
+    """The session's small project (tests/conftest.py), evaluated by the evaluate stage with
+    MLFLOW_TRACKING_URI pointing at a SQLite store in it, and its dataset, split and trained
+    model read back (read only: a test that writes works on a copy)."""
+    root = small_project.root
+    return {"root": root, "params": small_project.params, "document": small_project.metrics,
+            "first_bytes": {path: (root / path).read_bytes() for path in _outputs(root)},
+            **vars(project_windows(small_project))}
 
 
 def _outputs(root: Path) -> list[Path]:
-    names = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.CURVES_PNG]
+    names = [paths.METRICS, paths.PER_CLASS, paths.SIGNER_BLOCKS, paths.CONFUSED_PAIRS, paths.CURVES_PNG]
     for subset in ("train", "val", "test"):
         names += [paths.confusion_csv(subset), paths.confusion_png(subset)]
     return names
@@ -186,18 +112,42 @@ def test_signer_blocks_csv_matches_the_confusion_rows(evaluated) -> None:
 
 
 @pytest.mark.slow
-def test_evaluate_writes_files_only(evaluated) -> None:
-    """Evaluate does not log to MLflow (the track stage logs every result, whether evaluate ran
-    or DVC skipped it): no store is created even with MLFLOW_TRACKING_URI pointing at one."""
-    assert not (evaluated["root"] / "mlflow.db").exists()
+def test_confused_pairs_csv_counts_the_confusion_rows(evaluated) -> None:
+    from collections import Counter
+
+    root = evaluated["root"]
+    with open(root / paths.CONFUSED_PAIRS, newline="", encoding="utf-8") as handle:
+        pairs = list(csv.DictReader(handle))
+    for subset in ("train", "val", "test"):
+        with open(root / paths.confusion_csv(subset), newline="", encoding="utf-8") as handle:
+            errors = Counter(tuple(sorted((r["actual"], r["predicted"]))) for r in csv.DictReader(handle)
+                             if r["actual"] != r["predicted"])
+        listed = {tuple(sorted((row["class_a"], row["class_b"]))): int(row["errors"])
+                  for row in pairs if row["subset"] == subset}
+        assert listed == dict(errors), subset  # 8 classes: at most 28 pairs, all listed
+        assert all(int(row["a_as_b"]) >= int(row["b_as_a"]) for row in pairs)
 
 
 @pytest.mark.slow
-def test_second_run_writes_identical_bytes(evaluated) -> None:
-    from signlang.evaluation import run
+def test_evaluate_writes_files_only(small_project: SmallProject) -> None:
+    """Evaluate does not log to MLflow (the track stage logs every result, whether evaluate ran
+    or DVC skipped it): no store is created even with MLFLOW_TRACKING_URI pointing at one."""
+    assert small_project.mlflow_store_after_stages is False
+    assert not (small_project.root / "mlflow.db").exists()
 
-    root = evaluated["root"]
-    run(evaluated["params"])
+
+@pytest.mark.slow
+def test_second_run_writes_identical_bytes(evaluated, small_project: SmallProject, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The evaluate stage run again, on a copy of the project with its reports removed, writes
+    every report again byte for byte."""
+    from stages.evaluate import evaluate
+
+    root = copy_project(small_project, tmp_path / "project")
+    for path in evaluated["first_bytes"]:
+        (root / path).unlink()
+    monkeypatch.chdir(root)
+    evaluate(evaluated["params"])
     for path, data in evaluated["first_bytes"].items():
         assert (root / path).read_bytes() == data, f"{path} changed between two runs"
 

@@ -1,7 +1,7 @@
-"""Export and track stages on a small real model: TFLite with builtin ops only, parity with
-Keras on every test window, one complete MLflow run per result in a real SQLite store with the
-bundle registered under the champion rule, and `signlang evaluate` scoring the exported bundle
-on a folder of real samples."""
+"""Export and track stages on the session's small real project (tests/conftest.py
+`small_project`): TFLite with builtin ops only, parity with Keras on every test window, one
+complete MLflow run per result in a real SQLite store with the bundle registered under the
+champion rule, and `signlang evaluate` scoring the exported bundle on a folder of real samples."""
 
 from __future__ import annotations
 
@@ -14,28 +14,20 @@ import numpy as np
 import pytest
 
 from signlang import paths
-from tests.stages.test_evaluate import build_project, project_params
+from tests.projects import SmallProject, copy_project, project_windows
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory, shared_data: Path, project_root: Path):
-    """Train (2 epochs, tutorial preset), evaluate and export once, in a temp project with
-    its own SQLite MLflow store; the working directory stays there for the module."""
-    from signlang import evaluation, export
-
-    root = tmp_path_factory.mktemp("project")
-    params = project_params(project_root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-        project = build_project(root, shared_data, params)
-        metrics = evaluation.run(params)
-        result = export.run(params)
-        store_after_stages = (root / "mlflow.db").exists()
-        yield {"root": root, "params": params, "metrics": metrics, "result": result,
-               "store_after_stages": store_after_stages, **project}
+def exported(small_project: SmallProject) -> dict:
+    """The session's small project (tests/conftest.py): trained (2 epochs, tutorial preset),
+    evaluated and exported by the stages with MLFLOW_TRACKING_URI pointing at a SQLite store in
+    it, and its dataset, split and trained model read back (read only: a test that writes works
+    on a copy)."""
+    return {"root": small_project.root, "params": small_project.params, "metrics": small_project.metrics,
+            "result": small_project.export_report, "store_after_stages": small_project.mlflow_store_after_stages,
+            **vars(project_windows(small_project))}
 
 
 def test_bundle_holds_exactly_the_three_files(exported) -> None:
@@ -105,21 +97,26 @@ def test_a_free_batch_network_fails_loudly_instead_of_using_flex(exported) -> No
         to_tflite(exported["model"])
 
 
-def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(exported, tmp_path: Path) -> None:
-    """The track stage on the exported project: one MLflow run holding params, per-epoch curves,
-    test metrics, evaluation files and the registered bundle; run again on the same results it
-    logs nothing; on changed results a new run, promoted only under the champion rule."""
+def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(
+    exported, small_project: SmallProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The track stage on a copy of the exported project, with its own SQLite store: one MLflow
+    run holding params, per-epoch curves, test metrics, evaluation files and the registered
+    bundle; run again on the same results it logs nothing; on changed results (metrics.json
+    rewritten in the copy) a new run, promoted only under the champion rule."""
     from mlflow.tracking import MlflowClient
 
     from signlang import tracking
     from signlang.bundle import Bundle
     from stages.track import track
 
-    params, root = exported["params"], exported["root"]
+    params = exported["params"]
+    root = copy_project(small_project, tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
     name, alias = params.export.registered_model, params.export.champion_alias
     history = (root / paths.HISTORY).read_text(encoding="utf-8").splitlines()
-    (root / paths.TRAIN_REPORT).write_text(json.dumps({"best_epoch": 1, "best_val_loss": 1.0, "train_samples": 10,
-                                                       "val_samples": 5, "classes": 3, "parameters": 100}) + "\n")
+    train_report = json.loads((root / paths.TRAIN_REPORT).read_text(encoding="utf-8"))
     first = track(params)
     assert first["logged"] is True
     assert first["registration"]["version"] == "1" and first["registration"]["promoted"] is True
@@ -129,9 +126,11 @@ def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(exported
     assert run.data.metrics["test_macro_f1"] == pytest.approx(exported["metrics"]["macro_f1"])
     assert run.data.metrics["train_accuracy"] == pytest.approx(exported["metrics"]["train"]["accuracy"])
     assert run.data.metrics["test_worst_signer_accuracy"] == pytest.approx(exported["metrics"]["worst_signer_accuracy"])
-    assert "export_max_abs_diff" in run.data.metrics and run.data.metrics["best_epoch"] == 1
+    assert "export_max_abs_diff" in run.data.metrics and run.data.metrics["best_epoch"] == train_report["best_epoch"]
     assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == list(range(1, len(history)))
-    assert run.data.params["train.preset"] == params.train.preset and run.data.params["model.parameters"] == "100"
+    assert len(history) == 1 + params.train.epochs  # header + one row per epoch: no early stop in 2 epochs
+    assert run.data.params["train.preset"] == params.train.preset
+    assert run.data.params["model.parameters"] == str(train_report["parameters"])
     assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(root / paths.KERAS_MODEL)
     logged = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
     assert {"evaluation/metrics.json", "evaluation/confusion_test.png", "evaluation/curves.png",

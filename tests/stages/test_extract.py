@@ -31,7 +31,7 @@ from signlang.extract import (
 from signlang.holistic import HolisticSettings
 from signlang.keypoints import PreprocessSpec
 from signlang.params import parse_params
-from tests.conftest import interruptible_child
+from tests.processes import interruptible_child
 
 COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "content_hash", "frames", "fps", "kind"]
 NPZ_SIGNER = "AdrLfv"  # 90 sequences of 30 frames, 258 values

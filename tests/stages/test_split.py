@@ -3,6 +3,7 @@ stratified when signers are unknown, and the assignment written to a file."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,37 @@ def test_run_writes_the_assignment_and_summary(tmp_path: Path, real_labels, proj
     assert list(written.columns) == ["id", "label", "signer", "subset"]
     assert written.id.tolist() == sorted(ids.tolist()) and len(table) == len(ids)
     assert '"strategy": "by_signer"' in (tmp_path / "split.json").read_text()
+
+
+def test_a_one_signer_set_is_split_by_sequence_and_says_so(tmp_path: Path, shared_data: Path, project_root: Path,
+                                                           capsys) -> None:
+    """A team's own set with one recorder (the real Turkish vocab set): no signer can be held
+    out, so the split is by sequence and the report and console say the test people were seen."""
+    from signlang.params import load_params
+
+    with np.load(shared_data / "keypoints" / "vocab" / "fatih150.npz") as data:
+        labels = data["label"].astype(str)
+    dataset = tmp_path / "dataset.npz"
+    ids = np.array([f"vocab/fatih150.npz#{i:03d}" for i in range(len(labels))])
+    np.savez(dataset, X=np.zeros((len(labels), 2, 258), np.float32), ids=ids, labels=labels,
+             signers=np.full(len(labels), "fatih150"))
+    table = run(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
+    report = json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))
+    assert report["strategy"] == "stratified by sequence (1 signer ids, fewer than 3)"
+    assert report["seen_test_signers"] == ["fatih150"]
+    assert "test scores are on signers the model saw in training (fatih150)" in report["notice"]
+    assert "split: warning: test scores are on signers the model saw in training" in capsys.readouterr().out
+    assert set(table.subset) == {"train", "val", "test"}
+    assert set(table.label[table.subset == "test"]) == {"evet", "merhaba", "teşekkürederim"}
+
+
+def test_a_split_by_signer_reports_no_seen_test_signer(tmp_path: Path, real_labels, project_root: Path) -> None:
+    from signlang.params import load_params
+
+    labels, signers = real_labels
+    dataset = tmp_path / "dataset.npz"
+    np.savez(dataset, X=np.zeros((len(labels), 2, 258), np.float32), ids=np.array([f"s{i:05d}" for i in range(len(labels))]),
+             labels=labels, signers=signers)
+    run(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
+    report = json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))
+    assert report["seen_test_signers"] == [] and "notice" not in report

@@ -18,8 +18,8 @@ from mlflow.tracking import MlflowClient
 from signlang import keypoints, paths, tracking
 from signlang import train as training
 from signlang.errors import InputFileError, SignlangError
-from signlang.params import Params, parse_params
 from signlang.keypoints import PreprocessSpec
+from signlang.params import Params, parse_params
 
 # Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
 SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}

@@ -1,0 +1,24 @@
+"""Stage: data/dataset.npz + data/manifest.csv -> reports/audit/ (blocks.csv, signers.csv,
+audit.md, audit.html, figures/): the dataset's suspicious blocks and signer pairs. Nothing is
+changed; a person acts on it through params.yaml's ingest.exclude / ingest.relabel."""
+
+from stages._entry import quiet_console, run_stage
+
+
+def audit(params) -> None:
+    from signlang import paths
+    from signlang.io import require_inputs
+
+    require_inputs("audit", {paths.DATASET: "extract", paths.MANIFEST: "ingest"})
+    from signlang.audit_core import audit as score
+    from signlang.audit_core import load_dataset
+    from signlang.audit_report import summary_line, write_audit
+
+    result = score(load_dataset(paths.DATASET, paths.MANIFEST, params), params.audit)
+    write_audit(result, params.audit.out)
+    print(summary_line(result))
+
+
+if __name__ == "__main__":
+    quiet_console()
+    run_stage(audit)
