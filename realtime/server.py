@@ -134,11 +134,19 @@ def track_video(path: Path, settings: HolisticSettings, max_frames: int) -> np.n
 
 def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_frames: int,
                   sentence: "SentenceParams") -> dict:
-    """Holistic over every frame of a clip file, then `predict_clip`."""
+    """Holistic over every frame of a clip file, then `predict_clip`. A clip that decodes too
+    few of the frames it reports is refused (422) by the extract stage's damage rule."""
+    from signlang.extract import decoded_too_little
+    from signlang.params import ExtractParams
+
     count = video_frame_count(path)
     if count > max_frames:
         raise RequestError(413, f"the clip has {count} frames, more than the limit of {max_frames}")
-    return predict_clip(bundle, track_video(path, settings, max_frames), "upload", sentence)
+    vectors = track_video(path, settings, max_frames)
+    problem = decoded_too_little(len(vectors), count, ExtractParams.model_fields["min_decoded_fraction"].default)
+    if problem is not None:
+        raise RequestError(422, f"the upload is damaged or cut short: {problem}")
+    return predict_clip(bundle, vectors, "upload", sentence)
 
 
 # --------------------------------------------------------------------------- live stream

@@ -153,6 +153,15 @@ def test_predict_video_upload(client, shared_data: Path) -> None:
     assert set(body) == {"top3", "label", "hand_visible", "sentence", "frames"}
 
 
+def test_a_damaged_upload_is_refused_by_the_extract_stages_rule(client, shared_data: Path) -> None:
+    """A real clip cut to 40 % of its bytes (a download that stopped part-way): the container still
+    says 70 frames, 24 decode; extract would skip it, so /predict refuses it instead of guessing."""
+    data = (shared_data / "videos" / "asl-starter" / "help" / "help_01.mp4").read_bytes()
+    response = client.post("/predict", files={"file": ("help_01.mp4", data[: int(len(data) * 0.4)], "video/mp4")})
+    assert response.status_code == 422, response.text
+    assert "damaged or cut short: only 24 of the 70 frames the file reports could be decoded" in response.text
+
+
 def clip_of(frames: list[np.ndarray], path: Path) -> Path:
     import cv2
 
