@@ -264,6 +264,9 @@ def download_bundle(model_name: str, alias: str, destination: str | Path) -> Pat
 
 # --------------------------------------------------------------------------- the track stage
 
+# The params sections that shape a pipeline result (logged and fingerprinted); the apps'
+# sections (serve, live, capture, speech, sentence) and cross-validation's are not.
+PIPELINE_SECTIONS = ("ingest", "extract", "features", "split", "train", "evaluate", "export")
 # metrics.json numbers logged per subset (`test_accuracy`, `val_worst_signer_accuracy`, ...).
 LOGGED_SCORES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "worst_signer_accuracy",
                  "median_signer_accuracy", "signer_accuracy_std")
@@ -298,7 +301,7 @@ def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[
     import json
 
     configure()
-    logged_params = params.model_dump(mode="json")
+    logged_params = params.model_dump(mode="json", include=set(PIPELINE_SECTIONS))
     fingerprint = results_fingerprint([files[key] for key in sorted(files)], logged_params)
     existing = find_run(FINGERPRINT_TAG, fingerprint)
     if existing is not None:

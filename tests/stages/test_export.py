@@ -130,6 +130,8 @@ def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(
     assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == list(range(1, len(history)))
     assert len(history) == 1 + params.train.epochs  # header + one row per epoch: no early stop in 2 epochs
     assert run.data.params["train.preset"] == params.train.preset
+    # The apps' settings (live, serve, sentence, ...) are not training parameters.
+    assert {key.split(".")[0] for key in run.data.params} <= {*tracking.PIPELINE_SECTIONS, "data", "model"}
     assert run.data.params["model.parameters"] == str(train_report["parameters"])
     assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(root / paths.KERAS_MODEL)
     logged = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
