@@ -4,7 +4,6 @@ error line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,18 +40,3 @@ def test_stage_writes_the_audit_of_the_dataset(tmp_path: Path, monkeypatch: pyte
     assert {out / name for name in ("blocks.csv", "signers.csv", "audit.md", "audit.html")} <= set(first)
     run_stage(audit, argv=[])
     assert {path: path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()} == first
-
-
-def test_missing_inputs_are_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_root: Path,
-                                           capsys) -> None:
-    from stages._entry import run_stage
-    from stages.audit import audit
-
-    shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SIGNLANG_DEBUG", raising=False)
-    with pytest.raises(SystemExit) as exited:
-        run_stage(audit, argv=[])
-    assert exited.value.code == 1
-    error = capsys.readouterr().err
-    assert error.startswith("error: data/dataset.npz: not found; the audit stage needs it (run `dvc repro extract` first)")
