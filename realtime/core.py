@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from signlang.keypoints import hand_seen
 
 if TYPE_CHECKING:
     from signlang.bundle import Bundle
-    from signlang.holistic import HolisticTracker
+    from signlang.holistic import HolisticSettings, HolisticTracker
     from signlang.params import SentenceParams
 
 TOP_K = 3
@@ -124,6 +125,22 @@ def track_frame(frame: np.ndarray, tracker: HolisticTracker) -> tuple[np.ndarray
     frame = scale_frame(frame, tracker.settings.max_frame_side)
     vector, landmarks = tracker.process(frame)
     return frame, vector, landmarks
+
+
+def track_clip(path: str | Path, settings: HolisticSettings, limit: int | None = None) -> np.ndarray:
+    """Keypoints (n, 1662) of every frame of a clip file, read and tracked as `signlang live`
+    does; with `limit`, reading stops at limit + 1 frames, so a caller can tell the clip is longer."""
+    from realtime.sources import open_source
+    from signlang.holistic import HolisticTracker
+    from signlang.keypoints import FULL_SIZE
+
+    vectors: list[np.ndarray] = []
+    with open_source(str(path)) as source, HolisticTracker(settings) as tracker:
+        for frame in source.frames():
+            vectors.append(track_frame(frame, tracker)[1])
+            if limit is not None and len(vectors) > limit:
+                break
+    return np.stack(vectors) if vectors else np.zeros((0, FULL_SIZE), dtype=np.float32)
 
 
 def clip_hand_visible(vectors: np.ndarray) -> bool:

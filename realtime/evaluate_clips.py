@@ -25,11 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from realtime.core import clip_hand_visible, replay, track_frame
-from realtime.sources import open_source
+from realtime.core import clip_hand_visible, replay, track_clip
 from signlang.bundle import Bundle
-from signlang.holistic import HolisticSettings, HolisticTracker
-from signlang.keypoints import FULL_SIZE
+from signlang.holistic import HolisticSettings
 from signlang.params import SentenceParams
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".webm", ".mkv")
@@ -46,13 +44,6 @@ def most_frequent_word(words: list[str]) -> str | None:
         return None
     counts = Counter(words)
     return max(words, key=lambda word: (counts[word], -words.index(word)))
-
-
-def track_clip(clip: Path, bundle: Bundle, settings: HolisticSettings) -> np.ndarray:
-    """Keypoints of every frame of a clip, as `signlang live` reads and tracks them."""
-    with open_source(str(clip)) as source, HolisticTracker(settings.for_parts(bundle.spec.parts)) as tracker:
-        vectors = [track_frame(frame, tracker)[1] for frame in source.frames()]
-    return np.stack(vectors) if vectors else np.zeros((0, FULL_SIZE), dtype=np.float32)
 
 
 def label_vectors(clip: Path, vectors: np.ndarray, bundle: Bundle, sentence: SentenceParams) -> dict:
@@ -76,7 +67,7 @@ def label_vectors(clip: Path, vectors: np.ndarray, bundle: Bundle, sentence: Sen
 
 def label_clip(clip: Path, bundle: Bundle, sentence: SentenceParams, settings: HolisticSettings) -> dict:
     """One clip through Holistic and the live core."""
-    return label_vectors(clip, track_clip(clip, bundle, settings), bundle, sentence)
+    return label_vectors(clip, track_clip(clip, settings.for_parts(bundle.spec.parts)), bundle, sentence)
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -104,7 +95,7 @@ def compare_settings(clips: Iterable[str | Path], bundle: Bundle, grid: list[Sen
     """Every sentence setting of `grid` on the same clips, Holistic run once per clip:
     one summary (without rows) per setting, in grid order."""
     settings = settings or HolisticSettings()
-    tracked = [(Path(clip), track_clip(Path(clip), bundle, settings)) for clip in clips]
+    tracked = [(Path(clip), track_clip(Path(clip), settings.for_parts(bundle.spec.parts))) for clip in clips]
     results = []
     for sentence in grid:
         summary = summarise([label_vectors(clip, vectors, bundle, sentence) for clip, vectors in tracked])

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from realtime.core import LiveCore, Step, clip_hand_visible, replay, top_classes, top_json, track_frame
+from realtime.core import LiveCore, Step, clip_hand_visible, replay, top_classes, top_json, track_clip, track_frame
 from signlang import paths
 from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
@@ -118,18 +118,13 @@ def video_frame_count(path: Path) -> int:
 
 
 def track_video(path: Path, settings: HolisticSettings, max_frames: int) -> np.ndarray:
-    """Keypoints of every frame of an uploaded clip, read and tracked as `signlang live` does."""
-    from realtime.sources import open_source
-
-    vectors: list[np.ndarray] = []
-    with open_source(str(path)) as source, HolisticTracker(settings) as tracker:
-        for frame in source.frames():
-            if len(vectors) == max_frames:
-                raise RequestError(413, f"the clip has more than {max_frames} frames, the limit")
-            vectors.append(track_frame(frame, tracker)[1])
-    if not vectors:
+    """Keypoints of every frame of an uploaded clip (`core.track_clip`), within the frame limit."""
+    vectors = track_clip(path, settings, limit=max_frames)
+    if len(vectors) > max_frames:
+        raise RequestError(413, f"the clip has more than {max_frames} frames, the limit")
+    if not len(vectors):
         raise RequestError(422, "no video frames could be decoded from the upload")
-    return np.stack(vectors)
+    return vectors
 
 
 def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_frames: int,
