@@ -358,7 +358,8 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
     """cv.json (scores, no predictions), cv.md (the tables) and per configuration (and for the
     nested selection, as `nested`) the pooled confusion matrix as confusion_<config>.png and
     confusion_<config>.csv (id, actual, predicted), and blocks_<config>.csv (`evaluation.signer_blocks`)."""
-    from signlang.evaluation import confusion_png, write_blocks_csv, write_confusion_csv, write_json
+    from signlang.evaluation import confusion_png, write_blocks_csv, write_confusion_csv
+    from signlang.io import write_json
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

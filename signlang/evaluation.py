@@ -21,7 +21,7 @@ import numpy as np
 from signlang import paths
 from signlang.dataset import SUBSETS, LabelledWindows, load_labelled_windows, seen_test_signers
 from signlang.errors import InputFileError, SignlangError
-from signlang.io import atomic_path, atomic_write_text
+from signlang.io import atomic_path, write_json
 from signlang.keypoints import PreprocessSpec
 
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
@@ -146,11 +146,6 @@ def metrics_document(metrics_by_subset: Mapping[str, dict], extra: Mapping | Non
             raise ValueError(f"extra key {key!r} clashes with a metrics key")
         document[key] = value
     return document
-
-
-def write_json(path: str | Path, data) -> Path:
-    """Sorted keys, indent 2, trailing newline, UTF-8 (labels keep their script)."""
-    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def write_metrics_json(path: str | Path, metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:

@@ -20,7 +20,8 @@ import numpy as np
 from signlang import paths
 from signlang.bundle import Bundle, write_bundle
 from signlang.errors import SignlangError
-from signlang.evaluation import load_keras_model, load_scoring_data, write_json
+from signlang.evaluation import load_keras_model, load_scoring_data
+from signlang.io import write_json
 from signlang.keypoints import PreprocessSpec
 
 # A TFLite probability further than this from Keras's is reported as a warning.

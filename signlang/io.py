@@ -68,6 +68,13 @@ def remove_stale_temps(folders: Iterable[str | Path]) -> list[Path]:
     return removed
 
 
+def write_json(path: str | Path, data) -> Path:
+    """Sorted keys, indent 2, trailing newline, UTF-8 (labels keep their script), atomically."""
+    import json
+
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
 def require_inputs(stage: str, inputs: dict[str | Path, str]) -> None:
     """Refuse to start `stage` when an input it reads is missing: `inputs` maps each path
     to the stage that writes it. Raises InputFileError naming the first missing file."""

@@ -8,7 +8,7 @@ this file's path to `mlflow.pyfunc.log_model`.
 import mlflow
 import numpy as np
 
-BUNDLE_ARTIFACT = "bundle"
+from signlang.tracking import BUNDLE_ARTIFACT
 
 
 class BundleModel(mlflow.pyfunc.PythonModel):

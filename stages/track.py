@@ -12,10 +12,8 @@ from stages._entry import quiet_console, run_stage
 
 
 def track(params) -> dict:
-    import json
-
     from signlang import paths, tracking
-    from signlang.io import atomic_write_text, require_inputs
+    from signlang.io import require_inputs, write_json
 
     files = {"model": paths.KERAS_MODEL, "history": paths.HISTORY, "train_report": paths.TRAIN_REPORT,
              "metrics": paths.METRICS, "bundle": paths.BUNDLE_DIR, "export_report": paths.EXPORT_REPORT}
@@ -33,7 +31,7 @@ def track(params) -> dict:
     registration, export = result["registration"], params.export
     promotion = {"registered_model": export.registered_model, "alias": export.champion_alias, **registration,
                  "metric": export.promotion_metric, "max_worst_signer_drop": export.max_worst_signer_drop}
-    atomic_write_text(paths.PROMOTION_REPORT, json.dumps(promotion, indent=2, sort_keys=True) + "\n")
+    write_json(paths.PROMOTION_REPORT, promotion)
     outcome = (f"promoted it to @{export.champion_alias}" if registration["promoted"]
                else f"did not promote it to @{export.champion_alias}")
     print(f"track: logged MLflow run {result['run_id']} ({tracking.tracking_uri()}); registered "
