@@ -234,14 +234,6 @@ class ExtractSummary:
         )
 
 
-def _location(row: Mapping) -> str:
-    """The sample as skipped.csv names it: its path, plus `#index` inside multi-sample files."""
-    index = row.get("index")
-    if _is_na(index) or index == "":
-        return str(row["path"])
-    return f"{row['path']}#{int(index)}"
-
-
 def _is_na(value: Any) -> bool:
     if value is None:
         return True
@@ -316,6 +308,8 @@ def run(
 ) -> ExtractSummary:
     """The extract stage: manifest -> cached clip keypoints -> data/dataset.npz, the report
     and the skipped list. Prints the summary line and timings; returns the summary."""
+    from signlang.ingest import sample_location
+
     started = time.perf_counter()
     spec = PreprocessSpec.from_params(params)
     settings = HolisticSettings.from_params(params.extract)
@@ -335,7 +329,7 @@ def run(
     def skip(row: Mapping, reason: str) -> None:
         """List the sample as skipped; under `ingest.on_error: strict` stop the run instead."""
         if strict:
-            raise InputFileError(_location(row), f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
+            raise InputFileError(sample_location(row), f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
         reasons[row["id"]] = reason
 
     def add_window(row: Mapping, frames: np.ndarray, source: str) -> None:
@@ -358,7 +352,7 @@ def run(
         except InputFileError as exc:
             skip(row, exc.problem)
             continue
-        add_window(row, frames, _location(row))
+        add_window(row, frames, sample_location(row))
 
     # Video clips: cached ones read back, the rest extracted in parallel.
     videos = [row for row in rows if row["kind"] == VIDEO]
@@ -419,7 +413,7 @@ def run(
     summary.samples_out = len(kept)
     summary.skipped = len(skipped_rows)
     ingest_skipped = read_skipped(ingest_skipped_path)
-    write_skipped(skipped_path, ingest_skipped + [{"path": _location(r), "reason": reasons[r["id"]]} for r in skipped_rows])
+    write_skipped(skipped_path, ingest_skipped + [{"path": sample_location(r), "reason": reasons[r["id"]]} for r in skipped_rows])
 
     labels = [str(row["label"]) for row in kept]
     classes = sorted(set(labels))

@@ -555,12 +555,17 @@ def _exclude(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str])
         entries.append({**described, "samples": int(hit.sum())})
         reasons += [(index, f"left out by ingest.exclude[{number}] ({described})") for index in table.index[hit]]
         out |= hit
-    decided_out = [{"path": _sample_path(table.loc[index]), "reason": reason} for index, reason in sorted(reasons)]
+    decided_out = [{"path": sample_location(table.loc[index]), "reason": reason} for index, reason in sorted(reasons)]
     return out, entries, decided_out
 
 
-def _sample_path(row: Mapping) -> str:
-    return row["path"] + ("" if pd.isna(row["index"]) else f"#{int(row['index'])}")
+def sample_location(row: Mapping) -> str:
+    """A manifest row as reports and messages name it: its file, plus `#index` inside a file
+    that holds several samples."""
+    index = row.get("index")
+    if index is None or index == "" or pd.isna(index):
+        return str(row["path"])
+    return f"{row['path']}#{int(index)}"
 
 
 def build_manifest(params: IngestParams, skipped: list | None = None) -> pd.DataFrame:

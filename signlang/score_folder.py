@@ -76,16 +76,6 @@ class VideoReading:
         return f"{problem} (damaged or truncated: at least {100 * self.min_decoded_fraction:g}% of them must decode)"
 
 
-def sample_location(row: Mapping) -> str:
-    """A manifest row as `signlang evaluate` names it: its file, plus `#index` inside a file
-    that holds several samples."""
-    index = row.get("index")
-    try:
-        return f"{row['path']}#{int(index)}"
-    except (TypeError, ValueError):  # None, NaN or pandas' NA: one sample per file
-        return str(row["path"])
-
-
 def _known_rows(data_path: Path, bundle: Bundle) -> tuple[list[dict], dict[str, int], dict[str, str]]:
     """The samples ingest finds in `data_path` whose label (after the bundle's aliases) is
     one of the bundle's classes, {unknown label: count} and {unreadable file: reason}."""
@@ -144,8 +134,9 @@ def folder_windows(data_path: str | Path, bundle: Bundle, reading: VideoReading 
     aliases) is one of the bundle's classes.
 
     Returns ({sample: (label, window)}, {unknown label: count}, {file: reason skipped}),
-    samples named by `sample_location`. Keypoint samples are read as stored; videos go
+    samples named by `ingest.sample_location`. Keypoint samples are read as stored; videos go
     through Holistic (`reading`: settings, damage rule, progress bar; defaults when None)."""
+    from signlang.ingest import sample_location
     from signlang.keypoints import clip_to_window
 
     reading = reading or VideoReading.from_params(None, bundle.spec.parts)
