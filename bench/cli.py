@@ -27,11 +27,12 @@ FIGURES = {
     "accuracy": "bench.accuracy",
     "audit": "bench.audit",
     "vocab": "bench.vocab",
+    "continuous": "bench.continuous",
 }
 NUMBERS = {"extraction": "1", "latency": "2", "live": "3", "pipeline": "4", "accuracy": "5", "memory": "6",
-           "audit": "7", "vocab": "8"}
+           "audit": "7", "vocab": "8", "continuous": "9"}
 # Rows are reported by figure number (their names start with it); sort is stable.
-REPORT_ORDER = "12345678"
+REPORT_ORDER = "123456789"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report (default {DEFAULT_OUT})")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="params.yaml (default ./params.yaml)")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help=f"the shared data folder (default {SHARED_DATA})")
+    parser.add_argument("--bundle", type=Path, default=None,
+                        help="the bundle figure 9 (continuous) decodes with (default models/bundle); give one "
+                             "trained without the stream clips to measure on people and clips it never saw")
 
 
 def run_figure(name: str, ctx: Context) -> tuple[list[Row], float]:
@@ -111,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, not errors
     scratch = Path(tempfile.mkdtemp(prefix="signlang-bench-"))
     ctx = Context(quick=args.quick, shared_data=args.data, params_path=args.params.resolve(), scratch=scratch,
-                  log=lambda line: print(line, flush=True))
+                  log=lambda line: print(line, flush=True),
+                  **({"bundle_dir": args.bundle.resolve()} if args.bundle else {}))
     print(f"bench: {ctx.mode} mode on {os.cpu_count()} cores; scratch {scratch}", flush=True)
     try:
         report = run_all(ctx, names)

@@ -38,6 +38,8 @@ class Context:
     params_path: Path
     scratch: Path
     log: Callable[[str], None] = print
+    # The exported bundle the continuous-signing figure decodes with (`--bundle`).
+    bundle_dir: Path = PROJECT_ROOT / "models" / "bundle"
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -201,7 +201,7 @@ def figure_rows(ctx: Context, clips: list[Path], runs: dict[str, Run]) -> list[R
     raw = {"clips": [clip_name(ctx, clip) for clip in clips], **{k: run.to_dict() for k, run in runs.items()},
            "workers": workers, "cores": cores,
            "settings": {"backend": extract.backend, "max_frame_side": extract.max_frame_side,
-                        "model_complexity": extract.model_complexity, "face": extract.face}}
+                        "face": extract.face}}
     ceiling = cores * 1000.0 / alone.cpu_ms_per_frame
     return [
         Row("1. extraction CPU per frame: extract stage (all processes) vs decode + Holistic alone",

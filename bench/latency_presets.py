@@ -1,7 +1,7 @@
 """Latency of one live window per preset, through the exported TFLite model.
 
 For each preset: build it at batch size 1 with params.yaml's train settings and the model
-input width of params.yaml's features (PreprocessSpec.output_size), convert it with
+input width of params.yaml's features (FeatureParams.output_size), convert it with
 signlang.export.to_tflite (builtin ops only), load it as a signlang.bundle.Bundle and time
 `Bundle.predict_window` on real frames (resample + normalise + interpreter), then the
 interpreter alone. Prints p50 / p95 milliseconds per window; nothing is asserted.
@@ -21,7 +21,7 @@ import numpy as np
 from signlang import paths
 from signlang.bundle import Bundle, write_bundle
 from signlang.export import to_tflite
-from signlang.keypoints import PreprocessSpec, normalise
+from signlang.keypoints import normalise
 from signlang.model import PRESETS, build_model
 from signlang.params import load_params
 
@@ -34,7 +34,7 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
 
 
 def time_preset(preset: str, params, frames: np.ndarray, runs: int) -> dict:
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     train = params.train.model_copy(update={"preset": preset})
     model = build_model(train, spec.sequence_length, spec.output_size, 8, batch_size=1)
     content = to_tflite(model)
@@ -64,7 +64,7 @@ def main() -> None:
     params = load_params(paths.PARAMS_FILE)
     with np.load(FRAMES) as data:
         frames = data["X"][0].astype(np.float32)
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     print(f"window {spec.sequence_length} x {spec.output_size} (features: normalisation {spec.normalisation}); "
           f"{args.runs} runs each; ms per window")
     print(f"{'preset':<12} {'params':>8} {'tflite KB':>9} {'window p50':>10} {'p95':>7} {'model p50':>9} {'p95':>7}")

@@ -44,12 +44,12 @@ def tiny_model(ctx: Context, epochs: int = 1, signers: tuple[str, ...] = TINY_SI
     from signlang.bundle import write_bundle
     from signlang.crossval import config_params
     from signlang.export import inference_model, to_tflite
-    from signlang.keypoints import PreprocessSpec, clip_to_window
+    from signlang.keypoints import clip_to_window
     from signlang.train import TrainingData, fit
 
     params = config_params(ctx.params(), "tutorial:raw", epochs)
     params = params.model_copy(update={"train": params.train.model_copy(update={"early_stopping_patience": 0})})
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     windows, labels = [], []
     for signer in signers:  # signers record different lengths: each sample resampled to one window
         with np.load(ctx.shared_data / MULTISIGNER / f"{signer}.npz", allow_pickle=False) as data:

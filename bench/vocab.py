@@ -87,13 +87,13 @@ def train_and_export(ctx: Context, size: int, epochs: int) -> tuple[dict, object
     """One vocabulary size through fit and export: its figures, its bundle and a real window."""
     from signlang.bundle import Bundle
     from signlang.export import export_bundle
-    from signlang.keypoints import PreprocessSpec, resample
+    from signlang.keypoints import resample
     from signlang.train import fit
 
     base = ctx.params()
     params = base.model_copy(update={"train": base.train.model_copy(
         update={"epochs": epochs, "early_stopping_patience": 0, "ensemble": 1, "balance_signers": False})})
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     windows, labels = vocabulary(ctx.shared_data, size)
     windows = np.stack([resample(window, spec.sequence_length) for window in windows])
     data = training_data(windows, labels, params, spec)

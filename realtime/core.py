@@ -10,7 +10,16 @@ rule lives here and in params.yaml `sentence:` (`SentenceParams`):
 - no sign: when no hand is seen in the last `no_sign_frames` frames (`hand_visible` false)
   the window is not classified, its top-k is empty and the sentence sees a pause;
 - top-k: the TOP_K most probable classes, best first, probabilities rounded to P_DIGITS in JSON;
-- sentence: `realtime.sentence.SentenceBuilder` (`threshold`, `agreeing_windows`).
+- sentence, by `decoder`: `segments` (the default): the bundle's segmenter
+  (`signlang.segment.Segmenter`, thresholds in the bundle's segmenter.json) finds each sign;
+  its frames are classified once (`Bundle.predict_window`, the same preprocessing as every
+  window) and give one word unless its top probability is below `threshold` or it
+  repeats the previous word with no rest between (one sign cut in two). A word is shown on the
+  first frame of the window policy at or after its sign closed (`stride` frames at most later),
+  so every path reports on the same frames. `windows`: `realtime.sentence.SentenceBuilder`
+  (`threshold`, `agreeing_windows`) over the sliding windows. Either way `decoded` holds the
+  words with their first and last frames; `finish` closes a sign still open at the end of a
+  recorded clip.
 
 Pure: no I/O, no clock, no OpenCV or MediaPipe at import (`track_frame` imports them on use).
 """
@@ -26,6 +35,7 @@ import numpy as np
 
 from realtime.sentence import SentenceBuilder
 from signlang.keypoints import hand_seen
+from signlang.segment import Segment, Segmenter, SegmenterSpec
 
 if TYPE_CHECKING:
     from signlang.bundle import Bundle
@@ -49,6 +59,21 @@ class Step:
     top: Top = ()
     probabilities: np.ndarray | None = None
     new_word: str | None = None
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the decoded sentence: its top probability and its frames (inclusive)."""
+
+    label: str
+    p: float
+    start: int
+    end: int
+
+    def to_json(self, fps: float) -> dict:
+        """`{label, p, start_s, end_s}` (times from the first frame, at `fps`)."""
+        return {"label": self.label, "p": round(self.p, P_DIGITS), "start_s": round(self.start / fps, P_DIGITS),
+                "end_s": round((self.end + 1) / fps, P_DIGITS)}
 
 
 def top_classes(probabilities: np.ndarray, classes: tuple[str, ...] | list[str], k: int = TOP_K) -> Top:
@@ -78,27 +103,60 @@ class LiveCore:
         self.builder = SentenceBuilder(sentence.threshold, sentence.agreeing_windows)
         self.frames = 0
         self.latest: Top = ()  # the last classified window's top-k (empty after a no-sign window)
+        self.decoded: list[Word] = []
+        self._signs = _SignDecoder(bundle, sentence.threshold) if sentence.decoder == "segments" else None
 
     @property
     def words(self) -> list[str]:
-        return self.builder.words
+        return [word.label for word in self.decoded]
 
     def push(self, vector: np.ndarray) -> Step:
         index, self.frames = self.frames, self.frames + 1
         self.window.append(vector)
         self.hands.append(bool(hand_seen(vector[None])[0]))
+        if self._signs is not None:
+            self._signs.push(vector)
         visible = any(self.hands)
         if not self._due(index):
             return Step(index, visible, len(self.window), False)
+        word = self._shown_words()
         if not visible:
-            self.builder.update("", 0.0, False)
+            word = self._build("", 0.0, False, index) or word
             self.latest = ()
-            return Step(index, False, len(self.window), True)
+            return Step(index, False, len(self.window), True, new_word=word)
         probabilities = self.bundle.predict_window(np.stack(self.window))
         self.latest = top_classes(probabilities, self.bundle.classes)
         label, probability = self.latest[0]
-        word = self.builder.update(label, probability, True)
+        word = self._build(label, probability, True, index) or word
         return Step(index, True, len(self.window), True, self.latest, probabilities, word)
+
+    def finish(self) -> list[Word]:
+        """The end of a recorded stream: the sign still open is closed and decoded; returns
+        the words this added to the sentence."""
+        if self._signs is None:
+            return []
+        self._signs.finish()
+        before = len(self.decoded)
+        self._shown_words()
+        return self.decoded[before:]
+
+    def _build(self, label: str, probability: float, visible: bool, index: int) -> str | None:
+        """The windows decoder: the sentence builder's word for this window, if any."""
+        if self._signs is not None:
+            return None
+        word = self.builder.update(label, probability, visible)
+        if word is not None:
+            self.decoded.append(Word(word, probability, max(0, index - self.length + 1), index))
+        return word
+
+    def _shown_words(self) -> str | None:
+        """The segments decoder: the signs decoded since the last shown frame join the
+        sentence; the last of them is this frame's new word."""
+        if self._signs is None:
+            return None
+        words = self._signs.take()
+        self.decoded.extend(words)
+        return words[-1].label if words else None
 
     def _due(self, index: int) -> bool:
         """Does frame `index` end a window of the policy?"""
@@ -107,14 +165,65 @@ class LiveCore:
     def clear(self) -> None:
         """Forget the sentence and any agreement in progress (the window stays)."""
         self.builder.clear()
+        self.decoded = []
+        if self._signs is not None:
+            self._signs.take()
+
+
+class _SignDecoder:
+    """The segments decoder: the bundle's segmenter over every frame, each sign it closes
+    classified once; its words wait in `pending` until the core shows them."""
+
+    def __init__(self, bundle: Bundle, threshold: float) -> None:
+        self.bundle, self.threshold = bundle, threshold
+        spec: SegmenterSpec = getattr(bundle, "segmenter", None) or SegmenterSpec()
+        self.segmenter = Segmenter(spec)
+        # Frames a sign can span: max_frames, plus the frames that close it.
+        self.recent: deque[np.ndarray] = deque(maxlen=spec.max_frames + spec.end_frames + spec.change_frames + 1)
+        self.pending: list[Word] = []
+        self.last: Word | None = None
+        self.last_joined = False
+
+    def push(self, vector: np.ndarray) -> None:
+        self.recent.append(vector)
+        for segment in self.segmenter.push(vector):
+            self._decode(segment)
+
+    def finish(self) -> None:
+        for segment in self.segmenter.finish():
+            self._decode(segment)
+
+    def take(self) -> list[Word]:
+        words, self.pending = self.pending, []
+        return words
+
+    def _decode(self, segment: Segment) -> None:
+        first = self.segmenter.frames - len(self.recent)
+        frames = np.stack(list(self.recent)[max(0, segment.start - first) : segment.end - first + 1])
+        probabilities = self.bundle.predict_window(frames)
+        best = int(np.argmax(probabilities))
+        word = Word(self.bundle.classes[best], float(probabilities[best]), segment.start, segment.end)
+        repeated = self.last is not None and self.last_joined and word.label == self.last.label
+        if word.p >= self.threshold and not repeated:
+            self.pending.append(word)
+            self.last = word
+        self.last_joined = segment.joined
 
 
 def replay(vectors: np.ndarray, bundle: Bundle, sentence: SentenceParams) -> tuple[list[Step], list[str]]:
-    """Keypoint frames already extracted (a clip, a JSON body) through a fresh core, in order:
-    the steps and the sentence, exactly as the frames would give live."""
+    """Keypoint frames already extracted (a clip, a JSON body) through a fresh core, in order,
+    then the end of the clip (`LiveCore.finish`): the steps and the sentence, exactly as the
+    frames give in `signlang live` on the clip."""
+    steps, decoded = replay_words(vectors, bundle, sentence)
+    return steps, [word.label for word in decoded]
+
+
+def replay_words(vectors: np.ndarray, bundle: Bundle, sentence: SentenceParams) -> tuple[list[Step], list[Word]]:
+    """`replay`, with the decoded words' probabilities and frames."""
     core = LiveCore(bundle, sentence)
     steps = [core.push(vector) for vector in np.asarray(vectors, dtype=np.float32)]
-    return steps, list(core.words)
+    core.finish()
+    return steps, list(core.decoded)
 
 
 def track_frame(frame: np.ndarray, tracker: HolisticTracker) -> tuple[np.ndarray, np.ndarray, Any]:

@@ -344,6 +344,8 @@ class _LiveLoop:
         started = self.last = time.perf_counter()
         try:
             self.summary.end_reason = self._drive(results, source)
+            if self.summary.end_reason == source.end_reason:  # the recording ended: its last sign too
+                self._ended()
         finally:
             results.close()  # stops the read-ahead thread before the tracker is closed
             self.summary.seconds = time.perf_counter() - started
@@ -404,6 +406,13 @@ class _LiveLoop:
         if self.out.lines is not None:
             record = window_record(step, self.fps, self.core.words)
             self.out.lines.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _ended(self) -> None:
+        """Words of a sign still open when the source ended (`LiveCore.finish`)."""
+        for word in self.core.finish():
+            print(f"live: + {word.label}  (t={word.end / self.fps:.2f} s, p={word.p:.2f}, at the end)", flush=True)
+            if self.out.speaker is not None:
+                self.out.speaker.say(word.label)
 
     def _paused_key(self) -> bool:
         """Wait for a key while paused; True to stop."""

@@ -12,11 +12,12 @@ the same translation on the page, through /predict and in `signlang live`.
   JPEG) is answered with one JSON message `{top3: [{label, p}], classified, new_word,
   sentence: [...], hand_visible, frames, fps}` (top3: the last classified window's; empty
   before the first window and while no hand is seen).
-- `POST /predict`: a video clip (multipart field `file`) or JSON `{"frames": [[...], ...]}`
-  (1662- or 258-value keypoint frames) -> `{top3, label, hand_visible, sentence, frames}`:
-  the whole clip as one window through the same `keypoints.clip_to_window` as training
-  (no hand in any frame: no sign, top3 empty and label null), and the sentence the live
-  core makes of its frames.
+- `POST /predict`: a video clip (multipart field `file`) or JSON `{"frames": [[...], ...],
+  "fps": 30}` (1662- or 258-value keypoint frames; fps optional) -> `{top3, label,
+  hand_visible, sentence, words, frames}`: the whole clip as one window through the same
+  `keypoints.clip_to_window` as training (no hand in any frame: no sign, top3 empty and label
+  null), and the sentence the live core makes of its frames, its words with their times
+  (`words: [{label, p, start_s, end_s}]`, at the clip's frame rate).
 - `GET /health`, `GET /config` (what the page needs).
 
 Errors are JSON `{"error": "..."}` with a 4xx status; the server keeps serving. Holistic and
@@ -38,7 +39,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from realtime.core import LiveCore, Step, clip_hand_visible, replay, top_classes, top_json, track_clip, track_frame
+from realtime.core import (
+    LiveCore,
+    Step,
+    clip_hand_visible,
+    replay_words,
+    top_classes,
+    top_json,
+    track_clip,
+    track_frame,
+)
 from signlang import paths
 from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
@@ -50,6 +60,13 @@ if TYPE_CHECKING:
 
 STATIC_DIR = Path(__file__).with_name("static")
 MB = 1024 * 1024
+
+
+def default_fps() -> float:
+    """Frame rate for word times when the request states none: `signlang live`'s for cameras."""
+    from signlang.params import LiveParams
+
+    return float(LiveParams.model_fields["fallback_fps"].default)
 
 
 class RequestError(Exception):
@@ -64,13 +81,16 @@ class RequestError(Exception):
 # --------------------------------------------------------------------------- predictions
 
 
-def predict_clip(bundle: Bundle, frames: np.ndarray, source: str, sentence: "SentenceParams") -> dict:
-    """A whole clip's keypoints -> `{top3, label, hand_visible, sentence, frames}`: the clip
-    preprocessed as in training, unless no hand is seen in any frame (no sign: top3 empty,
-    label null); `sentence` is what the live core makes of the same frames."""
+def predict_clip(bundle: Bundle, frames: np.ndarray, source: str, sentence: "SentenceParams",
+                 fps: float | None = None) -> dict:
+    """A whole clip's keypoints -> `{top3, label, hand_visible, sentence, words, frames}`: the
+    clip preprocessed as in training, unless no hand is seen in any frame (no sign: top3 empty,
+    label null); `sentence` is what the live core makes of the same frames and `words` its
+    words with their times at `fps`."""
     frames = np.asarray(frames, dtype=np.float32)
-    _, words = replay(frames, bundle, sentence)
-    answer = {"top3": [], "label": None, "hand_visible": False, "sentence": words, "frames": int(len(frames))}
+    _, decoded = replay_words(frames, bundle, sentence)
+    answer = {"top3": [], "label": None, "hand_visible": False, "sentence": [word.label for word in decoded],
+              "words": [word.to_json(fps or default_fps()) for word in decoded], "frames": int(len(frames))}
     if not clip_hand_visible(frames):
         return answer
     window = normalise(clip_to_window(frames, bundle.spec, source)[None], bundle.spec)
@@ -103,16 +123,26 @@ def parse_frames(payload: Any, max_frames: int) -> np.ndarray:
     return array
 
 
-def video_frame_count(path: Path) -> int:
-    """Frames the container declares (0 when unknown); refuses a file that is not a video."""
+def parse_fps(payload: dict) -> float:
+    """The optional `"fps"` of a JSON body (`default_fps()` when absent)."""
+    fps = payload.get("fps", default_fps())
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) or fps <= 0:
+        raise RequestError(422, f'"fps" must be a positive number of frames per second, got {fps!r}')
+    return float(fps)
+
+
+def video_frame_count(path: Path) -> tuple[int, float]:
+    """Frames the container declares (0 when unknown) and its frame rate (`default_fps()` when
+    unknown); refuses a file that is not a video."""
     import cv2
 
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise RequestError(422, "the upload cannot be opened as a video (corrupt or unsupported format)")
-        count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
-        return int(count) if math.isfinite(count) and count > 0 else 0
+        count, fps = capture.get(cv2.CAP_PROP_FRAME_COUNT), capture.get(cv2.CAP_PROP_FPS)
+        return (int(count) if math.isfinite(count) and count > 0 else 0,
+                float(fps) if math.isfinite(fps) and fps > 0 else default_fps())
     finally:
         capture.release()
 
@@ -134,14 +164,14 @@ def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_fr
     from signlang.extract import decoded_too_little
     from signlang.params import ExtractParams
 
-    count = video_frame_count(path)
+    count, fps = video_frame_count(path)
     if count > max_frames:
         raise RequestError(413, f"the clip has {count} frames, more than the limit of {max_frames}")
     vectors = track_video(path, settings, max_frames)
     problem = decoded_too_little(len(vectors), count, ExtractParams.model_fields["min_decoded_fraction"].default)
     if problem is not None:
         raise RequestError(422, f"the upload is damaged or cut short: {problem}")
-    return predict_clip(bundle, vectors, "upload", sentence)
+    return predict_clip(bundle, vectors, "upload", sentence, fps)
 
 
 # --------------------------------------------------------------------------- live stream
@@ -235,7 +265,8 @@ def predict_json(bundle: Bundle, body: bytes, max_frames: int, sentence: "Senten
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise RequestError(400, f"malformed JSON: {exc}") from None
-    return predict_clip(bundle, parse_frames(payload, max_frames), "<array>", sentence)
+    frames = parse_frames(payload, max_frames)
+    return predict_clip(bundle, frames, "<array>", sentence, parse_fps(payload))
 
 
 async def _predict_upload(request, bundle: Bundle, settings: HolisticSettings, serve: "ServeParams",

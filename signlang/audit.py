@@ -82,11 +82,12 @@ def load_folders(folders: Sequence[Path], params: Params, log: Log = print) -> A
     """Raw windows (pose + both hands) of every sample in `folders`, as extract makes them:
     idle frames trimmed, resampled to features.sequence_length."""
     from signlang.ingest import load_keypoint_sample
-    from signlang.keypoints import PreprocessSpec, clip_to_window
+    from signlang.keypoints import clip_to_window
+    from signlang.params import FeatureParams
 
     table = folder_manifest(folders, params, log)
-    spec = PreprocessSpec(parts=PARTS, sequence_length=params.features.sequence_length,
-                          resample=params.features.resample, trim_no_hand_frames=params.extract.trim_no_hand_frames)
+    spec = FeatureParams(parts=PARTS, sequence_length=params.features.sequence_length,
+                          resample=params.features.resample, trim_no_hand_frames=params.features.trim_no_hand_frames)
     videos = int((table.kind == "video").sum())
     if videos:
         log(f"audit: running Holistic on {videos} video(s); this takes a while")

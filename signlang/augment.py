@@ -15,14 +15,13 @@ import keras
 import numpy as np
 
 from signlang.keypoints import (
-    PreprocessSpec,
     join_parts,
     landmark_present,
     mirror_windows,
     normalise,
     split_parts,
 )
-from signlang.params import AugmentParams
+from signlang.params import AugmentParams, FeatureParams
 
 # Rotation, scale and shift act around the image centre, in raw image coordinates.
 CENTRE = 0.5
@@ -146,7 +145,7 @@ class AugmentedWindows(keras.utils.PyDataset):
         self,
         raw: np.ndarray,
         targets: np.ndarray,
-        spec: PreprocessSpec,
+        spec: FeatureParams,
         params: AugmentParams,
         batch_size: int,
         seed: int,

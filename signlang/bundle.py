@@ -1,9 +1,11 @@
 """The exported bundle: what live inference needs and nothing else.
 
-`models/bundle/` holds three files (names in `signlang.paths`):
+`models/bundle/` holds three files (names in `signlang.paths`), and a fourth since the segmenter:
 - `model.tflite`: the network with a fixed batch size of 1, TFLite builtin ops only;
 - `labels.json`: `{"classes": [...], "aliases": {...}}`, class i = output i;
-- `preprocess.json`: the `PreprocessSpec` that turns keypoint frames into one window.
+- `preprocess.json`: the `FeatureParams` that turns keypoint frames into one window;
+- `segmenter.json` (optional): the `SegmenterSpec` that finds signs in a stream, derived from
+  the training windows by export; a bundle without it gets `SegmenterSpec()`.
 
 `Bundle` loads them and runs the TFLite interpreter: `predict_proba` on windows already made
 and normalised (evaluation), `predict_window` on the last frames of a live stream.
@@ -19,12 +21,17 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from signlang import paths
 from signlang.errors import InputFileError
-from signlang.keypoints import PreprocessSpec, frames_to_window
+from signlang.keypoints import frames_to_window
+from signlang.segment import SegmenterSpec
+
+if TYPE_CHECKING:
+    from signlang.params import FeatureParams
 
 BUNDLE_FILES = (paths.BUNDLE_MODEL, paths.BUNDLE_LABELS, paths.BUNDLE_PREPROCESS)
 
@@ -53,11 +60,13 @@ class Bundle:
         self,
         model_content: bytes,
         classes: Sequence[str],
-        spec: PreprocessSpec,
+        spec: FeatureParams,
         aliases: Mapping[str, Sequence[str]] | None = None,
         source: str | Path = "<bundle>",
+        segmenter: SegmenterSpec | None = None,
     ) -> None:
         self.source = Path(source)
+        self.segmenter = segmenter or SegmenterSpec()
         self.classes: tuple[str, ...] = tuple(classes)
         self.aliases: dict[str, list[str]] = {key: list(value) for key, value in (aliases or {}).items()}
         self.spec = spec
@@ -121,12 +130,14 @@ class Bundle:
             raise InputFileError(labels_path, '"aliases" must map a class to its spellings')
         spec_path = directory / paths.BUNDLE_PREPROCESS
         try:
-            spec = PreprocessSpec.load(spec_path)
+            from signlang.params import FeatureParams  # pydantic: not imported by `signlang --help`
+
+            spec = FeatureParams.load(spec_path)
             spec.feature_size  # noqa: B018 - unknown part names fail here
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputFileError(spec_path, f"is not a preprocessing spec: {exc!r}") from None
         model_content = (directory / paths.BUNDLE_MODEL).read_bytes()
-        return cls(model_content, classes, spec, aliases, source=directory)
+        return cls(model_content, classes, spec, aliases, source=directory, segmenter=load_segmenter(directory))
 
     def _invoke(self, window: np.ndarray) -> np.ndarray:
         with self._lock:
@@ -159,6 +170,17 @@ class Bundle:
         return self.classes[int(np.argmax(probabilities))]
 
 
+def load_segmenter(directory: Path) -> SegmenterSpec:
+    """The bundle's segmenter.json, or the defaults when the bundle predates it."""
+    path = directory / paths.BUNDLE_SEGMENTER
+    if not path.is_file():
+        return SegmenterSpec()
+    try:
+        return SegmenterSpec.load(path)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputFileError(path, f"is not a segmenter spec: {exc}") from None
+
+
 def _json(data) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -168,9 +190,11 @@ def write_bundle(
     tflite_bytes: bytes,
     classes: Sequence[str],
     aliases: Mapping[str, Sequence[str]],
-    spec: PreprocessSpec,
+    spec: FeatureParams,
+    segmenter: SegmenterSpec | None = None,
 ) -> Path:
-    """Write exactly the three bundle files into `directory`, replacing what was there.
+    """Write exactly the bundle files into `directory` (segmenter.json when `segmenter` is
+    given), replacing what was there.
 
     The files are written into a temporary sibling folder that is then renamed into place,
     so a reader never sees half a bundle. Nothing time- or run-dependent is written.
@@ -188,6 +212,8 @@ def write_bundle(
         }
         (staging / paths.BUNDLE_LABELS).write_text(_json(labels), encoding="utf-8")
         spec.save(staging / paths.BUNDLE_PREPROCESS)
+        if segmenter is not None:
+            segmenter.save(staging / paths.BUNDLE_SEGMENTER)
         os.chmod(staging, 0o755)  # mkdtemp makes it private
         if directory.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".old", dir=directory.parent))

@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from signlang.errors import ParamsError, SignlangError
-from signlang.keypoints import PreprocessSpec, clip_to_window, normalise
+from signlang.keypoints import clip_to_window, normalise
 from signlang.params import FeatureParams, IngestParams, Params, SourceParams
 
 RAW_SUFFIX = ":raw"
@@ -76,7 +76,7 @@ def load_signer_data(params: Params, data: str | Path | None = None) -> SignerDa
     table = table[table.signer.astype(str) != ""]
     if table.empty:
         raise SignlangError(f"{folder}: no sample with a known signer to cross-validate on")
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     windows = [clip_to_window(load_keypoint_sample(row), spec, row["id"]) for _, row in table.iterrows()]
     labels = table.label.astype(str).to_numpy()
     return SignerData(
@@ -150,7 +150,7 @@ def fit_and_predict(params: Params, data: SignerData, train: np.ndarray, val: np
 
     from signlang.train import TrainingData, fit
 
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     index = {name: i for i, name in enumerate(data.classes)}
 
     def onehot(rows: np.ndarray) -> np.ndarray:

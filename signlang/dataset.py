@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from signlang.errors import InputFileError
-from signlang.keypoints import PreprocessSpec
+from signlang.params import FeatureParams
 
 SUBSETS = ("train", "val", "test")
 DATASET_ARRAYS = ("X", "ids", "labels", "classes")
@@ -39,7 +39,7 @@ def seen_test_signers(signers: np.ndarray, subsets: np.ndarray) -> list[str]:
     return sorted(signer or "(no signer id)" for signer in test if signer in fitted or not signer)
 
 
-def read_dataset(dataset_path: Path, spec: PreprocessSpec | None = None) -> dict[str, np.ndarray]:
+def read_dataset(dataset_path: Path, spec: FeatureParams | None = None) -> dict[str, np.ndarray]:
     """The dataset's arrays, checked for shape, labels and finite values."""
     if not dataset_path.is_file():
         raise InputFileError(dataset_path, "not found (run `dvc repro extract` first)")
@@ -92,7 +92,7 @@ def read_split(split_path: Path) -> pd.DataFrame:
 
 
 def load_labelled_windows(
-    dataset_path: str | Path, split_path: str | Path, spec: PreprocessSpec | None = None
+    dataset_path: str | Path, split_path: str | Path, spec: FeatureParams | None = None
 ) -> LabelledWindows:
     """The dataset aligned with the split by id (both checked)."""
     dataset_path, split_path = Path(dataset_path), Path(split_path)

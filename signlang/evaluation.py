@@ -22,7 +22,7 @@ from signlang import paths
 from signlang.dataset import SUBSETS, LabelledWindows, load_labelled_windows, seen_test_signers
 from signlang.errors import InputFileError, SignlangError
 from signlang.io import atomic_path, write_json
-from signlang.keypoints import PreprocessSpec
+from signlang.params import FeatureParams
 
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
@@ -436,7 +436,7 @@ def curves_png(history_csv: str | Path, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- the stage
 
 
-def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: PreprocessSpec) -> LabelledWindows:
+def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: FeatureParams) -> LabelledWindows:
     """data/dataset.npz aligned with data/split.csv by id; windows normalised as `spec` says."""
     from signlang.keypoints import normalise
 
@@ -444,7 +444,7 @@ def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: Pr
     return dataclasses.replace(data, X=normalise(data.X, spec))
 
 
-def load_keras_model(model_path: str | Path, spec: PreprocessSpec, n_classes: int):
+def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int):
     """The trained model, checked against the window shape and the number of classes."""
     from signlang.model import load_model
 
@@ -488,7 +488,7 @@ def run(
     Returns the metrics document written to `metrics_path`.
     """
     started = time.perf_counter()
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     data = load_scoring_data(dataset_path, split_path, spec)
     if not data.subset("test").any():
         raise SignlangError(f"{split_path}: the test subset is empty; nothing to score")

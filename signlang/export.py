@@ -22,7 +22,7 @@ from signlang.bundle import Bundle, write_bundle
 from signlang.errors import SignlangError
 from signlang.evaluation import load_keras_model, load_scoring_data
 from signlang.io import write_json
-from signlang.keypoints import PreprocessSpec
+from signlang.segment import SegmenterSpec, calibrate_from_dataset
 
 # A TFLite probability further than this from Keras's is reported as a warning.
 PARITY_WARNING = 1e-4
@@ -112,13 +112,24 @@ def export_bundle(
     params,
     classes: Sequence[str],
     bundle_dir: str | Path = paths.BUNDLE_DIR,
+    segmenter: SegmenterSpec | None = None,
 ) -> bytes:
-    """Build the batch-1 model, convert it and write the bundle; returns the TFLite bytes."""
-    spec = PreprocessSpec.from_params(params)
+    """Build the batch-1 model, convert it and write the bundle (with `segmenter` when given);
+    returns the TFLite bytes."""
+    spec = params.features
     single = inference_model(trained, params.train, spec.sequence_length, spec.output_size, len(classes))
     content = to_tflite(single)
-    write_bundle(bundle_dir, content, classes, params.ingest.label_aliases, spec)
+    write_bundle(bundle_dir, content, classes, params.ingest.label_aliases, spec, segmenter)
     return content
+
+
+def segmenter_spec(params, dataset_path: str | Path = paths.DATASET, split_path: str | Path = paths.SPLIT) -> SegmenterSpec:
+    """The bundle's segmenter: params.yaml `segment:` frame counts, thresholds derived from the
+    training windows (`segment.calibrate`)."""
+    settings = params.segment
+    base = SegmenterSpec(change_frames=settings.change_frames, start_frames=settings.start_frames,
+                         end_frames=settings.end_frames, min_frames=settings.min_frames, max_frames=settings.max_frames)
+    return calibrate_from_dataset(dataset_path, split_path, settings.rest_quantile, settings.change_quantile, base)
 
 
 def run(
@@ -131,17 +142,19 @@ def run(
 ) -> dict:
     """The export stage. Returns the export report (the content of `report_path`)."""
     started = time.perf_counter()
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     data = load_scoring_data(dataset_path, split_path, spec)
     trained = load_keras_model(model_path, spec, len(data.classes))
 
-    content = export_bundle(trained, params, data.classes, bundle_dir)
+    segmenter = segmenter_spec(params, dataset_path, split_path)
+    content = export_bundle(trained, params, data.classes, bundle_dir, segmenter)
     bundle = Bundle.load(bundle_dir)
     test = data.subset("test")
     windows = data.X[test]
     keras_probabilities = trained.predict(windows, batch_size=256, verbose=0) if len(windows) else np.zeros((0, len(data.classes)))
     tflite_probabilities = bundle.predict_proba(windows)
-    report = {**parity(keras_probabilities, tflite_probabilities), "tflite_bytes": len(content), "builtin_ops_only": True}
+    report = {**parity(keras_probabilities, tflite_probabilities), "tflite_bytes": len(content), "builtin_ops_only": True,
+              "segmenter": segmenter.to_dict()}
     write_json(report_path, report)
     print(
         f"export: {bundle_dir} ({len(content)} bytes TFLite, builtin ops only); parity on "

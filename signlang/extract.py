@@ -34,7 +34,7 @@ from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.holistic import HolisticSettings, extract_video
 from signlang.io import atomic_path, atomic_write_text, file_sha256, remove_stale_temps
-from signlang.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, PreprocessSpec, clip_to_window
+from signlang.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_window
 
 KINDS = ("video", "mp_data", "psl_h5", "npz")
 VIDEO = "video"
@@ -311,7 +311,7 @@ def run(
     from signlang.ingest import sample_location
 
     started = time.perf_counter()
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     settings = HolisticSettings.from_params(params.extract)
     rows = read_manifest_rows(manifest_path)
     cache_dir = Path(cache_dir)

@@ -56,6 +56,7 @@ EXTRACTION_VERSION = 1
 class HolisticSettings:
     """The Holistic knobs that change extracted keypoints (part of the cache key)."""
 
+    # The only pose model mediapipe 0.10.21's wheel ships (0 and 2 download theirs): not a knob.
     model_complexity: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -66,7 +67,6 @@ class HolisticSettings:
     def from_params(cls, extract: Any) -> HolisticSettings:
         """From `params.extract` (an `ExtractParams`)."""
         return cls(
-            model_complexity=int(extract.model_complexity),
             min_detection_confidence=float(extract.min_detection_confidence),
             min_tracking_confidence=float(extract.min_tracking_confidence),
             max_frame_side=int(extract.max_frame_side),

@@ -36,6 +36,8 @@ COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "con
 KINDS = ("video", "mp_data", "psl_h5", "npz")
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".webm", ".mkv"})
 H5_EXTENSIONS = frozenset({".h5", ".hdf5"})
+# Files that carry their own labels, so one of them alone can be a source.
+SINGLE_FILE_EXTENSIONS = (".npz", ".h5", ".hdf5")
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 H5_COLUMNS = ("sample", "frame", "keypoints")
 _WIDTHS = tuple(sorted(LAYOUTS))  # 258, 1662
@@ -236,9 +238,16 @@ class _Source:
 
     def __init__(self, number: int, source: SourceParams, params: IngestParams, aliases: dict[str, str]) -> None:
         self.path = source.path
-        self.root = Path(source.path)
+        given = Path(source.path)
+        # A single keypoint file (one .npz or .h5) is a source too: its folder is the root
+        # the ids and manifest paths are written from, and only that file is read.
+        self.single_file = given.name if given.is_file() else None
+        if self.single_file is not None and given.suffix.lower() not in SINGLE_FILE_EXTENSIONS:
+            raise InputFileError(given, f"ingest.sources[{number}].path is a {given.suffix or 'extension-less'} file; "
+                                 f"a source is a folder or one {'/'.join(SINGLE_FILE_EXTENSIONS)} file")
+        self.root = given.parent if self.single_file else given
         if not self.root.is_dir():
-            raise InputFileError(self.root, f"ingest.sources[{number}].path is not a folder")
+            raise InputFileError(given, f"ingest.sources[{number}].path is neither a folder nor a data file")
         self.name = self.root.resolve().name
         self.aliases = aliases
         self.metadata = Path(source.metadata).resolve() if source.metadata else None
@@ -247,8 +256,12 @@ class _Source:
         self.pattern = _compile_pattern(source.signer_pattern or params.signer_pattern, key)
 
     def location(self, rel: str) -> str:
-        """The path as written in the manifest: the source path as given plus the path inside it."""
+        """The path as written in the manifest: the source folder as given plus the path inside it."""
         return f"{self.root.as_posix().rstrip('/')}/{rel}"
+
+    def reads(self, rel: str) -> bool:
+        """Is the file at `rel` (inside the root) part of this source?"""
+        return self.single_file is None or rel == self.single_file
 
     def signer(self, file: Path, stem: str, fallback: str = "") -> str:
         """Metadata CSV first, then the signer pattern on `stem`, then `fallback`."""
@@ -422,7 +435,7 @@ def scan_source(src: _Source, skipped: list) -> list[dict]:
             rows.extend(result if isinstance(result, list) else [result])
 
     for dirpath, dirnames, filenames in os.walk(src.root):
-        dirnames[:] = sorted(name for name in dirnames if not _hidden(name))
+        dirnames[:] = [] if src.single_file else sorted(name for name in dirnames if not _hidden(name))
         folder = Path(dirpath)
         rel_folder = folder.relative_to(src.root).as_posix()
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
@@ -432,6 +445,8 @@ def scan_source(src: _Source, skipped: list) -> list[dict]:
             if _hidden(name) or (src.metadata is not None and path.resolve() == src.metadata):
                 continue
             rel, ext = prefix + name, path.suffix.lower()
+            if not src.reads(rel):
+                continue
             if _frame_number(name) is not None:
                 frame_files.append(name)
             elif ext in VIDEO_EXTENSIONS:

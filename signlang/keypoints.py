@@ -6,19 +6,21 @@ Full layout, 1662 values per frame: pose 33 x (x, y, z, visibility) [0:132], fac
 a frame is all zeros.
 
 Training, evaluation, export and live inference all turn frames into model input through
-`clip_to_window` / `frames_to_window` here, driven by one `PreprocessSpec`, so the steps
+`clip_to_window` / `frames_to_window` here, driven by one `FeatureParams`, so the steps
 can never drift apart.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from signlang.errors import InputFileError
+
+if TYPE_CHECKING:
+    from signlang.params import FeatureParams
 
 PART_SIZES = {"pose": 33 * 4, "face": 468 * 3, "left_hand": 21 * 3, "right_hand": 21 * 3}
 FULL_PARTS = ("pose", "face", "left_hand", "right_hand")
@@ -121,85 +123,6 @@ HAND_DISTANCE_LANDMARKS = (4, 8, 12, 16, 20, 0, 5, 9)
 
 def _channels(part: str) -> int:
     return 4 if part == "pose" else 3
-
-
-@dataclass(frozen=True)
-class PreprocessSpec:
-    """Everything needed to turn keypoint frames into one model input window.
-
-    Written into the exported bundle so live inference applies exactly these steps. The
-    defaults reproduce the source projects (raw coordinates); `feature_size` is the width of
-    the raw window (the dataset's), `output_size` the width of the model input.
-    """
-
-    parts: tuple[str, ...]
-    sequence_length: int
-    resample: str = "nearest"
-    normalisation: str = "none"
-    trim_no_hand_frames: bool = True
-    body_reference: str = "frame"
-    hand_shape: bool = False
-    hand_position: bool = False
-    pose_landmarks: str = "all"
-    missing_hands: str = "zero"
-    max_gap: int = 0
-    hand_flags: bool = False
-    hand_distances: bool = False
-    velocity: bool = False
-    mirror: str = "none"
-
-    @property
-    def feature_size(self) -> int:
-        """Values per frame of the raw window (the dataset's width)."""
-        return feature_size(self.parts)
-
-    @property
-    def output_size(self) -> int:
-        """Values per frame after `normalise`: the model's input width (the one source of truth)."""
-        probe = np.zeros((1, 2, self.feature_size), dtype=np.float32)
-        return int(normalise(probe, self).shape[-1])
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["parts"] = list(self.parts)
-        data["feature_size"] = self.feature_size
-        data["output_size"] = self.output_size
-        return data
-
-    @classmethod
-    def from_params(cls, params) -> PreprocessSpec:
-        """The preprocessing the features/extract params describe (a `signlang.params.Params`)."""
-        features = params.features
-        return cls(
-            parts=tuple(features.parts),
-            sequence_length=features.sequence_length,
-            resample=features.resample,
-            normalisation=features.normalisation,
-            trim_no_hand_frames=params.extract.trim_no_hand_frames,
-            body_reference=features.body_reference,
-            hand_shape=features.hand_shape,
-            hand_position=features.hand_position,
-            pose_landmarks=features.pose_landmarks,
-            missing_hands=features.missing_hands,
-            max_gap=features.max_gap,
-            hand_flags=features.hand_flags,
-            hand_distances=features.hand_distances,
-            velocity=features.velocity,
-            mirror=features.mirror,
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict) -> PreprocessSpec:
-        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
-        fields["parts"] = tuple(fields["parts"])
-        return cls(**fields)
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: str | Path) -> PreprocessSpec:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 # --------------------------------------------------------------------------- landmark views
@@ -389,7 +312,7 @@ def velocity(features: np.ndarray) -> np.ndarray:
     return np.where(both, features - previous, 0.0).astype(np.float32)
 
 
-def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
+def normalise(windows: np.ndarray, spec: FeatureParams) -> np.ndarray:
     """Raw (..., frames, feature_size) windows -> model input (..., frames, output_size).
 
     First, pose frames that cannot be a MediaPipe pose are treated as not detected
@@ -402,7 +325,6 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     differences appended (velocity); one presence flag per hand (hand_flags). The defaults
     change nothing: raw coordinates as float32.
     """
-    _check_spec(spec)
     windows = np.asarray(windows, dtype=np.float32)
     if _is_identity(spec):
         return windows
@@ -442,30 +364,13 @@ def normalise(windows: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     return features.astype(np.float32, copy=False)
 
 
-CHOICES = {
-    "normalisation": ("none", "body"),
-    "body_reference": ("frame", "window"),
-    "pose_landmarks": ("all", "upper"),
-    "missing_hands": ("zero", "interpolate"),
-    "mirror": ("none", "left_dominant"),
-}
-
-
-def _check_spec(spec: PreprocessSpec) -> None:
-    for key, allowed in CHOICES.items():
-        if getattr(spec, key) not in allowed:
-            raise ValueError(f"unknown {key} {getattr(spec, key)!r}; allowed: {', '.join(allowed)}")
-    if spec.normalisation == "body" and "pose" not in spec.parts:
-        raise ValueError("normalisation 'body' needs the pose part (shoulders)")
-
-
-def _is_identity(spec: PreprocessSpec) -> bool:
+def _is_identity(spec: FeatureParams) -> bool:
     return (spec.normalisation == "none" and spec.pose_landmarks == "all" and not spec.hand_shape
             and spec.missing_hands == "zero" and not spec.hand_flags and not spec.hand_distances
             and not spec.velocity and spec.mirror == "none")
 
 
-def clip_to_window(frames: np.ndarray, spec: PreprocessSpec, source: str | Path = "<array>") -> np.ndarray:
+def clip_to_window(frames: np.ndarray, spec: FeatureParams, source: str | Path = "<array>") -> np.ndarray:
     """A whole recorded clip (frames, 1662|258) -> one (sequence_length, features) window
     of raw coordinates: idle frames trimmed, parts selected, resampled in time."""
     frames = np.asarray(frames, dtype=np.float32)
@@ -478,7 +383,7 @@ def clip_to_window(frames: np.ndarray, spec: PreprocessSpec, source: str | Path 
     return resample(selected, spec.sequence_length, spec.resample)
 
 
-def frames_to_window(frames: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
+def frames_to_window(frames: np.ndarray, spec: FeatureParams) -> np.ndarray:
     """The last frames of a live stream (frames, 1662|258) -> one normalised model input
     (1, sequence_length, features). No trimming: the live window is already the sign."""
     selected = select_parts(np.asarray(frames, dtype=np.float32), spec.parts)

@@ -6,6 +6,7 @@ and refuses a bad value up front, naming the key and the allowed values.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -69,7 +70,6 @@ class IngestParams(_Section):
 
 
 class ExtractParams(_Section):
-    model_complexity: Literal[1] = 1
     min_detection_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     min_tracking_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     max_frame_side: int = Field(default=640, ge=0)
@@ -77,7 +77,6 @@ class ExtractParams(_Section):
     workers: int = -1
     backend: Literal["loky", "multiprocessing", "threading", "sequential", "dask"] = "loky"
     scheduler_address: str | None = None
-    trim_no_hand_frames: bool = True
     min_decoded_fraction: float = Field(default=0.75, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
@@ -88,9 +87,16 @@ class ExtractParams(_Section):
 
 
 class FeatureParams(_Section):
-    parts: list[Literal["pose", "face", "left_hand", "right_hand"]] = Field(min_length=1)
+    """The `features` section, which is also the preprocessing spec: the steps that turn keypoint
+    frames into one model input window (signlang.keypoints), saved in the exported bundle as
+    preprocess.json so evaluation, export and live inference apply exactly these. The defaults
+    reproduce the source projects (raw coordinates); `feature_size` is the width of the raw
+    window (the dataset's), `output_size` the width of the model input."""
+
+    parts: tuple[Literal["pose", "face", "left_hand", "right_hand"], ...] = Field(min_length=1)
     sequence_length: int = Field(default=30, ge=2)
     resample: Literal["nearest", "linear"] = "nearest"
+    trim_no_hand_frames: bool = True
     normalisation: Literal["none", "body"] = "none"
     body_reference: Literal["frame", "window"] = "frame"
     hand_shape: bool = False
@@ -102,6 +108,39 @@ class FeatureParams(_Section):
     hand_distances: bool = False
     velocity: bool = False
     mirror: Literal["none", "left_dominant"] = "none"
+
+    @property
+    def feature_size(self) -> int:
+        """Values per frame of the raw window (the dataset's width)."""
+        from signlang.keypoints import feature_size
+
+        return feature_size(self.parts)
+
+    @property
+    def output_size(self) -> int:
+        """Values per frame after `normalise`: the model's input width (the one source of truth)."""
+        import numpy as np
+
+        from signlang.keypoints import normalise
+
+        probe = np.zeros((1, 2, self.feature_size), dtype=np.float32)
+        return int(normalise(probe, self).shape[-1])
+
+    def to_dict(self) -> dict:
+        """preprocess.json's content: the fields, plus the two derived widths for readers."""
+        return {**self.model_dump(mode="json"), "feature_size": self.feature_size, "output_size": self.output_size}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FeatureParams:
+        """Back from `to_dict` (the derived widths are ignored; validated like params.yaml)."""
+        return cls.model_validate({key: value for key, value in data.items() if key in cls.model_fields})
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> FeatureParams:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     @model_validator(mode="after")
     def _parts_unique(self) -> FeatureParams:
@@ -274,12 +313,28 @@ class SentenceParams(_Section):
     no_sign_frames: int = Field(default=10, ge=1)
     threshold: float = Field(default=0.8, ge=0.0, le=1.0)
     agreeing_windows: int = Field(default=3, ge=1)
+    # segments: one word per sign found by the bundle's segmenter (signlang/segment.py);
+    # windows: the sentence builder over sliding windows (threshold, agreeing_windows).
+    decoder: Literal["segments", "windows"] = "segments"
 
     @model_validator(mode="after")
     def _window_is_a_sequence(self) -> SentenceParams:
         if self.window_frames == 1:
             raise ValueError("window_frames must be 0 (the bundle's sequence_length) or at least 2")
         return self
+
+
+class SegmentParams(_Section):
+    """How the export stage derives the bundle's segmenter (signlang/segment.py) from the
+    training windows: the quantiles that become its thresholds, and its frame counts."""
+
+    rest_quantile: float = Field(default=0.99, gt=0.0, lt=1.0)
+    change_quantile: float = Field(default=0.9, gt=0.0, lt=1.0)
+    change_frames: int = Field(default=6, ge=1)
+    start_frames: int = Field(default=2, ge=1)
+    end_frames: int = Field(default=4, ge=1)
+    min_frames: int = Field(default=8, ge=1)
+    max_frames: int = Field(default=90, ge=2)
 
 
 class ServeParams(_Section):
@@ -344,6 +399,8 @@ class Params(_Section):
     speech: SpeechParams = Field(default_factory=SpeechParams)
     # The live core's rules, shared by live and serve (optional: a params.yaml without it loads).
     sentence: SentenceParams = Field(default_factory=SentenceParams)
+    # The bundle's segmenter, derived by export (optional: a params.yaml without it loads).
+    segment: SegmentParams = Field(default_factory=SegmentParams)
 
     @model_validator(mode="after")
     def _face_extracted_when_used(self) -> Params:

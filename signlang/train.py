@@ -26,9 +26,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from signlang import paths
 from signlang.dataset import load_labelled_windows
 from signlang.errors import SignlangError
-from signlang.keypoints import PreprocessSpec, normalise
+from signlang.keypoints import normalise
 from signlang.model import LateDropoutSwitch, build_model, compile_model, ensemble_of, save_model
-from signlang.params import Params
+from signlang.params import FeatureParams, Params
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
 
@@ -59,7 +59,7 @@ class TrainingData:
     ids_val: tuple[str, ...] = ()
     # The training windows before normalisation, for augmentation (None: not kept).
     raw_train: np.ndarray | None = None
-    spec: PreprocessSpec | None = None
+    spec: FeatureParams | None = None
     # Who signed each training window (for train.balance_signers; empty: unknown).
     signers_train: tuple[str, ...] = ()
 
@@ -83,7 +83,7 @@ class TrainingData:
 def load_training_data(
     dataset_path: str | Path = paths.DATASET,
     split_path: str | Path = paths.SPLIT,
-    spec: PreprocessSpec | None = None,
+    spec: FeatureParams | None = None,
 ) -> TrainingData:
     """Train and val arrays, aligned by id between the dataset and the split.
 
@@ -355,7 +355,7 @@ def run(
     from signlang.io import atomic_write_text, file_sha256
 
     started = time.perf_counter()
-    data = load_training_data(dataset_path, split_path, PreprocessSpec.from_params(params))
+    data = load_training_data(dataset_path, split_path, params.features)
     print(
         f"train: {len(data.x_train)} train / {len(data.x_val)} val windows of "
         f"{data.sequence_length} x {data.feature_size}, {data.n_classes} classes, preset {params.train.preset} "

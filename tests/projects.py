@@ -122,7 +122,7 @@ class ProjectWindows:
 
 def project_windows(project: SmallProject) -> ProjectWindows:
     """Read data/dataset.npz, data/split.csv and models/model.keras back from the project."""
-    from signlang.keypoints import PreprocessSpec, normalise
+    from signlang.keypoints import normalise
     from signlang.model import load_model
 
     with np.load(project.root / paths.DATASET) as data:
@@ -130,7 +130,7 @@ def project_windows(project: SmallProject) -> ProjectWindows:
     with open(project.root / paths.SPLIT, newline="", encoding="utf-8") as handle:
         subset_of = {row["id"]: row["subset"] for row in csv.DictReader(handle)}
     subsets = np.array([subset_of[i] for i in ids])
-    X = normalise(raw_X, PreprocessSpec.from_params(project.params))
+    X = normalise(raw_X, project.params.features)
     return ProjectWindows(model=load_model(project.root / paths.KERAS_MODEL), X=X, raw_X=raw_X, ids=ids,
                           labels=labels, classes=classes, subsets=subsets)
 

@@ -22,7 +22,6 @@ SIGNERS = ["techgeekshinobi", "hirak214", "daita-sur", "AdrLfv"]
 CLIPS = ["hello/hello_02.mp4", "no/no_02.mp4", "yes/yes_02.mp4", "please/please_02.mp4"]
 # params.yaml also reads videos/more/asl (its `sorry` clips): one of them stands in for it.
 MORE_CLIPS = ["sorry/sorry_01.mp4"]
-ADDED_CLIP = "thank_you/thank_you_01.mp4"
 
 
 def _run(args: list[str], cwd: Path) -> str:
@@ -96,7 +95,9 @@ def test_full_run_then_noop(pipeline_copy: Path) -> None:
     assert (pipeline_copy / "mlartifacts").is_dir() and not (pipeline_copy / "mlruns").exists()
 
     again = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(again) == ["track"]  # always runs: the MLflow store is not versioned
+    # Both always run: ingest reads whatever ingest.sources names (its manifest came out the
+    # same, so nothing after it reran), track because the MLflow store is not versioned.
+    assert _stages_run(again) == ["ingest", "track"]
     assert "already records these results" in again
     assert len(_tracked_runs(pipeline_copy)) == 1
 
@@ -111,7 +112,7 @@ def test_retrained_identical_model_still_gets_a_complete_run(pipeline_copy: Path
     shutil.rmtree(pipeline_copy / "mlartifacts")
     (pipeline_copy / "mlruns.db").unlink()
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output) == ["track"], "train wrote identical bytes: evaluate and export are up to date"
+    assert _stages_run(output) == ["ingest", "track"], "train wrote identical bytes: evaluate and export are up to date"
     (run,) = _tracked_runs(pipeline_copy)
     metrics = json.loads((pipeline_copy / "reports" / "metrics.json").read_text())
     assert run.data.metrics["test_macro_f1"] == metrics["macro_f1"]
@@ -125,20 +126,75 @@ def test_training_param_reruns_train_evaluate_export_only(pipeline_copy: Path) -
     params["train"]["learning_rate"] = params["train"]["learning_rate"] / 2
     params_file.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output) == ["train", "evaluate", "export", "track"]
+    assert _stages_run(output) == ["ingest", "train", "evaluate", "export", "track"]
 
 
-def test_added_clip_is_extracted_alone(pipeline_copy: Path, shared_data: Path) -> None:
+def test_one_params_change_switches_the_dataset(tmp_path: Path, shared_data: Path, project_root: Path) -> None:
+    """`dvc exp run -S ingest.sources=...` on a project that has never run: the Peruvian set
+    (PSL .h5 files, one signer) and a Turkish vocabulary file (one recorder, a non-ASCII label)
+    go through every stage with nothing else changed; their labels come out exactly as written,
+    and the report says the test scores are on signers seen in training."""
+    project = make_pipeline_copy(tmp_path, shared_data, project_root, epochs=3)
+    keypoints = tmp_path / "shared" / "data" / "keypoints"
+    shutil.copytree(shared_data / "keypoints" / "psl-h5", keypoints / "psl-h5")
+    (keypoints / "vocab").mkdir()
+    shutil.copy(shared_data / "keypoints" / "vocab" / "fatih150.npz", keypoints / "vocab")
+    sources = "[{path: ../shared/data/keypoints/psl-h5}, {path: ../shared/data/keypoints/vocab/fatih150.npz}]"
+
+    output = _run(["dvc", "exp", "run", "-S", f"ingest.sources={sources}", "-S", "ingest.min_samples_per_class=10"], project)
+    assert _stages_run(output) == ["ingest", "extract", "audit", "split", "train", "evaluate", "export", "track"]
+    classes = ["adios", "buenos_dias", "como_estas", "evet", "hola-izq", "merhaba", "teşekkürederim"]
+    assert json.loads((project / "models" / "bundle" / "labels.json").read_text())["classes"] == classes
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    assert sorted(metrics["per_class"]) == classes
+    # fatih150, and the PSL files' recorder (no signer id): both on both sides of the split.
+    assert metrics["test_signers_seen_in_training"] == 2
+    assert "stratified by sequence" in json.loads((project / "reports" / "split.json").read_text())["strategy"]
+    assert json.loads((project / "reports" / "ingest.json").read_text())["dropped_classes"] == {"hola-der": 4}
+    assert "teşekkürederim" in (project / "reports" / "per_class.csv").read_text(encoding="utf-8")
+
+
+def _commit(project: Path, message: str) -> str:
+    _run(["git", "add", "-A"], project)
+    _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", message], project)
+    return _run(["git", "rev-parse", "HEAD"], project).strip()
+
+
+# Last in the module: it adds a source to the shared copy's params.yaml.
+def test_adding_a_word_extracts_only_its_clips_and_the_pr_report_shows_it(pipeline_copy: Path, shared_data: Path) -> None:
+    """The README's recipe "Add a word to a running project": `signlang capture --label NEW`
+    from two real clips of a word the project does not know, data/raw added to ingest.sources
+    once, `dvc repro`: only the two new clips go through Holistic, the model learns the new class,
+    and `signlang report` between the two commits lists it."""
     _run(["dvc", "repro"], pipeline_copy)
+    base = _commit(pipeline_copy, "before the new word")
     cache = pipeline_copy / "data" / "keypoints"
     before = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
-    target = pipeline_copy.parent / "shared" / "data" / "videos" / "asl-starter" / ADDED_CLIP
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shared_data / "videos" / "asl-starter" / ADDED_CLIP, target)
+
+    signlang = str(Path(sys.executable).parent / "signlang")
+    for signer, clip in (("W1", "brother_01.mp4"), ("W2", "brother_02.mp4")):
+        source = shared_data / "videos" / "asl-starter" / "brother" / clip
+        _run([signlang, "capture", "--label", "brother", "--count", "1", "--signer", signer,
+              "--source", str(source), "--no-window"], pipeline_copy)
+    assert sorted(path.name for path in (pipeline_copy / "data" / "raw" / "brother").iterdir()) == ["W1_1.mp4", "W2_1.mp4"]
+    params_file = pipeline_copy / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    params["ingest"]["sources"].append({"path": "data/raw", "signer_pattern": r"^(?P<signer>.+)_\d+$"})
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
 
     output = _run(["dvc", "repro"], pipeline_copy)
-    assert _stages_run(output)[:2] == ["ingest", "extract"]
+    assert _stages_run(output) == ["ingest", "extract", "audit", "split", "train", "evaluate", "export", "track"]
     after = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
-    new = set(after) - set(before)
-    assert len(new) == 1, f"expected one newly extracted clip, got {sorted(new)}"
+    assert len(set(after) - set(before)) == 2, "expected the two captured clips, and only them, extracted"
     assert all(after[name] == mtime for name, mtime in before.items()), "a cached clip was re-extracted"
+    cached = len(CLIPS) + len(MORE_CLIPS)
+    assert f"extracted {cached + 2} clips ({cached} from cache)" in output
+    labels = json.loads((pipeline_copy / "models" / "bundle" / "labels.json").read_text())
+    assert "brother" in labels["classes"]
+    head = _commit(pipeline_copy, "add the word brother")
+
+    out = pipeline_copy / "reports" / "pr.md"
+    _run([signlang, "report", "--base", base, "--head", head, "--out", str(out)], pipeline_copy)
+    report = out.read_text()
+    assert "| reports/metrics.json | per_class.brother.support |" in report, report[:3000]
+    assert "| params.yaml | ingest.sources |" in report

@@ -13,8 +13,8 @@ import pytest
 
 from realtime.core import TOP_K, LiveCore, replay, top_classes, top_json
 from signlang.errors import SignlangError
-from signlang.keypoints import NO_FACE_SIZE, PreprocessSpec, hand_seen
-from signlang.params import LiveParams, SentenceParams, ServeParams, load_params, parse_params
+from signlang.keypoints import NO_FACE_SIZE, hand_seen
+from signlang.params import FeatureParams, LiveParams, SentenceParams, ServeParams, load_params, parse_params
 
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
 CLASSES = ("hello", "thanks", "yes", "no")
@@ -25,7 +25,7 @@ class RecordingModel:
 
     def __init__(self, probabilities: list[float], sequence_length: int = 30) -> None:
         self.classes = CLASSES
-        self.spec = PreprocessSpec(parts=("pose", "left_hand", "right_hand"), sequence_length=sequence_length)
+        self.spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=sequence_length)
         self.probabilities = np.array(probabilities, dtype=np.float32)
         self.windows: list[np.ndarray] = []
 
@@ -50,7 +50,7 @@ def signing_frames(shared_data: Path, count: int) -> np.ndarray:
 def test_windows_follow_the_policy(shared_data: Path, window_frames: int, stride: int, length: int) -> None:
     frames = signing_frames(shared_data, 70)
     model = RecordingModel([0.1, 0.7, 0.15, 0.05])
-    core = LiveCore(model, SentenceParams(window_frames=window_frames, stride=stride))
+    core = LiveCore(model, SentenceParams(window_frames=window_frames, stride=stride, decoder="windows"))
     steps = [core.push(frame) for frame in frames]
     classified = [step.index for step in steps if step.classified]
     assert classified == list(range(length - 1, 70, stride))
@@ -66,7 +66,7 @@ def test_no_hand_in_the_last_no_sign_frames_is_no_sign(shared_data: Path) -> Non
     signing = signing_frames(shared_data, 40)
     empty = np.zeros((20, NO_FACE_SIZE), dtype=np.float32)
     model = RecordingModel([0.05, 0.05, 0.85, 0.05])
-    core = LiveCore(model, SentenceParams(stride=1, no_sign_frames=10, threshold=0.6, agreeing_windows=2))
+    core = LiveCore(model, SentenceParams(stride=1, no_sign_frames=10, threshold=0.6, agreeing_windows=2, decoder="windows"))
     steps = [core.push(frame) for frame in np.concatenate([signing, empty])]
     assert core.words == ["yes"] and steps[30].new_word == "yes"
     # The last hand is in frame 39: frames 40..48 still see it among their last 10; 49.. do not.
@@ -81,7 +81,7 @@ def test_no_hand_in_the_last_no_sign_frames_is_no_sign(shared_data: Path) -> Non
 
 def test_replay_is_pushing_frame_by_frame(shared_data: Path) -> None:
     frames = np.concatenate([signing_frames(shared_data, 45), np.zeros((15, NO_FACE_SIZE), np.float32)])
-    params = SentenceParams(threshold=0.5, agreeing_windows=3)
+    params = SentenceParams(threshold=0.5, agreeing_windows=3, decoder="windows")
     core = LiveCore(RecordingModel([0.6, 0.2, 0.1, 0.1]), params)
     pushed = [core.push(frame) for frame in frames]
     steps, words = replay(frames, RecordingModel([0.6, 0.2, 0.1, 0.1]), params)
@@ -91,12 +91,35 @@ def test_replay_is_pushing_frame_by_frame(shared_data: Path) -> None:
 
 
 def test_clear_forgets_the_sentence_not_the_window(shared_data: Path) -> None:
-    core = LiveCore(RecordingModel([0.9, 0.05, 0.03, 0.02]), SentenceParams(stride=1, agreeing_windows=1))
+    core = LiveCore(RecordingModel([0.9, 0.05, 0.03, 0.02]), SentenceParams(stride=1, agreeing_windows=1, decoder="windows"))
     for frame in signing_frames(shared_data, 31):
         core.push(frame)
     assert core.words == ["hello"]
     core.clear()
     assert core.words == [] and core.push(signing_frames(shared_data, 1)[0]).new_word == "hello"
+
+
+def test_the_segments_decoder_gives_one_word_per_real_sign(shared_data: Path) -> None:
+    from signlang.keypoints import HAND_PARTS, layout_of
+
+    signing = signing_frames(shared_data, 40)
+    rest = signing[-20:].copy()
+    for hand in HAND_PARTS:
+        rest[:, layout_of(rest)[hand]] = 0.0
+    frames = np.concatenate([signing, rest, signing])
+    model = RecordingModel([0.05, 0.05, 0.85, 0.05])
+    core = LiveCore(model, SentenceParams(stride=2, decoder="segments"))
+    steps = [core.push(frame) for frame in frames]
+    core.finish()
+    assert core.words == ["yes", "yes"]  # a rest between: the same word twice
+    first = core.decoded[0]
+    assert first.start <= 2 and abs(first.end - 39) <= 2 and first.p == pytest.approx(0.85)
+    shown = [step.index for step in steps if step.new_word]
+    assert len(shown) == 1 and steps[shown[0]].classified and 0 < shown[0] - first.end <= 4 + 2
+    assert first.to_json(30.0) == {"label": "yes", "p": 0.85, "start_s": round(first.start / 30, 4),
+                                   "end_s": round((first.end + 1) / 30, 4)}
+    _, words = replay(frames, RecordingModel([0.3, 0.3, 0.2, 0.2]), SentenceParams(decoder="segments", threshold=0.5))
+    assert words == []  # a sign below the threshold gives no word
 
 
 def test_top_k_and_its_json() -> None:
@@ -124,7 +147,7 @@ def test_the_old_live_and_serve_sentence_keys_say_where_they_went(project_root: 
 
 
 @pytest.mark.parametrize("values", [{"window_frames": 1}, {"stride": 0}, {"no_sign_frames": 0},
-                                    {"threshold": 1.5}, {"agreeing_windows": 0}])
+                                    {"threshold": 1.5}, {"agreeing_windows": 0}, {"decoder": "ctc"}])
 def test_bad_sentence_values_are_refused(project_root: Path, values: dict) -> None:
     raw = load_params(project_root / "params.yaml").model_dump()
     raw["sentence"].update(values)

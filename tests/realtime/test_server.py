@@ -25,7 +25,7 @@ SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
 SERVE = ServeParams(max_upload_mb=1, max_frames=120, max_message_mb=0.5)
 # Short windows, so that a few WebSocket frames are classified.
 SENTENCE = SentenceParams(window_frames=4, stride=1)
-NO_SIGN = {"top3": [], "label": None, "hand_visible": False, "sentence": []}
+NO_SIGN = {"top3": [], "label": None, "hand_visible": False, "sentence": [], "words": []}
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,40 @@ def test_predict_video_upload(client, shared_data: Path) -> None:
     body = response.json()
     assert_top3(body, client.bundle.classes)
     assert body["label"] == body["top3"][0]["label"] and body["frames"] == 30 and body["hand_visible"] is True
-    assert set(body) == {"top3", "label", "hand_visible", "sentence", "frames"}
+    assert set(body) == {"top3", "label", "hand_visible", "sentence", "words", "frames"}
+    assert [word["label"] for word in body["words"]] == body["sentence"]
+
+
+def test_predict_returns_the_word_sequence_of_several_real_signs_with_times(shared_data: Path, small_bundle: Path) -> None:
+    """Three real signs by one person with hands out of view between them, through the session's
+    bundle; threshold 0 so each sign gives its word whatever the small model's confidence (the
+    decoding is tested here, not the classifier): the words are what the bundle reads each sign as."""
+    from fastapi.testclient import TestClient
+
+    from realtime.server import create_app
+    from signlang.bundle import Bundle
+    from signlang.keypoints import HAND_PARTS, layout_of
+    from signlang.params import SentenceParams
+
+    bundle = Bundle.load(small_bundle)
+    with np.load(shared_data / "keypoints" / "multisigner-258" / "hirak214.npz") as data:
+        windows, labels = data["X"].astype(np.float32), data["label"].astype(str)
+    signs = [windows[labels == label][take] for label, take in (("hello", 0), ("thanks", 0), ("hello", 1))]
+    expected = [bundle.label(bundle.predict_window(sign)) for sign in signs]
+    rest = signs[0][-15:].copy()
+    for hand in HAND_PARTS:
+        rest[:, layout_of(rest)[hand]] = 0.0
+    frames = np.concatenate([signs[0], rest, signs[1], rest, signs[2]])
+    with TestClient(create_app(bundle, ServeParams(), sentence=SentenceParams(threshold=0.0))) as served:
+        body = served.post("/predict", json={"frames": frames.tolist(), "fps": 15}).json()
+        refused = served.post("/predict", json={"frames": frames.tolist(), "fps": 0})
+    assert body["sentence"] == expected == [word["label"] for word in body["words"]]
+    starts = [0, 45, 90]  # each sign's first frame: 30 frames of sign, 15 of rest
+    for word, start in zip(body["words"], starts, strict=True):
+        # within its sign's 30 frames (a sign's first frames may show no hand yet)
+        assert start / 15 <= word["start_s"] < word["end_s"] <= (start + 30) / 15 + 2 / 15
+        assert 0.0 < word["p"] <= 1.0
+    assert refused.status_code == 422 and "fps" in refused.json()["error"]
 
 
 def test_a_damaged_upload_is_refused_by_the_extract_stages_rule(client, shared_data: Path) -> None:

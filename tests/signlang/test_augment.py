@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from signlang import augment, keypoints
-from signlang.keypoints import PreprocessSpec
-from signlang.params import AugmentParams
+from signlang.params import AugmentParams, FeatureParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 ALL_STEPS = AugmentParams(enabled=True, time_stretch=0.2, frame_drop=0.15, rotation_degrees=10, scale=0.1,
@@ -94,7 +93,7 @@ def test_random_mirror_probability_one_is_the_mirror(windows: np.ndarray) -> Non
 
 
 def test_augmented_windows_dataset_reaugments_each_epoch(windows: np.ndarray) -> None:
-    spec = PreprocessSpec(parts=PARTS, sequence_length=30, normalisation="body", hand_shape=True, hand_flags=True)
+    spec = FeatureParams(parts=PARTS, sequence_length=30, normalisation="body", hand_shape=True, hand_flags=True)
     targets = np.eye(2, dtype=np.float32)[np.arange(16) % 2]
     dataset = augment.AugmentedWindows(windows, targets, spec, ALL_STEPS, batch_size=5, seed=7)
     assert len(dataset) == 4

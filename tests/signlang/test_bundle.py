@@ -13,9 +13,10 @@ import pytest
 from signlang import paths
 from signlang.bundle import BUNDLE_FILES, Bundle, write_bundle
 from signlang.errors import InputFileError
-from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, PreprocessSpec, frames_to_window
+from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, frames_to_window
+from signlang.params import FeatureParams
 
-SPEC = PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=10)
+SPEC = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=10)
 CLASSES = ["hello", "thanks", "xin chào"]
 ALIASES = {"thanks": ["thank you", "thank_you"]}
 
@@ -28,7 +29,7 @@ def test_write_bundle_writes_exactly_three_files(tmp_path: Path) -> None:
     labels = json.loads((bundle / paths.BUNDLE_LABELS).read_text(encoding="utf-8"))
     assert labels == {"classes": CLASSES, "aliases": ALIASES}
     assert "xin chào" in (bundle / paths.BUNDLE_LABELS).read_text(encoding="utf-8")
-    assert PreprocessSpec.load(bundle / paths.BUNDLE_PREPROCESS) == SPEC
+    assert FeatureParams.load(bundle / paths.BUNDLE_PREPROCESS) == SPEC
     # Nothing left beside it (no temporary folders), readable by others.
     assert os.listdir(tmp_path / "models") == ["bundle"]
     assert (bundle.stat().st_mode & 0o755) == 0o755
@@ -140,7 +141,7 @@ def test_wrong_window_shape_is_refused(tiny) -> None:
 def test_spec_or_labels_that_do_not_fit_the_model_are_refused(tiny, tmp_path: Path) -> None:
     _, folder = tiny
     content = (folder / paths.BUNDLE_MODEL).read_bytes()
-    longer = PreprocessSpec(parts=SPEC.parts, sequence_length=30)
+    longer = FeatureParams(parts=SPEC.parts, sequence_length=30)
     write_bundle(tmp_path / "a", content, CLASSES, ALIASES, longer)
     with pytest.raises(InputFileError, match=r"takes input \(1, 10, 126\).*\(1, 30, 126\)"):
         Bundle.load(tmp_path / "a")

@@ -67,7 +67,6 @@ def test_settings_from_params_and_cache_key(project_root: Path) -> None:
     params = load_params(project_root / "params.yaml")
     settings = HolisticSettings.from_params(params.extract)
     assert settings == HolisticSettings(
-        model_complexity=params.extract.model_complexity,
         min_detection_confidence=params.extract.min_detection_confidence,
         min_tracking_confidence=params.extract.min_tracking_confidence,
         max_frame_side=params.extract.max_frame_side,

@@ -3,6 +3,7 @@ idle trimming, the whole clip -> window path, and the errors on unusable frames.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from signlang import keypoints
 from signlang.errors import InputFileError
-from signlang.keypoints import PreprocessSpec
+from signlang.params import FeatureParams
 
 
 @pytest.fixture(scope="module")
@@ -113,15 +114,15 @@ def test_trim_idle_drops_frames_without_hands(no_face_frames: np.ndarray) -> Non
 
 
 def test_clip_to_window(full_frames: np.ndarray) -> None:
-    spec = PreprocessSpec(parts=("pose", "left_hand", "right_hand"), sequence_length=20)
+    spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=20)
     window = keypoints.clip_to_window(full_frames.astype(np.float64), spec)
     assert window.shape == (20, 258) and window.dtype == np.float32
-    untrimmed = PreprocessSpec(parts=("left_hand",), sequence_length=30, trim_no_hand_frames=False)
+    untrimmed = FeatureParams(parts=("left_hand",), sequence_length=30, trim_no_hand_frames=False)
     np.testing.assert_array_equal(keypoints.clip_to_window(full_frames, untrimmed), full_frames[:, 1536:1599])
 
 
 def test_clip_to_window_refuses_nan_and_empty(full_frames: np.ndarray) -> None:
-    spec = PreprocessSpec(parts=("pose",), sequence_length=10)
+    spec = FeatureParams(parts=("pose",), sequence_length=10)
     broken = full_frames.copy()
     broken[3, 7] = np.nan
     broken[4, 0] = np.inf
@@ -134,15 +135,15 @@ def test_clip_to_window_refuses_nan_and_empty(full_frames: np.ndarray) -> None:
 
 
 def test_frames_to_window_is_one_normalised_batch(no_face_frames: np.ndarray) -> None:
-    spec = PreprocessSpec(parts=("pose", "left_hand", "right_hand"), sequence_length=30)
+    spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=30)
     window = keypoints.frames_to_window(no_face_frames, spec)
     assert window.shape == (1, 30, 258) and window.dtype == np.float32
 
 
 def test_spec_round_trip(tmp_path: Path) -> None:
-    spec = PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=24, resample="linear")
+    spec = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=24, resample="linear")
     spec.save(tmp_path / "preprocess.json")
-    loaded = PreprocessSpec.load(tmp_path / "preprocess.json")
+    loaded = FeatureParams.load(tmp_path / "preprocess.json")
     assert loaded == spec and loaded.feature_size == 126
     assert spec.to_dict()["feature_size"] == 126
 
@@ -159,8 +160,8 @@ def signer_windows(shared_data: Path) -> np.ndarray:
         return data["X"][:12].astype(np.float32)
 
 
-def spec_with(**steps) -> PreprocessSpec:
-    return PreprocessSpec(parts=PARTS, sequence_length=30, **steps)
+def spec_with(**steps) -> FeatureParams:
+    return FeatureParams(parts=PARTS, sequence_length=30, **steps)
 
 
 def test_default_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
@@ -301,11 +302,17 @@ def test_left_dominant_windows_are_mirrored(signer_windows: np.ndarray) -> None:
     assert not keypoints.left_dominant(out, PARTS).any()
 
 
-def test_unknown_step_values_are_refused(signer_windows: np.ndarray) -> None:
-    with pytest.raises(ValueError, match="unknown normalisation 'shoulders'; allowed: none, body"):
-        keypoints.normalise(signer_windows, spec_with(normalisation="shoulders"))
-    with pytest.raises(ValueError, match="needs the pose part"):
-        keypoints.normalise(signer_windows[..., 132:], PreprocessSpec(("left_hand", "right_hand"), 30, normalisation="body"))
+def test_unknown_step_values_are_refused_where_the_spec_is_made(tmp_path: Path) -> None:
+    """The features section is the spec: params.yaml and a bundle's preprocess.json are
+    validated by the same rules, so a bad value never reaches `normalise`."""
+    with pytest.raises(ValueError, match="normalisation\n  Input should be 'none' or 'body'"):
+        spec_with(normalisation="shoulders")
+    with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
+        FeatureParams(parts=("left_hand", "right_hand"), sequence_length=30, normalisation="body")
+    saved = {**spec_with().to_dict(), "mirror": "always"}
+    (tmp_path / "preprocess.json").write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(ValueError, match="mirror\n  Input should be 'none' or 'left_dominant'"):
+        FeatureParams.load(tmp_path / "preprocess.json")
 
 
 def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path: Path, no_face_frames: np.ndarray) -> None:
@@ -313,7 +320,7 @@ def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path
                      pose_landmarks="upper", missing_hands="interpolate", max_gap=2, hand_flags=True,
                      hand_distances=True, velocity=True, mirror="left_dominant")
     spec.save(tmp_path / "preprocess.json")
-    loaded = PreprocessSpec.load(tmp_path / "preprocess.json")
+    loaded = FeatureParams.load(tmp_path / "preprocess.json")
     assert loaded == spec
     saved = loaded.to_dict()
     assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6 + 56) + 2
@@ -338,7 +345,7 @@ def test_a_pose_block_holding_another_layout_is_treated_as_not_detected(shared_d
     assert not np.any(cleaned[..., :132]) and np.array_equal(cleaned[..., 132:], foreign[..., 132:])
     assert keypoints.drop_implausible_pose(real, parts) is real  # nothing to drop: untouched
     # normalise applies it: the foreign windows are normalised exactly as if no pose was seen.
-    spec = PreprocessSpec(parts=list(parts), sequence_length=30, normalisation="body", hand_shape=True,
+    spec = FeatureParams(parts=list(parts), sequence_length=30, normalisation="body", hand_shape=True,
                           hand_position=True, pose_landmarks="upper", hand_flags=True, hand_distances=True,
                           mirror="left_dominant")
     np.testing.assert_array_equal(keypoints.normalise(foreign, spec), keypoints.normalise(cleaned, spec))

@@ -133,8 +133,8 @@ def test_a_saved_stats_model_loads_in_a_fresh_evaluate_process(train_params: Tra
     from signlang.model import save_model
 
     save_model(build_model(with_(train_params, preset="stats"), T, F, n_classes=3), tmp_path / "m.keras")
-    code = ("from signlang.evaluation import load_keras_model; from signlang.keypoints import PreprocessSpec; "
-            f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, PreprocessSpec(parts=('pose', 'left_hand', 'right_hand'), "
+    code = ("from signlang.evaluation import load_keras_model; from signlang.keypoints import FeatureParams; "
+            f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, FeatureParams(parts=('pose', 'left_hand', 'right_hand'), "
             f"sequence_length={T}), 3); print(m.layers[1].__class__.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -217,10 +217,10 @@ NEW_PRESETS = ("gru", "bigru", "conv_lstm", "conv", "transformer", "stats")
 @pytest.fixture(scope="module")
 def tiny_real(shared_data: Path, project_root: Path):
     """48 real windows of two signers, normalised as params.yaml's features say, one-hot targets."""
-    from signlang.keypoints import PreprocessSpec, normalise
+    from signlang.keypoints import normalise
 
     params = load_params(project_root / "params.yaml")
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     windows, labels = [], []
     for signer in ("hirak214", "AD-Codex"):
         with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:

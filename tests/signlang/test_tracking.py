@@ -13,9 +13,9 @@ from mlflow.tracking import MlflowClient
 
 from signlang import tracking
 from signlang.errors import SignlangError
-from signlang.keypoints import PreprocessSpec
+from signlang.params import FeatureParams
 
-SPEC = PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=8)
+SPEC = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=8)
 CLASSES = ["hello", "thanks", "yes"]
 
 

@@ -29,7 +29,6 @@ from signlang.extract import (
     write_cached_clip,
 )
 from signlang.holistic import HolisticSettings
-from signlang.keypoints import PreprocessSpec
 from signlang.params import parse_params
 from tests.processes import interruptible_child
 
@@ -115,18 +114,6 @@ def _read_csv(path: Path) -> list[dict]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def test_spec_from_params(project_root: Path) -> None:
-    params = _params(project_root, features__parts=["pose", "right_hand"], features__sequence_length=12,
-                     features__resample="linear", extract__trim_no_hand_frames=False)
-    # The normalisation steps (signlang.keypoints.normalise) come from the features section too.
-    steps = ("normalisation", "body_reference", "hand_shape", "hand_position", "pose_landmarks",
-             "missing_hands", "max_gap", "hand_flags", "hand_distances", "velocity", "mirror")
-    assert PreprocessSpec.from_params(params) == PreprocessSpec(
-        parts=("pose", "right_hand"), sequence_length=12, resample="linear", trim_no_hand_frames=False,
-        **{step: getattr(params.features, step) for step in steps},
-    )
-
-
 def test_save_npz_is_deterministic_atomic_and_pickle_free(tmp_path: Path) -> None:
     arrays = {"X": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "ids": np.array(["a", "bé"], dtype=str)}
     save_npz(tmp_path / "one.npz", arrays)
@@ -179,7 +166,7 @@ def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, cap
     params = _params(project_root, extract__backend="sequential")
     summary = run(params, **out)
 
-    spec = PreprocessSpec.from_params(params)
+    spec = params.features
     with np.load(out["dataset_path"], allow_pickle=False) as data:
         X, ids, labels, signers, classes = (data[k] for k in ("X", "ids", "labels", "signers", "classes"))
     kept = sorted([mixed["rows"][i]["id"] for i in (0, 1, 2, 3)])

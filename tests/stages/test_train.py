@@ -18,8 +18,7 @@ from mlflow.tracking import MlflowClient
 from signlang import keypoints, paths, tracking
 from signlang import train as training
 from signlang.errors import InputFileError, SignlangError
-from signlang.keypoints import PreprocessSpec
-from signlang.params import Params, parse_params
+from signlang.params import FeatureParams, Params, parse_params
 
 # Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
 SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}
@@ -64,8 +63,8 @@ def small_dataset(tmp_path_factory, shared_data: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def spec(project_root: Path) -> keypoints.PreprocessSpec:
-    return PreprocessSpec.from_params(make_params(project_root))
+def spec(project_root: Path) -> keypoints.FeatureParams:
+    return make_params(project_root).features
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def test_load_training_data_refuses_a_stale_split(small_dataset, spec, tmp_path:
 
 def test_load_training_data_refuses_other_features(small_dataset, spec) -> None:
     dataset, split = small_dataset
-    other = keypoints.PreprocessSpec(parts=("pose", "face", "left_hand", "right_hand"), sequence_length=T)
+    other = FeatureParams(parts=("pose", "face", "left_hand", "right_hand"), sequence_length=T)
     with pytest.raises(InputFileError, match=r"30 frames x 258 values .* 30 x 1662 .*dvc repro extract"):
         training.load_training_data(dataset, split, other)
 
@@ -195,7 +194,7 @@ def test_run_writes_model_and_reports(small_dataset, project_root, tmp_path, mon
     # The saved model loads and predicts probabilities.
     model = keras.models.load_model(paths.KERAS_MODEL)
     assert report["parameters"] == model.count_params()
-    data = training.load_training_data(paths.DATASET, paths.SPLIT, PreprocessSpec.from_params(params))
+    data = training.load_training_data(paths.DATASET, paths.SPLIT, params.features)
     probabilities = model.predict(data.x_val[:4], verbose=0)
     assert probabilities.shape == (4, 4)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
@@ -297,7 +296,7 @@ def test_failed_training_keeps_the_champion(shared_data, project_root, tmp_path,
     monkeypatch.chdir(tmp_path)
     tracking.configure()
     params = make_params(project_root, preset="tutorial")
-    spec = keypoints.PreprocessSpec(parts=("left_hand", "right_hand"), sequence_length=8)
+    spec = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=8)
     network = build_model(params.train, spec.sequence_length, spec.output_size, 2)
     bundle = tmp_path / "champion_bundle"
     write_bundle(bundle, to_tflite(inference_model(network, params.train, spec.sequence_length, spec.output_size, 2)),
