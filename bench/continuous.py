@@ -119,13 +119,13 @@ def word_error_rate(pairs: list[tuple[list[str], list[str]]]) -> float:
 def stream_clips(shared_data: Path, classes: tuple[str, ...], aliases: dict, signers: tuple[str, ...] | None = None) -> dict[str, list[Clip]]:
     """Per signer (clips.csv tags), one clip per word the bundle knows, in file order; only
     signers with at least two such words."""
-    from signlang.ingest import canonical_label
+    from signlang.ingest import class_of
 
     with open(shared_data / CLIPS_CSV, encoding="utf-8", newline="") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda row: row["file"])
     chosen: dict[str, dict[str, Clip]] = {}
     for row in rows:
-        word = canonical_label(row["label"], aliases)
+        word = class_of(row["label"], classes, aliases)
         if not row["language"].startswith(LANGUAGE) or word not in classes:
             continue
         if signers is not None and row["signer"] not in signers:

@@ -34,9 +34,9 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".webm", ".mkv")
 
 
 def expected_class(clip: Path, bundle: Bundle) -> str:
-    from signlang.ingest import canonical_label
+    from signlang.ingest import class_of
 
-    return canonical_label(clip.parent.name, bundle.aliases)
+    return class_of(clip.parent.name, bundle.classes, bundle.aliases)
 
 
 def most_frequent_word(words: list[str]) -> str | None:

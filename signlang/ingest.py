@@ -19,7 +19,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +70,16 @@ def canonical_label(raw: str, aliases: Mapping[str, list[str]]) -> str:
     """The class of a raw label: its alias key when a spelling matches, else itself, trimmed
     (script, accents and case kept; only Unicode-composed to NFC)."""
     return _canonical(raw, alias_table(aliases))
+
+
+def class_of(raw: str, classes: Sequence[str], aliases: Mapping[str, list[str]]) -> str:
+    """The class of a model (`classes`, e.g. a bundle's) a raw label names: through `aliases`,
+    then up to case, spacing, `_`/`-` and Unicode form as ingest merges spellings (a `Hello/`
+    folder is the class `hello`); a label naming none of them comes back as `canonical_label`."""
+    label = canonical_label(raw, aliases)
+    if label in classes:
+        return label
+    return {fold_label(name): name for name in classes}.get(fold_label(label), label)
 
 
 def _canonical(raw: str, table: Mapping[str, str]) -> str:

@@ -79,7 +79,7 @@ class VideoReading:
 def _known_rows(data_path: Path, bundle: Bundle) -> tuple[list[dict], dict[str, int], dict[str, str]]:
     """The samples ingest finds in `data_path` whose label (after the bundle's aliases) is
     one of the bundle's classes, {unknown label: count} and {unreadable file: reason}."""
-    from signlang.ingest import build_manifest
+    from signlang.ingest import build_manifest, class_of
     from signlang.params import IngestParams, SourceParams
 
     if not data_path.exists():
@@ -97,6 +97,7 @@ def _known_rows(data_path: Path, bundle: Bundle) -> tuple[list[dict], dict[str, 
     skipped = {entry["path"]: entry["reason"] for entry in unreadable}
     if manifest is None:
         return [], {}, skipped
+    manifest["label"] = [class_of(label, bundle.classes, {}) for label in manifest["label"]]  # aliases applied
     known = manifest["label"].isin(bundle.classes)
     unknown = {str(k): int(v) for k, v in sorted(manifest.loc[~known, "label"].value_counts().items())}
     return manifest[known].to_dict("records"), unknown, skipped

@@ -201,3 +201,16 @@ def test_distinct_names_are_not_merged(tmp_path: Path, shared_data: Path, capsys
     table = _manifest(tmp_path / "data")
     assert table["label"].nunique() == 4 and table.attrs["merged_labels"] == {}
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_folder_names_a_models_class_up_to_case_spacing_and_unicode_form() -> None:
+    """How `signlang evaluate`, realtime/evaluate_clips and the continuous bench read a folder
+    name against a bundle's classes: aliases first, then the spellings ingest would merge."""
+    from signlang.ingest import class_of
+
+    classes = ["hello", "thanks", "xin chào"]
+    aliases = {"thanks": ["thank you"]}
+    assert class_of("Hello", classes, aliases) == "hello"
+    assert class_of("Thank_You", classes, aliases) == "thanks"
+    assert class_of(unicodedata.normalize("NFD", "Xin_Chào"), classes, aliases) == "xin chào"
+    assert class_of("goodbye", classes, aliases) == "goodbye"  # not a class: kept, counted as unknown
