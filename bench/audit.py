@@ -4,7 +4,7 @@ The data audited is version 1 of the starter keypoints: multisigner-258 without 
 ShivaNagalla.npz and SoyaChunkz+ToxicShot09.npz (the version 2 corrections), plus
 keypoints/audit-cases/ and audit-cases-leak/ (what version 2 removed): about 4,900 windows.
 The time covers reading the folders through ingest, the audit and writing every report and
-picture (`signlang.audit.audit_folders`), in this process; the target is under 60 s on the
+picture (`signlang.audit.folders.audit_folders`), in this process; the target is under 60 s on the
 machine's cores. The row's raw numbers also say which of the version 2 corrections the audit
 found. --quick: the same, on the audit cases plus 4 version 2 signers.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bench.common import MULTISIGNER, Context, Row, timed
 
 if TYPE_CHECKING:
-    from signlang.audit_core import AuditResult
+    from signlang.audit.scoring import AuditResult
 
 TARGET_S = 60.0
 # Version 2 files that version 1 held in another form (audit-cases / audit-cases-leak hold it).
@@ -55,7 +55,7 @@ def cases_found(result: AuditResult) -> dict[str, str]:
 
 
 def measure(ctx: Context) -> list[Row]:
-    from signlang.audit import audit_folders
+    from signlang.audit.folders import audit_folders
 
     params = ctx.params()
     folders = version_one(ctx, ctx.temp_dir("audit-data-") / "multisigner-258")

@@ -162,7 +162,7 @@ def resized_clip(source: Path, target: Path, size: tuple[int, int] = (640, 480),
 def sample_frames(ctx: Context, signer: str = "hirak214", index: int = 0) -> np.ndarray:
     """One real 30-frame keypoint sequence in the full (n, 1662) Holistic layout (face zeros),
     as the live runner buffers it: pose and hands from the multi-signer data."""
-    from signlang.keypoints import FULL_SIZE, LAYOUTS
+    from signlang.features.keypoints import FULL_SIZE, LAYOUTS
 
     with np.load(ctx.shared_data / MULTISIGNER / f"{signer}.npz", allow_pickle=False) as data:
         part = np.asarray(data["X"][index], dtype=np.float32)

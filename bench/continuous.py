@@ -119,7 +119,7 @@ def word_error_rate(pairs: list[tuple[list[str], list[str]]]) -> float:
 def stream_clips(shared_data: Path, classes: tuple[str, ...], aliases: dict, signers: tuple[str, ...] | None = None) -> dict[str, list[Clip]]:
     """Per signer (clips.csv tags), one clip per word the bundle knows, in file order; only
     signers with at least two such words."""
-    from signlang.ingest import class_of
+    from signlang.data.ingest import class_of
 
     with open(shared_data / CLIPS_CSV, encoding="utf-8", newline="") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda row: row["file"])
@@ -152,7 +152,7 @@ def tracked(clip: Clip, shared_data: Path, settings, cache_dir: Path = CACHE_DIR
 
 
 def last_hand_frame(frames: np.ndarray) -> int:
-    from signlang.keypoints import hand_seen
+    from signlang.features.keypoints import hand_seen
 
     seen = np.flatnonzero(hand_seen(frames))
     return int(seen[-1]) if len(seen) else len(frames) - 1
@@ -160,7 +160,7 @@ def last_hand_frame(frames: np.ndarray) -> int:
 
 def rest_frames(frame: np.ndarray, count: int) -> np.ndarray:
     """`count` copies of `frame` with both hands removed (out of view); the body stays."""
-    from signlang.keypoints import HAND_PARTS, layout_of
+    from signlang.features.keypoints import HAND_PARTS, layout_of
 
     rest = np.repeat(frame[None], count, axis=0).copy()
     layout = layout_of(rest)
@@ -216,7 +216,7 @@ def decode(stream: Stream, bundle, sentence) -> list[tuple[str, int, int]]:
 
 def oracle(stream: Stream, bundle) -> list[str]:
     """Each clip's hand-seen frames classified as one sign (the segmentation known)."""
-    from signlang.keypoints import trim_idle
+    from signlang.features.keypoints import trim_idle
 
     return [bundle.label(bundle.predict_window(trim_idle(stream.frames[first : last + 1])))
             for first, last in stream.spans]
@@ -266,8 +266,8 @@ def evaluate(streams: list[Stream], bundle, sentence) -> dict:
 
 
 def measure(ctx: Context) -> list[Row]:
-    from signlang.bundle import Bundle
-    from signlang.holistic import HolisticSettings
+    from signlang.features.holistic import HolisticSettings
+    from signlang.serving.bundle import Bundle
 
     params = ctx.params()
     bundle = Bundle.load(ctx.bundle_dir)

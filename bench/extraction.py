@@ -1,6 +1,6 @@
 """Figure 1: keypoint extraction, CPU time per frame (the target) and frames per second.
 
-- 1, the target: the extract stage's parallel map (`signlang.extract.extract_clips`, the
+- 1, the target: the extract stage's parallel map (`signlang.features.extract.extract_clips`, the
   backend, workers and Holistic settings of params.yaml) into a fresh cache folder, against
   decode + Holistic alone (`HolisticTracker`, the same settings, one per clip, nothing
   written) in this process, on the same clips in the same run. Both are measured in process
@@ -59,7 +59,7 @@ def tutorial_loop(clips: list[Path], out_dir: Path) -> int:
     """The tutorial's extraction loop over `clips`; returns the frames processed."""
     import cv2
 
-    from signlang.holistic import import_mediapipe
+    from signlang.features.holistic import import_mediapipe
 
     mp_holistic = import_mediapipe().solutions.holistic
     frames = 0
@@ -143,8 +143,8 @@ def stage_map(ctx: Context, clips: list[Path], workers: int) -> tuple[int, float
     """The extract stage's parallel map over `clips` into a fresh cache folder: (frames,
     seconds of the map, its workers' start-up included). Its workers are joined before it
     returns, so their CPU time shows in RUSAGE_CHILDREN."""
-    from signlang.extract import extract_clips
-    from signlang.holistic import HolisticSettings
+    from signlang.features.extract import extract_clips
+    from signlang.features.holistic import HolisticSettings
 
     extract = ctx.params().extract
     settings = HolisticSettings.from_params(extract)
@@ -163,7 +163,7 @@ def holistic_alone(ctx: Context, clips: list[Path]) -> int:
     """Decode + Holistic (the stage's settings, one tracker per clip) on every frame of
     `clips` in this process, nothing written; returns the frames."""
     from bench.live import holistic_alone as one_clip
-    from signlang.holistic import HolisticSettings
+    from signlang.features.holistic import HolisticSettings
 
     settings = HolisticSettings.from_params(ctx.params().extract)
     return sum(one_clip(clip, settings) for clip in clips)
@@ -173,7 +173,7 @@ def measure_runs(ctx: Context, clips: list[Path]) -> dict[str, Run]:
     """Each way over `clips`, one after the other in this run: Holistic alone and the stage
     side by side first, then the tutorial loop and the stage at 1 worker."""
     from bench.live import holistic_alone as one_clip
-    from signlang.holistic import HolisticSettings, import_mediapipe
+    from signlang.features.holistic import HolisticSettings, import_mediapipe
 
     import_mediapipe()  # imported once, before any loop (the tutorial does so too)
     one_clip(clips[0], HolisticSettings.from_params(ctx.params().extract), max_frames=5)  # untimed: model files read
@@ -194,7 +194,7 @@ def measure(ctx: Context, clips: list[Path] | None = None) -> list[Row]:
 
 def figure_rows(ctx: Context, clips: list[Path], runs: dict[str, Run]) -> list[Row]:
     """Rows 1 (CPU per frame, the target), 1b (fps against the tutorial) and 1c (workers)."""
-    from signlang.extract import worker_count
+    from signlang.features.extract import worker_count
 
     alone, stage, tutorial, one = (runs[k] for k in ("holistic_alone", "stage_all_cores", "tutorial", "stage_1_worker"))
     extract, workers, cores = ctx.params().extract, worker_count(-1, len(clips)), os.cpu_count() or 1

@@ -22,9 +22,9 @@ ABSOLUTE_TARGET_MS = 2.0
 
 def measure_latencies(ctx: Context, model: ModelFiles, repeats: int, warmup: int) -> dict[str, dict[str, float]]:
     """Per-call latency statistics (ms) of each way of classifying one window."""
-    from signlang.bundle import Bundle
-    from signlang.keypoints import frames_to_window
-    from signlang.model import load_model
+    from signlang.features.keypoints import frames_to_window
+    from signlang.models.networks import load_model
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(model.bundle_dir)
     frames = sample_frames(ctx)[-bundle.spec.sequence_length:]
@@ -45,7 +45,7 @@ def preset_latencies(ctx: Context, runs: int) -> list[dict] | str:
     through bench/latency_presets.py when it is there; else why not."""
     try:
         from bench.latency_presets import time_preset
-        from signlang.model import PRESETS
+        from signlang.models.networks import PRESETS
     except ImportError as exc:
         return f"not available ({exc})"
     with np.load(ctx.shared_data / MULTISIGNER / "hirak214.npz", allow_pickle=False) as data:

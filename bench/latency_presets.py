@@ -2,7 +2,7 @@
 
 For each preset: build it at batch size 1 with params.yaml's train settings and the model
 input width of params.yaml's features (FeatureParams.output_size), convert it with
-signlang.export.to_tflite (builtin ops only), load it as a signlang.bundle.Bundle and time
+signlang.serving.export.to_tflite (builtin ops only), load it as a signlang.serving.bundle.Bundle and time
 `Bundle.predict_window` on real frames (resample + normalise + interpreter), then the
 interpreter alone. Prints p50 / p95 milliseconds per window; nothing is asserted.
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from signlang import paths
-from signlang.bundle import Bundle, write_bundle
-from signlang.export import to_tflite
-from signlang.keypoints import normalise
-from signlang.model import PRESETS, build_model
+from signlang.features.keypoints import normalise
+from signlang.models.networks import PRESETS, build_model
 from signlang.params import load_params
+from signlang.serving.bundle import Bundle, write_bundle
+from signlang.serving.export import to_tflite
 
 FRAMES = Path("../shared/data/keypoints/multisigner-258/hirak214.npz")
 

@@ -28,7 +28,7 @@ def holistic_alone(clip: Path, settings, max_frames: int | None = None) -> int:
     """Decode + Holistic on every frame of `clip` (or the first `max_frames`); returns the frames."""
     import cv2
 
-    from signlang.holistic import HolisticTracker
+    from signlang.features.holistic import HolisticTracker
 
     capture = cv2.VideoCapture(str(clip))
     frames = 0
@@ -49,7 +49,7 @@ def live_runner(clip: Path, bundle, params, screenshot: Path | None) -> tuple[in
     """`signlang live --no-window --screenshot` on `clip` (no screenshot: plain --no-window,
     which draws nothing): (frames, how it was run)."""
     from realtime.runner import LiveOptions, run_live
-    from signlang.holistic import HolisticSettings
+    from signlang.features.holistic import HolisticSettings
 
     settings = HolisticSettings.from_params(params.extract)
     options, how = LiveOptions(source=str(clip), window=False), "not drawn (plain --no-window)"
@@ -68,8 +68,8 @@ def measure(ctx: Context) -> list[Row]:
         import realtime.runner  # noqa: F401
     except ImportError as exc:
         return [unavailable(FIGURE, f"realtime.runner cannot be imported ({exc})", "frames/s")]
-    from signlang.bundle import Bundle
-    from signlang.holistic import HolisticSettings, import_mediapipe
+    from signlang.features.holistic import HolisticSettings, import_mediapipe
+    from signlang.serving.bundle import Bundle
 
     params = ctx.params()
     model = shared_model(ctx)

@@ -91,8 +91,8 @@ def extraction_child(clips: list[Path], workers: int, params_path: Path) -> None
 
     from joblib.externals.loky import get_reusable_executor
 
-    from signlang.extract import extract_clips
-    from signlang.holistic import HolisticSettings
+    from signlang.features.extract import extract_clips
+    from signlang.features.holistic import HolisticSettings
     from signlang.params import load_params
 
     extract = load_params(params_path).extract
@@ -118,9 +118,9 @@ def tutorial_live_child(clip: Path, keras_path: Path, length: int = 30) -> None:
     import numpy as np
 
     from bench.extraction import extract_keypoints, mediapipe_detection
-    from signlang.holistic import import_mediapipe
-    from signlang.keypoints import LAYOUTS
-    from signlang.model import load_model
+    from signlang.features.holistic import import_mediapipe
+    from signlang.features.keypoints import LAYOUTS
+    from signlang.models.networks import load_model
 
     model = load_model(keras_path)
     width = int(model.input_shape[-1])

@@ -24,7 +24,7 @@ class ModelFiles:
 def project_model(root: Path = PROJECT_ROOT) -> ModelFiles | None:
     """models/model.keras and models/bundle when both are there and take the same window."""
     from signlang import paths
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     keras_path, bundle_dir = root / paths.KERAS_MODEL, root / paths.BUNDLE_DIR
     if not keras_path.is_file() or not (bundle_dir / paths.BUNDLE_MODEL).is_file():
@@ -41,11 +41,11 @@ def tiny_model(ctx: Context, epochs: int = 1, signers: tuple[str, ...] = TINY_SI
     as model.keras and exported as a bundle (TFLite) into a scratch folder."""
     import keras
 
-    from signlang.bundle import write_bundle
-    from signlang.crossval import config_params
-    from signlang.export import inference_model, to_tflite
-    from signlang.keypoints import clip_to_window
-    from signlang.train import TrainingData, fit
+    from signlang.features.keypoints import clip_to_window
+    from signlang.models.crossval import config_params
+    from signlang.models.train import TrainingData, fit
+    from signlang.serving.bundle import write_bundle
+    from signlang.serving.export import inference_model, to_tflite
 
     params = config_params(ctx.params(), "tutorial:raw", epochs)
     params = params.model_copy(update={"train": params.train.model_copy(update={"early_stopping_patience": 0})})

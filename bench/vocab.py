@@ -4,7 +4,7 @@
 The class sets: the 8 and 35 classes of one set (dylan-ngjj: 26 letters + 9 words), and 100
 classes from four sets (dylan-ngjj, F1zzy, hirak214, jackfai1993), each label kept apart by its
 set's name (their letters are different alphabets). Each size goes through the project's own
-code: split by sequence (one recorder per set), `signlang.train.fit` with params.yaml's preset
+code: split by sequence (one recorder per set), `signlang.models.train.fit` with params.yaml's preset
 for a fixed number of epochs (no early stopping), `export_bundle` to TFLite, and
 `Bundle.predict_window` timed on a real window. The baseline column is the 8-class figure, so
 the ratio says how much a larger vocabulary costs.
@@ -54,9 +54,9 @@ def training_data(windows: np.ndarray, labels: np.ndarray, params, spec):
     """TrainingData for `train.fit`: a split by sequence (the sets have one recorder each)."""
     import keras
 
-    from signlang.keypoints import normalise
-    from signlang.split import assign_subsets
-    from signlang.train import TrainingData
+    from signlang.data.split import assign_subsets
+    from signlang.features.keypoints import normalise
+    from signlang.models.train import TrainingData
 
     subsets, _ = assign_subsets(labels, np.full(len(labels), ""), params.split)
     classes = tuple(sorted(set(labels)))
@@ -85,10 +85,10 @@ def interleaved_latency(calls: dict[int, Callable[[], object]], repeats: int, wa
 
 def train_and_export(ctx: Context, size: int, epochs: int) -> tuple[dict, object, np.ndarray]:
     """One vocabulary size through fit and export: its figures, its bundle and a real window."""
-    from signlang.bundle import Bundle
-    from signlang.export import export_bundle
-    from signlang.keypoints import resample
-    from signlang.train import fit
+    from signlang.features.keypoints import resample
+    from signlang.models.train import fit
+    from signlang.serving.bundle import Bundle
+    from signlang.serving.export import export_bundle
 
     base = ctx.params()
     params = base.model_copy(update={"train": base.train.model_copy(

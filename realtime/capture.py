@@ -25,8 +25,8 @@ from realtime import overlay
 from realtime.sources import open_source
 from signlang import paths
 from signlang.errors import InputFileError, ParamsError
-from signlang.holistic import HolisticSettings, HolisticTracker, scale_frame
-from signlang.keypoints import hand_seen
+from signlang.features.holistic import HolisticSettings, HolisticTracker, scale_frame
+from signlang.features.keypoints import hand_seen
 from signlang.params import CaptureParams
 
 WINDOW_TITLE = "signlang capture"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from signlang import paths
 
 if TYPE_CHECKING:
-    from signlang.holistic import HolisticSettings
+    from signlang.features.holistic import HolisticSettings
     from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams
 
 DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
@@ -39,7 +39,7 @@ class RealtimeSettings:
 def load_settings(path: Path | None) -> RealtimeSettings:
     """The sections live/capture need from params.yaml (`path`, else ./params.yaml), or
     their defaults when there is no params.yaml at hand (e.g. outside a checkout)."""
-    from signlang.holistic import HolisticSettings
+    from signlang.features.holistic import HolisticSettings
     from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams, load_params
 
     if path is None and not paths.PARAMS_FILE.is_file():

@@ -11,7 +11,7 @@ rule lives here and in params.yaml `sentence:` (`SentenceParams`):
   the window is not classified, its top-k is empty and the sentence sees a pause;
 - top-k: the TOP_K most probable classes, best first, probabilities rounded to P_DIGITS in JSON;
 - sentence, by `decoder`: `segments` (the default): the bundle's segmenter
-  (`signlang.segment.Segmenter`, thresholds in the bundle's segmenter.json) finds each sign;
+  (`signlang.serving.segment.Segmenter`, thresholds in the bundle's segmenter.json) finds each sign;
   its frames are classified once (`Bundle.predict_window`, the same preprocessing as every
   window) and give one word unless its top probability is below `threshold` or it
   repeats the previous word with no rest between (one sign cut in two). A word is shown on the
@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from realtime.sentence import SentenceBuilder
-from signlang.keypoints import hand_seen
-from signlang.segment import Segment, Segmenter, SegmenterSpec
+from signlang.features.keypoints import hand_seen
+from signlang.serving.segment import Segment, Segmenter, SegmenterSpec
 
 if TYPE_CHECKING:
-    from signlang.bundle import Bundle
-    from signlang.holistic import HolisticSettings, HolisticTracker
+    from signlang.features.holistic import HolisticSettings, HolisticTracker
     from signlang.params import SentenceParams
+    from signlang.serving.bundle import Bundle
 
 TOP_K = 3
 P_DIGITS = 4
@@ -229,7 +229,7 @@ def replay_words(vectors: np.ndarray, bundle: Bundle, sentence: SentenceParams) 
 def track_frame(frame: np.ndarray, tracker: HolisticTracker) -> tuple[np.ndarray, np.ndarray, Any]:
     """`(frame scaled to max_frame_side, keypoint vector, Holistic results)` of one BGR frame,
     the way every path turns a picture into keypoints."""
-    from signlang.holistic import scale_frame
+    from signlang.features.holistic import scale_frame
 
     frame = scale_frame(frame, tracker.settings.max_frame_side)
     vector, landmarks = tracker.process(frame)
@@ -240,8 +240,8 @@ def track_clip(path: str | Path, settings: HolisticSettings, limit: int | None =
     """Keypoints (n, 1662) of every frame of a clip file, read and tracked as `signlang live`
     does; with `limit`, reading stops at limit + 1 frames, so a caller can tell the clip is longer."""
     from realtime.sources import open_source
-    from signlang.holistic import HolisticTracker
-    from signlang.keypoints import FULL_SIZE
+    from signlang.features.holistic import HolisticTracker
+    from signlang.features.keypoints import FULL_SIZE
 
     vectors: list[np.ndarray] = []
     with open_source(str(path)) as source, HolisticTracker(settings) as tracker:

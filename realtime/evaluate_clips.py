@@ -26,15 +26,15 @@ from pathlib import Path
 import numpy as np
 
 from realtime.core import clip_hand_visible, replay, track_clip
-from signlang.bundle import Bundle
-from signlang.holistic import HolisticSettings
+from signlang.features.holistic import HolisticSettings
 from signlang.params import SentenceParams
+from signlang.serving.bundle import Bundle
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".webm", ".mkv")
 
 
 def expected_class(clip: Path, bundle: Bundle) -> str:
-    from signlang.ingest import class_of
+    from signlang.data.ingest import class_of
 
     return class_of(clip.parent.name, bundle.classes, bundle.aliases)
 

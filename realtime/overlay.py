@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from realtime import text as frame_text
-from signlang.holistic import import_mediapipe
+from signlang.features.holistic import import_mediapipe
 
 WHITE, BLACK, GREEN, GREY, RED, YELLOW = (255, 255, 255), (0, 0, 0), (80, 200, 80), (150, 150, 150), (40, 40, 230), (0, 215, 255)
 # The top-classes panel: bars this wide (x text scale), labels cut with an ellipsis past

@@ -29,10 +29,10 @@ from realtime import overlay
 from realtime.core import LiveCore, Step, top_json, track_frame
 from realtime.sources import VideoSource, open_source
 from signlang import paths
-from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
-from signlang.holistic import HolisticSettings, HolisticTracker
+from signlang.features.holistic import HolisticSettings, HolisticTracker
 from signlang.params import LiveParams, SentenceParams
+from signlang.serving.bundle import Bundle
 
 VIDEO_CODEC = "libx264"  # H.264 in .mp4 (yuv420p, moov first): plays in every browser
 VIDEO_OPTIONS = {"crf": "23", "preset": "veryfast"}
@@ -50,7 +50,7 @@ def load_live_bundle(bundle_dir: str | Path | None, model_name: str, alias: str,
     MLflow store (MLFLOW_TRACKING_URI, or the project's mlruns.db) into `cache_dir`."""
     if bundle_dir is not None:
         return Bundle.load(bundle_dir)
-    from signlang import tracking
+    from signlang.serving import tracking
 
     destination = Path(cache_dir) / f"{model_name}@{alias}"
     shutil.rmtree(destination, ignore_errors=True)  # the alias may point elsewhere now

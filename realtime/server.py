@@ -50,10 +50,10 @@ from realtime.core import (
     track_frame,
 )
 from signlang import paths
-from signlang.bundle import Bundle
 from signlang.errors import InputFileError, SignlangError
-from signlang.holistic import HolisticSettings, HolisticTracker
-from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, normalise
+from signlang.features.holistic import HolisticSettings, HolisticTracker
+from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, normalise
+from signlang.serving.bundle import Bundle
 
 if TYPE_CHECKING:
     from signlang.params import SentenceParams, ServeParams
@@ -161,7 +161,7 @@ def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_fr
                   sentence: "SentenceParams") -> dict:
     """Holistic over every frame of a clip file, then `predict_clip`. A clip that decodes too
     few of the frames it reports is refused (422) by the extract stage's damage rule."""
-    from signlang.extract import decoded_too_little
+    from signlang.features.extract import decoded_too_little
     from signlang.params import ExtractParams
 
     count, fps = video_frame_count(path)
@@ -414,7 +414,7 @@ def _load_settings(path: Path) -> tuple["ServeParams", "SentenceParams", Holisti
 def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
     """The bundle the flags name, and how /health describes it."""
     if args.model_name:
-        from signlang.tracking import download_bundle
+        from signlang.serving.tracking import download_bundle
 
         destination = tempfile.mkdtemp(prefix="signlang-serve-")
         atexit.register(shutil.rmtree, destination, ignore_errors=True)

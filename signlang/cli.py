@@ -40,7 +40,7 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from signlang.score_folder import evaluate_bundle
+    from signlang.metrics.score_folder import evaluate_bundle
 
     params = None
     if args.params is not None:
@@ -62,12 +62,12 @@ def lazy(module: str, configure: str = "configure", handler: str = "run") -> tup
 SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
     "evaluate": ("score an exported bundle on a folder of labelled samples", configure_evaluate, run_evaluate),
     "serve": ("web page, WebSocket and REST API translating signs live over a bundle", *lazy("realtime.server")),
-    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.report")),
-    "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.datasets")),
+    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.metrics.report")),
+    "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.data.versions")),
     "live": ("translate signs live from a camera, video file or stream (window or headless)", *lazy("realtime.cli", "configure_live", "run_live_command")),
     "capture": ("record labelled samples for training from a camera or video file", *lazy("realtime.cli", "configure_capture", "run_capture_command")),
-    "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.crossval", "configure_cli", "run_cli")),
-    "audit": ("find wrong labels, foreign signs, missing hands and duplicated people in data folders", *lazy("signlang.audit")),
+    "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.models.crossval", "configure_cli", "run_cli")),
+    "audit": ("find wrong labels, foreign signs, missing hands and duplicated people in data folders", *lazy("signlang.audit.folders")),
     "bench": ("benchmark against the source projects' way, side by side: table + reports/bench.json", *lazy("bench.cli")),
 }
 

@@ -88,7 +88,7 @@ class ExtractParams(_Section):
 
 class FeatureParams(_Section):
     """The `features` section, which is also the preprocessing spec: the steps that turn keypoint
-    frames into one model input window (signlang.keypoints), saved in the exported bundle as
+    frames into one model input window (signlang.features.keypoints), saved in the exported bundle as
     preprocess.json so evaluation, export and live inference apply exactly these. The defaults
     reproduce the source projects (raw coordinates); `feature_size` is the width of the raw
     window (the dataset's), `output_size` the width of the model input."""
@@ -112,7 +112,7 @@ class FeatureParams(_Section):
     @property
     def feature_size(self) -> int:
         """Values per frame of the raw window (the dataset's width)."""
-        from signlang.keypoints import feature_size
+        from signlang.features.keypoints import feature_size
 
         return feature_size(self.parts)
 
@@ -121,7 +121,7 @@ class FeatureParams(_Section):
         """Values per frame after `normalise`: the model's input width (the one source of truth)."""
         import numpy as np
 
-        from signlang.keypoints import normalise
+        from signlang.features.keypoints import normalise
 
         probe = np.zeros((1, 2, self.feature_size), dtype=np.float32)
         return int(normalise(probe, self).shape[-1])
@@ -230,7 +230,7 @@ class CrossValParams(_Section):
     presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "stats"], min_length=1)
     val_signers: int = Field(default=3, ge=0)
     early_stopping_patience: int = Field(default=5, ge=0)
-    # 0 = off; else inner folds of the nested selection among `presets` (signlang.crossval).
+    # 0 = off; else inner folds of the nested selection among `presets` (signlang.models.crossval).
     nested_folds: int = Field(default=0, ge=0)
     select_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
     label_aliases: dict[str, list[str]] | None = None
@@ -252,7 +252,7 @@ class CrossValParams(_Section):
 
 
 class AuditParams(_Section):
-    """`signlang audit` and the audit stage's rules (signlang/audit.py); params.yaml explains each."""
+    """`signlang audit` and the audit stage's rules (signlang/audit/folders.py); params.yaml explains each."""
 
     min_block_windows: int = Field(default=5, ge=1)
     no_hands_fraction: float = Field(default=0.6, gt=0.0, le=1.0)
@@ -313,7 +313,7 @@ class SentenceParams(_Section):
     no_sign_frames: int = Field(default=10, ge=1)
     threshold: float = Field(default=0.8, ge=0.0, le=1.0)
     agreeing_windows: int = Field(default=3, ge=1)
-    # segments: one word per sign found by the bundle's segmenter (signlang/segment.py);
+    # segments: one word per sign found by the bundle's segmenter (signlang/serving/segment.py);
     # windows: the sentence builder over sliding windows (threshold, agreeing_windows).
     decoder: Literal["segments", "windows"] = "segments"
 
@@ -325,7 +325,7 @@ class SentenceParams(_Section):
 
 
 class SegmentParams(_Section):
-    """How the export stage derives the bundle's segmenter (signlang/segment.py) from the
+    """How the export stage derives the bundle's segmenter (signlang/serving/segment.py) from the
     training windows: the quantiles that become its thresholds, and its frame counts."""
 
     rest_quantile: float = Field(default=0.99, gt=0.0, lt=1.0)

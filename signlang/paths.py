@@ -65,5 +65,5 @@ LIVE_BUNDLE_CACHE = Path(".signlang") / "live-bundles"
 BUNDLE_MODEL = "model.tflite"
 BUNDLE_LABELS = "labels.json"
 BUNDLE_PREPROCESS = "preprocess.json"
-# The segmenter's thresholds (signlang/segment.py); optional: older bundles lack it.
+# The segmenter's thresholds (signlang/serving/segment.py); optional: older bundles lack it.
 BUNDLE_SEGMENTER = "segmenter.json"

@@ -11,7 +11,7 @@ def evaluate(params) -> dict:
 
     require_inputs("evaluate", {paths.DATASET: "extract", paths.SPLIT: "split", paths.KERAS_MODEL: "train",
                                 paths.HISTORY: "train"})
-    from signlang.evaluation import run
+    from signlang.metrics.evaluation import run
 
     return run(params)
 

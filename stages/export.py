@@ -9,7 +9,7 @@ def export(params) -> dict:
     from signlang.io import require_inputs
 
     require_inputs("export", {paths.DATASET: "extract", paths.SPLIT: "split", paths.KERAS_MODEL: "train"})
-    from signlang.export import run
+    from signlang.serving.export import run
 
     return run(params)
 

@@ -11,7 +11,7 @@ def extract(params) -> None:
     from signlang.io import require_inputs
 
     require_inputs("extract", {paths.MANIFEST: "ingest"})  # before the heavy imports
-    from signlang.extract import run
+    from signlang.features.extract import run
 
     run(params)  # prints the summary line and timings
 

@@ -10,7 +10,7 @@ def ingest(params) -> None:
     from signlang.params import check_paths_exist
 
     check_paths_exist(params)  # before the heavy imports
-    from signlang.ingest import run, summary_line
+    from signlang.data.ingest import run, summary_line
 
     print(summary_line(run(params).attrs["report"]))
 

@@ -8,7 +8,7 @@ def split(params) -> None:
     from signlang.io import require_inputs
 
     require_inputs("split", {paths.DATASET: "extract"})
-    from signlang.split import run
+    from signlang.data.split import run
 
     table = run(params)
     counts = table.subset.value_counts()

@@ -12,8 +12,9 @@ from stages._entry import quiet_console, run_stage
 
 
 def track(params) -> dict:
-    from signlang import paths, tracking
+    from signlang import paths
     from signlang.io import require_inputs, write_json
+    from signlang.serving import tracking
 
     files = {"model": paths.KERAS_MODEL, "history": paths.HISTORY, "train_report": paths.TRAIN_REPORT,
              "metrics": paths.METRICS, "bundle": paths.BUNDLE_DIR, "export_report": paths.EXPORT_REPORT}

@@ -12,7 +12,7 @@ def train(params) -> None:
     from signlang.io import require_inputs
 
     require_inputs("train", {paths.DATASET: "extract", paths.SPLIT: "split"})  # before TensorFlow loads
-    from signlang.train import run
+    from signlang.models.train import run
 
     run(params)
 

@@ -35,7 +35,7 @@ def project_params(project_root: Path, **sections) -> Params:
 def write_dataset(root: Path, shared_data: Path, sequence_length: int) -> None:
     """data/dataset.npz and data/split.csv under `root`, as the extract and split stages write
     them, from the first PER_CLASS sequences of each class of each of SIGNERS (real recordings)."""
-    from signlang.keypoints import resample
+    from signlang.features.keypoints import resample
 
     windows, ids, labels, signers = [], [], [], []
     for signer in SIGNERS:
@@ -122,8 +122,8 @@ class ProjectWindows:
 
 def project_windows(project: SmallProject) -> ProjectWindows:
     """Read data/dataset.npz, data/split.csv and models/model.keras back from the project."""
-    from signlang.keypoints import normalise
-    from signlang.model import load_model
+    from signlang.features.keypoints import normalise
+    from signlang.models.networks import load_model
 
     with np.load(project.root / paths.DATASET) as data:
         raw_X, ids, labels, classes = data["X"], data["ids"], data["labels"], data["classes"]

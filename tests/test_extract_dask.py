@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.extract import extract_clips, read_cached_clip
-from signlang.holistic import HolisticSettings
+from signlang.features.extract import extract_clips, read_cached_clip
+from signlang.features.holistic import HolisticSettings
 from signlang.params import load_params, parse_params
 
 # Two-second clips (64 frames each) of two people.

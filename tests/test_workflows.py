@@ -166,7 +166,7 @@ def test_pr_report_between_two_commits(versions: dict) -> None:
 def test_shared_server_on_postgres_logs_promotes_and_serves_bundle(versions: dict, tracking_server, tmp_path, monkeypatch) -> None:
     from mlflow.tracking import MlflowClient
 
-    from signlang import tracking
+    from signlang.serving import tracking
 
     project = versions["project"]
     uri = tracking_server.wait()

@@ -18,7 +18,7 @@ from bench.continuous import (
     stream_clips,
     word_error_rate,
 )
-from signlang.keypoints import NO_FACE_SIZE, hand_seen
+from signlang.features.keypoints import NO_FACE_SIZE, hand_seen
 
 
 def test_word_error_rate_on_known_cases() -> None:
@@ -52,7 +52,7 @@ def test_streams_join_real_tracks_with_rest_between(shared_data: Path) -> None:
 
 
 def test_stream_signers_have_two_known_words(shared_data: Path, small_bundle: Path) -> None:
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)  # the starter data's 8 classes, params.yaml's aliases
     signers = stream_clips(shared_data, bundle.classes, bundle.aliases)

@@ -76,7 +76,7 @@ def test_capture_saves_samples_skips_the_one_without_hands_and_stops_at_the_end(
     for path in summary.saved:
         assert count_frames(path) == 15
 
-    from signlang.ingest import scan_sources
+    from signlang.data.ingest import scan_sources
     from signlang.params import IngestParams, SourceParams
 
     table = scan_sources(IngestParams(sources=[SourceParams(path=str(raw), signer_pattern=SIGNER_PATTERN)]))

@@ -13,7 +13,7 @@ import pytest
 
 from realtime.core import TOP_K, LiveCore, replay, top_classes, top_json
 from signlang.errors import SignlangError
-from signlang.keypoints import NO_FACE_SIZE, hand_seen
+from signlang.features.keypoints import NO_FACE_SIZE, hand_seen
 from signlang.params import FeatureParams, LiveParams, SentenceParams, ServeParams, load_params, parse_params
 
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
@@ -100,7 +100,7 @@ def test_clear_forgets_the_sentence_not_the_window(shared_data: Path) -> None:
 
 
 def test_the_segments_decoder_gives_one_word_per_real_sign(shared_data: Path) -> None:
-    from signlang.keypoints import HAND_PARTS, layout_of
+    from signlang.features.keypoints import HAND_PARTS, layout_of
 
     signing = signing_frames(shared_data, 40)
     rest = signing[-20:].copy()
@@ -238,7 +238,7 @@ def predict_upload(bundle, clip: Path) -> dict:
 @pytest.mark.slow
 def test_live_the_websocket_and_predict_translate_a_clip_the_same(small_bundle: Path, shared_data: Path,
                                                                    tmp_path: Path) -> None:
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)
     clip = write_clip(first_frames(shared_data / CLIP, CLIP_FRAMES), tmp_path / "clip.mp4")

@@ -102,8 +102,8 @@ def test_closing_read_ahead_stops_its_thread() -> None:
 @pytest.mark.slow
 def test_tracking_ahead_on_a_thread_gives_the_same_results(small_bundle: Path, starter_clips: Path) -> None:
     from realtime.sources import open_source
-    from signlang.bundle import Bundle
-    from signlang.holistic import HolisticTracker
+    from signlang.features.holistic import HolisticTracker
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)
     runs = {}
@@ -119,7 +119,7 @@ def test_tracking_ahead_on_a_thread_gives_the_same_results(small_bundle: Path, s
 @pytest.mark.parametrize(("clip", "stride"), [("yes/yes_04.mp4", 2), ("mother/mother_02.mp4", 3)])
 def test_headless_run_writes_one_line_per_classified_window_and_every_frame(
         small_bundle: Path, starter_clips: Path, tmp_path: Path, clip: str, stride: int) -> None:
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     path = starter_clips / clip
     bundle = Bundle.load(small_bundle)
@@ -198,7 +198,7 @@ def test_ctrl_c_leaves_complete_outputs(small_bundle: Path, starter_clips: Path,
 def test_the_champion_is_fetched_from_mlflow(small_bundle: Path, tmp_path: Path, monkeypatch) -> None:
     import mlflow
 
-    from signlang import tracking
+    from signlang.serving import tracking
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
@@ -248,7 +248,7 @@ def test_a_missing_bundle_is_a_clear_error(tmp_path: Path, starter_clips: Path) 
 @pytest.mark.slow
 def test_the_live_path_does_not_import_tensorflow() -> None:
     code = ("import sys, realtime.runner, realtime.capture, realtime.cli\n"
-            "from signlang.holistic import import_mediapipe; import_mediapipe()\n"
+            "from signlang.features.holistic import import_mediapipe; import_mediapipe()\n"
             "import ai_edge_litert.interpreter\n"
             "print('tensorflow' in sys.modules)")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -323,7 +323,7 @@ def test_an_out_video_that_cannot_be_written_is_a_clear_error(tmp_path: Path) ->
 @pytest.mark.slow
 def test_labels_in_any_script_reach_the_json_lines_and_the_frame(script_bundle: Path, starter_clips: Path,
                                                                  tmp_path: Path) -> None:
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(script_bundle)
     assert list(bundle.classes) == SCRIPT_CLASSES

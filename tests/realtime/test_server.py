@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from signlang.errors import SignlangError
-from signlang.keypoints import FULL_SIZE, NO_FACE_SIZE
+from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE
 from signlang.params import SentenceParams, ServeParams, load_params, parse_params
 from tests.realtime.helpers import SCRIPT_CLASSES
 
@@ -33,7 +33,7 @@ def client(small_bundle: Path):
     from fastapi.testclient import TestClient
 
     from realtime.server import create_app
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)
     with TestClient(create_app(bundle, SERVE, model="test-bundle", sentence=SENTENCE)) as test_client:
@@ -125,7 +125,7 @@ def test_health_names_the_bundle(client) -> None:
 
 @pytest.mark.slow
 def test_predict_keypoint_sequence_matches_the_training_preprocessing(client, shared_data: Path) -> None:
-    from signlang.keypoints import clip_to_window, normalise
+    from signlang.features.keypoints import clip_to_window, normalise
 
     bundle = client.bundle
     for index in (0, 40, 90):
@@ -161,9 +161,9 @@ def test_predict_returns_the_word_sequence_of_several_real_signs_with_times(shar
     from fastapi.testclient import TestClient
 
     from realtime.server import create_app
-    from signlang.bundle import Bundle
-    from signlang.keypoints import HAND_PARTS, layout_of
+    from signlang.features.keypoints import HAND_PARTS, layout_of
     from signlang.params import SentenceParams
+    from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)
     with np.load(shared_data / "keypoints" / "multisigner-258" / "hirak214.npz") as data:
@@ -321,7 +321,7 @@ def test_labels_in_any_script_come_back_exactly(script_bundle: Path, shared_data
     from fastapi.testclient import TestClient
 
     from realtime.server import create_app
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     with TestClient(create_app(Bundle.load(script_bundle), SERVE, model="script-bundle", sentence=SENTENCE)) as client:
         assert client.get("/health").json()["classes"] == SCRIPT_CLASSES

@@ -14,7 +14,7 @@ SCRIPT = """
 import os, subprocess, sys
 from signlang.native_logs import quiet_native_logs, verbose_requested
 quiet_native_logs(verbose_requested())
-from signlang.holistic import HolisticSettings, extract_video
+from signlang.features.holistic import HolisticSettings, extract_video
 extract_video(sys.argv[1], HolisticSettings())
 print('progress from python', file=sys.stderr)
 os.write(2, b'E0000 00:00:1.5   7 real.cc:1] a real native error\\n')

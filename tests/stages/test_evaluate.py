@@ -47,7 +47,7 @@ def test_writes_every_report(evaluated) -> None:
 
 @pytest.mark.slow
 def test_metrics_json_scores_the_test_subset_at_the_top(evaluated) -> None:
-    from signlang.evaluation import classification_metrics
+    from signlang.metrics.evaluation import classification_metrics
 
     root, model = evaluated["root"], evaluated["model"]
     document = json.loads((root / paths.METRICS).read_text(encoding="utf-8"))

@@ -43,7 +43,7 @@ def test_bundle_holds_exactly_the_three_files(exported) -> None:
 
 
 def test_tflite_matches_keras_on_every_test_window(exported) -> None:
-    from signlang.bundle import Bundle
+    from signlang.serving.bundle import Bundle
 
     report = json.loads((exported["root"] / paths.EXPORT_REPORT).read_text(encoding="utf-8"))
     test = exported["subsets"] == "test"
@@ -67,7 +67,7 @@ def test_tflite_needs_no_flex_ops(exported) -> None:
 
     import tensorflow as tf
 
-    from signlang.export import flex_ops, model_ops
+    from signlang.serving.export import flex_ops, model_ops
 
     content = (exported["root"] / paths.BUNDLE_DIR / paths.BUNDLE_MODEL).read_bytes()
     assert b"Flex" not in content
@@ -91,7 +91,7 @@ def test_tflite_needs_no_flex_ops(exported) -> None:
 
 
 def test_a_free_batch_network_fails_loudly_instead_of_using_flex(exported) -> None:
-    from signlang.export import ExportError, to_tflite
+    from signlang.serving.export import ExportError, to_tflite
 
     with pytest.raises(ExportError, match="builtin ops only.*batch size is not fixed"):
         to_tflite(exported["model"])
@@ -106,8 +106,8 @@ def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(
     rewritten in the copy) a new run, promoted only under the champion rule."""
     from mlflow.tracking import MlflowClient
 
-    from signlang import tracking
-    from signlang.bundle import Bundle
+    from signlang.serving import tracking
+    from signlang.serving.bundle import Bundle
     from stages.track import track
 
     params = exported["params"]

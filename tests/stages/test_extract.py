@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from signlang.errors import InputFileError, SignlangError
-from signlang.extract import (
+from signlang.features.extract import (
     cache_file,
     cache_key,
     read_cached_clip,
@@ -28,7 +28,7 @@ from signlang.extract import (
     save_npz,
     write_cached_clip,
 )
-from signlang.holistic import HolisticSettings
+from signlang.features.holistic import HolisticSettings
 from signlang.params import parse_params
 from tests.processes import interruptible_child
 
@@ -331,7 +331,7 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
 
 
 def test_damaged_reason() -> None:
-    from signlang.extract import damaged_reason
+    from signlang.features.extract import damaged_reason
 
     assert damaged_reason(31, 70, 0.75) == (
         "only 31 of the 70 frames the file reports could be decoded (damaged or truncated; "
@@ -351,7 +351,7 @@ def test_strict_stops_at_the_first_unusable_sample(mixed: dict, project_root: Pa
 
 
 def _ingested_manifest(project_root: Path, sources: Path, manifest: Path) -> list[dict]:
-    from signlang.ingest import build_manifest, write_manifest
+    from signlang.data.ingest import build_manifest, write_manifest
 
     params = _params(project_root, ingest__sources=[{"path": str(sources)}], ingest__min_samples_per_class=1)
     table = build_manifest(params.ingest)

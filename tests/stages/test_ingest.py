@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 import stages.ingest
-from signlang import ingest, paths
+from signlang import paths
+from signlang.data import ingest
 from signlang.errors import SignlangError
 from signlang.params import IngestParams, parse_params
 

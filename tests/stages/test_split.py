@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from signlang.data.split import assign_subsets, run
 from signlang.errors import SignlangError
 from signlang.params import SplitParams
-from signlang.split import assign_subsets, run
 
 
 @pytest.fixture(scope="module")

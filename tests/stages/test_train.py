@@ -15,10 +15,12 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from signlang import keypoints, paths, tracking
-from signlang import train as training
+from signlang import paths
 from signlang.errors import InputFileError, SignlangError
+from signlang.features import keypoints
+from signlang.models import train as training
 from signlang.params import FeatureParams, Params, parse_params
+from signlang.serving import tracking
 
 # Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
 SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}
@@ -287,9 +289,9 @@ def test_failed_training_keeps_the_champion(shared_data, project_root, tmp_path,
 
     import mlflow
 
-    from signlang.bundle import write_bundle
-    from signlang.export import inference_model, to_tflite
-    from signlang.model import build_model
+    from signlang.models.networks import build_model
+    from signlang.serving.bundle import write_bundle
+    from signlang.serving.export import inference_model, to_tflite
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)

@@ -1,0 +1,503 @@
+"""The extract stage: manifest rows -> keypoint frames -> one fixed-size window per sample.
+
+Video rows run MediaPipe Holistic (in parallel, one Holistic per clip) and are cached per clip
+in `data/keypoints/<key>.npz`, keyed by the clip's content hash and the Holistic settings:
+a clip already extracted with the same settings is read back, never recomputed, so adding a
+clip extracts that clip alone. Keypoint rows (mp_data, psl_h5, npz) are read as stored.
+
+Every sample becomes one `(sequence_length, features)` window through
+`signlang.features.keypoints.clip_to_window`; the windows form `data/dataset.npz`. A sample that cannot
+be used is skipped with its reason in `reports/skipped.csv`, never a crash.
+
+This module does not import TensorFlow (nor pandas at import time), so parallel workers
+start fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from signlang import paths
+from signlang.errors import InputFileError, SignlangError
+from signlang.features.holistic import HolisticSettings, extract_video
+from signlang.features.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_window
+from signlang.io import atomic_path, atomic_write_text, file_sha256, remove_stale_temps
+
+KINDS = ("video", "mp_data", "psl_h5", "npz")
+VIDEO = "video"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed entry timestamps: same arrays, same bytes
+# Deflate level 1: keypoint floats shrink only ~10% more at level 6, for 5x the time.
+_ZIP_LEVEL = 1
+_ZIP_LEVEL_ATTR = "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel"
+
+
+# --- parameters --------------------------------------------------------------------------
+
+
+def worker_count(workers: int, jobs: int) -> int:
+    """Processes to start: `workers` (-1 all cores, -2 all but one, ...), at most `jobs`."""
+    import joblib
+
+    if workers < 0:
+        workers = max(1, joblib.cpu_count() + 1 + workers)
+    return max(1, min(workers, jobs))
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def save_npz(path: str | Path, arrays: Mapping[str, Any], compress: bool = True) -> None:
+    """Write arrays as an .npz (readable by `np.load(..., allow_pickle=False)`) atomically:
+    to a temporary file in the same folder, then renamed over `path`. Entry timestamps are
+    fixed, so the same arrays always give the same bytes (DVC sees no change)."""
+    path = Path(path)
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
+            for name, value in arrays.items():
+                array = np.asanyarray(value)
+                if array.dtype.hasobject:
+                    raise TypeError(f"{path}: array {name!r} has dtype object; store strings as str")
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+                setattr(info, _ZIP_LEVEL_ATTR, _ZIP_LEVEL)
+                info.external_attr = 0o644 << 16
+                with archive.open(info, "w", force_zip64=True) as entry:
+                    np.lib.format.write_array(entry, array, allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def cache_key(content_hash: str, settings: HolisticSettings) -> str:
+    """The per-clip cache key: sha256 of the clip's content hash and the Holistic settings."""
+    return hashlib.sha256(f"{content_hash}\n{settings.cache_key_part()}".encode()).hexdigest()
+
+
+def cache_file(cache_dir: str | Path, key: str) -> Path:
+    return Path(cache_dir) / f"{key}.npz"
+
+
+def write_cached_clip(path: str | Path, frames: np.ndarray, fps: float) -> None:
+    save_npz(path, {"frames": np.asarray(frames, dtype=np.float32), "fps": np.float64(fps)})
+
+
+def read_cached_clip(path: str | Path) -> tuple[np.ndarray, float]:
+    """Frames float32 (n, 1662) and fps of a cache file; InputFileError when unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            frames = np.asarray(data["frames"], dtype=np.float32)
+            fps = float(data["fps"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputFileError(path, f"unreadable keypoint cache file ({type(exc).__name__}: {exc})") from None
+    if frames.ndim != 2 or frames.shape[1] != FULL_SIZE or frames.shape[0] == 0:
+        raise InputFileError(path, f"keypoint cache file holds frames of shape {frames.shape}")
+    return frames, fps
+
+
+# --- one clip, in a worker ---------------------------------------------------------------
+
+
+def extract_clip(row_id: str, video_path: str, target: str | Path, settings: HolisticSettings,
+                 single_threaded: bool = False) -> tuple[str, int, str | None]:
+    """Run Holistic on one video and write its cache file. Runs inside a parallel worker;
+    returns `(row id, frames extracted, None)` or `(row id, 0, reason)` when the clip is unusable.
+
+    `single_threaded`: OpenCV's resizing and FFmpeg's decoding on one thread each. Parallel
+    workers already fill every core, and their extra threads would only compete with
+    Holistic's own."""
+    if single_threaded:
+        import cv2
+
+        cv2.setNumThreads(1)
+    try:
+        frames, fps = extract_video(video_path, settings, decoder_threads=1 if single_threaded else 0)
+    except InputFileError as exc:
+        return row_id, 0, exc.problem
+    write_cached_clip(target, frames, fps)
+    return row_id, int(frames.shape[0]), None
+
+
+def _extract_job(job: tuple[str, str, Path, HolisticSettings, bool]) -> tuple[str, int, str | None]:
+    return extract_clip(*job)
+
+
+def _run_jobs(
+    jobs: list[tuple[str, str, Path]], settings: HolisticSettings, backend: str, workers: int,
+    scheduler_address: str | None = None,
+) -> Iterator[tuple[str, int, str | None]]:
+    """Results of `extract_clip` per job, as each clip finishes.
+
+    Paths are made absolute first: worker processes (loky's are reused between calls, Dask's
+    may run elsewhere) need not share this process's working directory.
+    """
+    n_jobs = 1 if backend == "sequential" else worker_count(workers, len(jobs))
+    single_threaded = n_jobs > 1
+    tasks = [(row_id, str(Path(video).resolve()), Path(target).resolve(), settings, single_threaded)
+             for row_id, video, target in jobs]
+    if backend == "sequential":
+        yield from map(_extract_job, tasks)
+        return
+    if backend == "multiprocessing":
+        # joblib's multiprocessing backend only returns a list at the end (no progress):
+        # the same process pool, used directly.
+        import multiprocessing
+
+        with multiprocessing.Pool(n_jobs) as pool:
+            yield from pool.imap_unordered(_extract_job, tasks)
+        return
+    from joblib import Parallel, delayed
+
+    if backend == "dask":
+        from signlang.features.cluster import dask_backend
+
+        with dask_backend(scheduler_address, n_jobs) as dask_jobs:
+            parallel = Parallel(n_jobs=dask_jobs, return_as="generator_unordered")
+            yield from parallel(delayed(_extract_job)(task) for task in tasks)
+        return
+    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    yield from parallel(delayed(_extract_job)(task) for task in tasks)
+
+
+def extract_clips(
+    jobs: list[tuple[str, str, Path]],
+    settings: HolisticSettings,
+    backend: str = "loky",
+    workers: int = -1,
+    progress: bool = True,
+    scheduler_address: str | None = None,
+    on_result: Callable[[str, int, str | None], None] | None = None,
+) -> tuple[dict[str, tuple[int, str | None]], int, float]:
+    """Extract `(row id, video path, cache file)` jobs in parallel with a progress bar
+    (backend dask: on the Dask scheduler at `scheduler_address`, else a local cluster).
+
+    Returns `({row id: (frames, reason or None)}, frames extracted, seconds)`. Each worker
+    writes its clip's cache file itself, so finished clips survive an interrupted run.
+    `on_result(row id, frames, reason)` is called as each clip finishes (it may raise to stop)."""
+    from tqdm import tqdm
+
+    results: dict[str, tuple[int, str | None]] = {}
+    total_frames = 0
+    started = time.perf_counter()
+    with tqdm(total=len(jobs), unit="clip", desc="extract", disable=not progress or not jobs,
+              mininterval=1.0, file=sys.stderr) as bar:
+        for row_id, count, reason in _run_jobs(jobs, settings, backend, workers, scheduler_address):
+            results[row_id] = (count, reason)
+            if on_result is not None:
+                on_result(row_id, count, reason)
+            total_frames += count
+            elapsed = time.perf_counter() - started
+            bar.set_postfix_str(f"{total_frames / elapsed if elapsed > 0 else 0.0:.1f} frames/s", refresh=False)
+            bar.update(1)
+    return results, total_frames, time.perf_counter() - started
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+
+@dataclass
+class ExtractSummary:
+    """What one extract run did (also the numbers of the printed summary line)."""
+
+    clips: int = 0  # video clips with keypoints (cached or newly extracted)
+    pruned: int = 0  # cached clips of earlier manifests removed from the cache folder
+    from_cache: int = 0
+    extracted: int = 0  # clips Holistic ran on successfully in this run
+    samples_in: int = 0
+    samples_out: int = 0
+    skipped: int = 0  # skipped by extract (the ingest ones are only listed)
+    frames_extracted: int = 0  # frames Holistic processed in this run
+    extract_seconds: float = 0.0
+    seconds: float = 0.0
+    report: dict = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        return self.frames_extracted / self.extract_seconds if self.extract_seconds > 0 else 0.0
+
+    def line(self) -> str:
+        return (
+            f"extracted {self.clips} clips ({self.from_cache} from cache), {self.samples_out} samples in "
+            f"dataset, {self.skipped} skipped; {self.frames_extracted} frames at {self.fps:.1f} fps"
+            + (f"; {self.pruned} cached clips no longer in the manifest removed" if self.pruned else "")
+        )
+
+
+def _is_na(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def load_keypoint_sample(row: Mapping) -> np.ndarray:
+    """Frames of a keypoint-kind manifest row (signlang.data.ingest's reader, imported on use)."""
+    from signlang.data.ingest import load_keypoint_sample as load
+
+    return load(row)
+
+
+def read_manifest_rows(manifest_path: str | Path) -> list[dict]:
+    from signlang.data.ingest import read_manifest
+
+    manifest_path = Path(manifest_path)
+    if not manifest_path.is_file():
+        raise SignlangError(f"{manifest_path}: manifest not found (run the ingest stage first: dvc repro ingest)")
+    return read_manifest(manifest_path).to_dict("records")
+
+
+def read_skipped(path: str | Path) -> list[dict[str, str]]:
+    """Rows (path, reason) of a skipped-list CSV; [] when the file does not exist."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{"path": row.get("path", ""), "reason": row.get("reason", "")} for row in csv.DictReader(handle)]
+
+
+def write_skipped(path: str | Path, rows: Iterable[Mapping[str, str]]) -> None:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["path", "reason"])
+        for row in rows:
+            writer.writerow([row["path"], row["reason"]])
+
+
+class _DetectionCounts:
+    """Frames of extracted videos in which each part was detected."""
+
+    def __init__(self, face: bool = True) -> None:
+        self.frames = 0
+        # Without the face mesh (extract.face false) the face is not looked for: not reported.
+        self.parts = Counter({part: 0 for part in FULL_PARTS if face or part != "face"})
+
+    def add(self, frames: np.ndarray) -> None:
+        self.frames += int(frames.shape[0])
+        for part, columns in LAYOUTS[frames.shape[1]].items():
+            if part in self.parts:
+                self.parts[part] += int(np.any(frames[:, columns] != 0, axis=1).sum())
+
+    def fractions(self) -> dict[str, float]:
+        return {part: round(count / self.frames, 4) if self.frames else 0.0 for part, count in self.parts.items()}
+
+
+def run(
+    params: Any,
+    manifest_path: str | Path = paths.MANIFEST,
+    cache_dir: str | Path = paths.KEYPOINT_CACHE_DIR,
+    dataset_path: str | Path = paths.DATASET,
+    report_path: str | Path = paths.EXTRACT_REPORT,
+    skipped_path: str | Path = paths.SKIPPED,
+    ingest_skipped_path: str | Path = paths.INGEST_SKIPPED,
+    progress: bool = True,
+) -> ExtractSummary:
+    """The extract stage: manifest -> cached clip keypoints -> data/dataset.npz, the report
+    and the skipped list. Prints the summary line and timings; returns the summary."""
+    from signlang.data.ingest import sample_location
+
+    started = time.perf_counter()
+    spec = params.features
+    settings = HolisticSettings.from_params(params.extract)
+    rows = read_manifest_rows(manifest_path)
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Temporary files of a run killed mid-write: never read, removed before starting.
+    remove_stale_temps([cache_dir, Path(dataset_path).parent])
+
+    windows: dict[str, np.ndarray] = {}
+    reasons: dict[str, str] = {}
+    detection = _DetectionCounts(face=settings.face)
+    summary = ExtractSummary(samples_in=len(rows))
+    strict = params.ingest.on_error == "strict"
+    by_id = {row["id"]: row for row in rows}
+
+    def skip(row: Mapping, reason: str) -> None:
+        """List the sample as skipped; under `ingest.on_error: strict` stop the run instead."""
+        if strict:
+            raise InputFileError(sample_location(row), f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
+        reasons[row["id"]] = reason
+
+    def add_window(row: Mapping, frames: np.ndarray, source: str) -> None:
+        try:
+            windows[row["id"]] = clip_to_window(frames, spec, source=source)
+        except InputFileError as exc:
+            skip(row, exc.problem)
+
+    def check_clip(row_id: str, count: int, reason: str | None) -> None:
+        reason = reason or damaged_reason(count, _int(by_id[row_id].get("frames")), params.extract.min_decoded_fraction)
+        if reason is not None:
+            skip(by_id[row_id], reason)
+
+    # Keypoint samples: read as stored, no Holistic.
+    for row in rows:
+        if row["kind"] == VIDEO:
+            continue
+        try:
+            frames = load_keypoint_sample(row)
+        except InputFileError as exc:
+            skip(row, exc.problem)
+            continue
+        add_window(row, frames, sample_location(row))
+
+    # Video clips: cached ones read back, the rest extracted in parallel.
+    videos = [row for row in rows if row["kind"] == VIDEO]
+    targets: dict[str, Path] = {}
+    jobs: list[tuple[str, str, Path]] = []
+    for row in videos:
+        content_hash = str(row.get("content_hash") or "")
+        if not content_hash:
+            try:
+                content_hash = file_sha256(row["path"])
+            except OSError as exc:
+                skip(row, f"cannot be read: {exc.strerror or exc}")
+                continue
+        targets[row["id"]] = target = cache_file(cache_dir, cache_key(content_hash, settings))
+        if target.is_file():
+            try:
+                frames, _ = read_cached_clip(target)
+            except InputFileError as exc:
+                print(f"warning: {exc}; extracting the clip again", file=sys.stderr)
+                target.unlink(missing_ok=True)
+            else:
+                check_clip(row["id"], len(frames), None)
+                if row["id"] in reasons:
+                    continue
+                summary.from_cache += 1
+                detection.add(frames)
+                add_window(row, frames, str(row["path"]))
+                continue
+        jobs.append((row["id"], str(row["path"]), target))
+
+    # data/keypoints is a DVC output: it holds exactly this manifest's clips, so its hash (and
+    # dvc.lock) is the same in a fresh clone and in a checkout that once held other clips.
+    summary.pruned = prune_cache(cache_dir, set(targets.values()))
+
+    # Longest clips first: the parallel map finishes sooner when the big ones start early.
+    jobs.sort(key=lambda job: -_int(by_id[job[0]].get("frames")))
+    results, summary.frames_extracted, summary.extract_seconds = extract_clips(
+        jobs, settings, params.extract.backend, params.extract.workers, progress,
+        params.extract.scheduler_address, on_result=check_clip,
+    )
+    for row_id in results:
+        if row_id in reasons:  # failed, or far fewer frames decoded than the file reports
+            continue
+        row = by_id[row_id]
+        try:
+            frames, _ = read_cached_clip(targets[row_id])
+        except InputFileError as exc:
+            skip(row, exc.problem)
+            continue
+        summary.extracted += 1
+        detection.add(frames)
+        add_window(row, frames, str(row["path"]))
+    summary.clips = summary.from_cache + summary.extracted
+
+    # The dataset, in manifest (id) order.
+    kept = [row for row in rows if row["id"] in windows]
+    skipped_rows = [row for row in rows if row["id"] in reasons]
+    summary.samples_out = len(kept)
+    summary.skipped = len(skipped_rows)
+    ingest_skipped = read_skipped(ingest_skipped_path)
+    write_skipped(skipped_path, ingest_skipped + [{"path": sample_location(r), "reason": reasons[r["id"]]} for r in skipped_rows])
+
+    labels = [str(row["label"]) for row in kept]
+    classes = sorted(set(labels))
+    report = {
+        "samples_in": summary.samples_in,
+        "samples_out": summary.samples_out,
+        "skipped": summary.skipped,
+        "ingest_skipped": len(ingest_skipped),
+        "classes": len(classes),
+        "sequence_length": spec.sequence_length,
+        "features": spec.feature_size,
+        "per_kind": {
+            kind: {
+                "in": sum(row["kind"] == kind for row in rows),
+                "out": sum(row["kind"] == kind for row in kept),
+                "skipped": sum(row["kind"] == kind for row in skipped_rows),
+            }
+            for kind in KINDS
+        },
+        "per_class": dict(sorted(Counter(labels).items())),
+        "video_clips": summary.clips,
+        "video_frames": detection.frames,
+        "detected": detection.fractions(),
+    }
+    summary.report = report
+    atomic_write_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    if not kept:
+        raise SignlangError(
+            f"extract: none of the {len(rows)} samples in {manifest_path} could be used; "
+            f"reasons in {skipped_path}"
+        )
+    save_npz(
+        dataset_path,
+        {
+            "X": np.stack([windows[row["id"]] for row in kept]).astype(np.float32, copy=False),
+            "ids": np.array([str(row["id"]) for row in kept], dtype=str),
+            "labels": np.array(labels, dtype=str),
+            "signers": np.array([_text(row.get("signer")) for row in kept], dtype=str),
+            "classes": np.array(classes, dtype=str),
+        },
+    )
+    summary.seconds = time.perf_counter() - started
+    print(summary.line())
+    print(
+        f"extract: {summary.seconds:.1f} s in all, {summary.extract_seconds:.1f} s running Holistic on "
+        f"{len(jobs)} clip(s)"
+    )
+    return summary
+
+
+def prune_cache(cache_dir: Path, keep: set[Path]) -> int:
+    """Remove cached clip keypoints no manifest row asks for; returns how many were removed."""
+    stale = [path for path in cache_dir.glob("*.npz") if path not in keep]
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
+def decoded_too_little(decoded: int, reported: int, min_fraction: float) -> str | None:
+    """The damage rule, in plain words: why a video that decoded `decoded` of the `reported`
+    frames its container states is unusable (damaged or truncated part-way), or None when
+    enough of it decoded (or it states no count). Shared by the extract stage and
+    `signlang evaluate`, which each say in their own words how the threshold was set."""
+    if reported > 0 and decoded < min_fraction * reported:
+        return f"only {decoded} of the {reported} frames the file reports could be decoded"
+    return None
+
+
+def damaged_reason(decoded: int, reported: int, min_fraction: float) -> str | None:
+    """The extract stage's reason for a damaged clip (`decoded_too_little`), naming the
+    params.yaml key that sets the threshold, or None when enough of it decoded."""
+    problem = decoded_too_little(decoded, reported, min_fraction)
+    if problem is None:
+        return None
+    return f"{problem} (damaged or truncated; extract.min_decoded_fraction is {min_fraction:g})"
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _text(value: Any) -> str:
+    return "" if _is_na(value) else str(value)

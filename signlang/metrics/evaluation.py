@@ -1,0 +1,536 @@
+"""Evaluate stage and scoring helpers: metrics, metrics.json, confusion matrices, curves.
+
+The helpers are plain functions shared by the evaluate stage (Keras model on the dataset's
+subsets), `signlang evaluate` (signlang/metrics/score_folder.py) and cross-validation. What they
+write into DVC-tracked files is stable run to run: rounded floats, sorted keys, PNGs without a
+software or date stamp, no timestamps or run ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from signlang import paths
+from signlang.data.dataset import SUBSETS, LabelledWindows, load_labelled_windows, seen_test_signers
+from signlang.errors import InputFileError, SignlangError
+from signlang.io import atomic_path, write_json
+from signlang.params import FeatureParams
+
+SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+# Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
+SIGNER_KEYS = ("signers", "worst_signer", "worst_signer_accuracy", "median_signer_accuracy", "signer_accuracy_std")
+# What metrics.json keeps for the subsets other than test (with SIGNER_KEYS when scored).
+OTHER_SUBSET_KEYS = ("accuracy", "macro_f1", "samples")
+DIGITS = 6
+# The columns of a signer x class blocks CSV (`signer_blocks`).
+BLOCK_COLUMNS = ("signer", "label", "windows", "errors", "accuracy", "taken_for", "taken_for_share")
+# The columns of a confused-pairs CSV (`confused_pairs`), and how many pairs it lists per subset.
+PAIR_COLUMNS = ("class_a", "class_b", "errors", "a_as_b", "b_as_a", "share")
+PAIRS_LISTED = 30
+# From this many classes on, the confusion figure shows each true class's shares (rows
+# normalised) in an order where classes taken for each other sit together (`cluster_order`).
+CLUSTERED_FROM = 16
+# Saved PNGs carry no "Software" stamp, so the bytes depend on the data alone.
+PNG_METADATA = {"Software": None}
+PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
+
+
+def round_score(value: float) -> float:
+    return round(float(value), DIGITS)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def classification_metrics(
+    y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]
+) -> dict:
+    """Accuracy, macro precision / recall / F1 and per-class scores of predicted labels.
+
+    `per_class` lists every class in `classes` (support 0 when absent). The macro averages
+    run over the classes that occur in `y_true` or `y_pred` (sklearn's default), so scoring
+    a folder that holds a few of the model's classes is not dragged down by the others.
+    Zero division counts as 0. Floats are rounded to 6 decimals. With no samples the
+    summary scores are None.
+    """
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    classes = [str(name) for name in classes]
+    y_true = np.asarray(y_true, dtype=str)
+    y_pred = np.asarray(y_pred, dtype=str)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be equal-length 1-D")
+    unknown = sorted((set(y_true) | set(y_pred)) - set(classes))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the classes {classes}")
+
+    if len(y_true):
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=classes, average=None, zero_division=0
+        )
+    else:
+        precision = recall = f1 = np.zeros(len(classes))
+        support = np.zeros(len(classes), dtype=int)
+    per_class = {
+        name: {
+            "precision": round_score(precision[i]),
+            "recall": round_score(recall[i]),
+            "f1": round_score(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, name in enumerate(classes)
+    }
+    metrics: dict = {"samples": int(len(y_true)), "per_class": per_class}
+    if len(y_true) == 0:
+        metrics.update({key: None for key in SUMMARY_KEYS})
+        return metrics
+    seen = set(y_true) | set(y_pred)
+    present = [name for name in classes if name in seen]
+    macro = precision_recall_fscore_support(y_true, y_pred, labels=present, average="macro", zero_division=0)
+    metrics.update(
+        {
+            "accuracy": round_score(accuracy_score(y_true, y_pred)),
+            "macro_precision": round_score(macro[0]),
+            "macro_recall": round_score(macro[1]),
+            "macro_f1": round_score(macro[2]),
+        }
+    )
+    return metrics
+
+
+def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> dict:
+    """Accuracy per signer summarised: how many signers, the worst one and its accuracy, the
+    median signer's accuracy and the standard deviation (population) over signers. A model
+    that serves most people well and one person badly shows here, not in the mean."""
+    signers, truth, predicted = (np.asarray(values).astype(str) for values in (signers, truth, predicted))
+    names = sorted(set(signers.tolist()))
+    if not names:
+        return {"signers": 0, "worst_signer": None, "worst_signer_accuracy": None,
+                "median_signer_accuracy": None, "signer_accuracy_std": None}
+    accuracy = np.array([np.mean(truth[signers == name] == predicted[signers == name]) for name in names])
+    worst = int(np.argmin(accuracy))
+    return {"signers": len(names), "worst_signer": names[worst], "worst_signer_accuracy": round_score(accuracy[worst]),
+            "median_signer_accuracy": round_score(np.median(accuracy)), "signer_accuracy_std": round_score(np.std(accuracy))}
+
+
+def class_signer_support(labels: Sequence[str], signers: Sequence[str], classes: Sequence[str]) -> dict[str, int]:
+    """How many distinct signers recorded each class: a class resting on few people is one
+    new people will often sign differently."""
+    labels, signers = np.asarray(labels).astype(str), np.asarray(signers).astype(str)
+    return {str(name): int(len(set(signers[labels == str(name)].tolist()))) for name in classes}
+
+
+def metrics_document(metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
+    """What metrics.json holds: the test subset's summary scores (and its `signer_scores`
+    when present) at the top level (so `dvc metrics show/diff` lists them first), its
+    `per_class` scores, and `accuracy`, `macro_f1`, `samples` (and the signer scores) under
+    the name of each other subset; `extra` entries are added."""
+    if "test" not in metrics_by_subset:
+        raise ValueError(f"metrics_by_subset needs a 'test' entry, has {sorted(metrics_by_subset)}")
+    test = metrics_by_subset["test"]
+    document: dict = {key: test[key] for key in (*SUMMARY_KEYS, "samples", *SIGNER_KEYS) if key in test}
+    document["per_class"] = test["per_class"]
+    for subset, metrics in metrics_by_subset.items():
+        if subset != "test":
+            document[subset] = {key: metrics[key] for key in (*OTHER_SUBSET_KEYS, *SIGNER_KEYS) if key in metrics}
+    for key, value in (extra or {}).items():
+        if key in document:
+            raise ValueError(f"extra key {key!r} clashes with a metrics key")
+        document[key] = value
+    return document
+
+
+def write_metrics_json(path: str | Path, metrics_by_subset: Mapping[str, dict], extra: Mapping | None = None) -> dict:
+    """Write reports/metrics.json (see `metrics_document`); returns what was written."""
+    document = metrics_document(metrics_by_subset, extra)
+    write_json(path, document)
+    return document
+
+
+def read_metric(path: str | Path, metric: str, required: bool = True) -> float | None:
+    """A top-level (test subset) score from a metrics.json written by `write_metrics_json`;
+    with `required=False`, None when the file has no such number (an older metrics.json)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, "not found (run `dvc repro evaluate` first)")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputFileError(path, f"is not valid JSON: {exc}") from None
+    value = document.get(metric) if isinstance(document, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputFileError(path, f"has no numeric top-level {metric!r} (got {value!r}); rerun `dvc repro evaluate`")
+    return float(value)
+
+
+def per_class_csv(path: str | Path, metrics: dict, train_signers: Mapping[str, int] | None = None) -> Path:
+    """reports/per_class.csv: class, precision, recall, f1, support (one subset's metrics),
+    then, when known, `signers` (that subset's signers of the class) and `train_signers`
+    (how many people the model learnt the class from)."""
+    path = Path(path)
+    with_signers = all("signers" in scores for scores in metrics["per_class"].values())
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["class", "precision", "recall", "f1", "support"]
+                        + (["signers"] if with_signers else []) + (["train_signers"] if train_signers else []))
+        for name, scores in metrics["per_class"].items():
+            writer.writerow([name, scores["precision"], scores["recall"], scores["f1"], scores["support"]]
+                            + ([scores["signers"]] if with_signers else [])
+                            + ([train_signers.get(name, 0)] if train_signers else []))
+    return path
+
+
+def signer_blocks(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> list[dict]:
+    """One row per (signer, true class): its windows, errors, accuracy, and the class most of
+    its windows were taken for with that class's share.
+
+    A block the model gets (almost) all wrong while it gets the same class right for other
+    signers is how a recording labelled with one word but showing another (or a regional
+    variant of the sign) shows up: whole signer x class blocks, not scattered windows."""
+    signers, truth, predicted = (np.asarray(values).astype(str) for values in (signers, truth, predicted))
+    rows = []
+    for signer in sorted(set(signers.tolist())):
+        for label in sorted(set(truth[signers == signer].tolist())):
+            guesses = predicted[(signers == signer) & (truth == label)]
+            names, counts = np.unique(guesses, return_counts=True)
+            top = int(np.argmax(counts))
+            rows.append({"signer": signer, "label": label, "windows": int(len(guesses)),
+                         "errors": int(np.sum(guesses != label)),
+                         "accuracy": round(float(np.mean(guesses == label)), 6),
+                         "taken_for": str(names[top]), "taken_for_share": round(float(counts[top] / len(guesses)), 6)})
+    return rows
+
+
+def write_blocks_csv(path: str | Path, blocks: Sequence[Mapping], columns: Sequence[str] = BLOCK_COLUMNS) -> Path:
+    """Rows of dicts (`signer_blocks`, `confused_pairs`) as CSV, columns in `columns` order."""
+    path = Path(path)
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(blocks)
+    return path
+
+
+def confusion_counts(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """Counts (rows actual, columns predicted) in `classes` order; zeros when there are no samples."""
+    from sklearn.metrics import confusion_matrix
+
+    classes = [str(name) for name in classes]
+    if not len(y_true):
+        return np.zeros((len(classes), len(classes)), dtype=int)
+    return confusion_matrix(np.asarray(y_true, dtype=str), np.asarray(y_pred, dtype=str), labels=classes)
+
+
+def row_shares(counts: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum (a true class's windows share out to 1); empty rows stay 0."""
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape, dtype=float), where=totals > 0)
+
+
+def cluster_order(shares: np.ndarray) -> list[int]:
+    """Class indices in the leaf order of an average-linkage clustering of the confusion
+    (`row_shares`), optimally ordered: two classes are 1 - the mean of the shares each takes
+    of the other apart, so classes taken for each other end up side by side and confusions
+    gather into blocks along the diagonal. Deterministic."""
+    from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+    from scipy.spatial.distance import squareform
+
+    if len(shares) < 3:
+        return list(range(len(shares)))
+    apart = 1.0 - (shares + shares.T) / 2
+    np.fill_diagonal(apart, 0.0)
+    distances = squareform(apart.clip(0.0, 1.0), checks=False)
+    tree = optimal_leaf_ordering(linkage(distances, method="average"), distances)
+    return [int(index) for index in leaves_list(tree)]
+
+
+def confused_pairs(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str],
+                   limit: int = PAIRS_LISTED) -> list[dict]:
+    """The `limit` pairs of classes most often taken for each other: errors both ways,
+    `a_as_b` (windows of a read as b; a is the pair's larger direction), `b_as_a`, and
+    `share` = errors / windows of the two classes. Most errors first, then names."""
+    classes = [str(name) for name in classes]
+    counts = confusion_counts(y_true, y_pred, classes)
+    support = counts.sum(axis=1)
+    rows = []
+    for i in range(len(classes)):
+        for j in range(i + 1, len(classes)):
+            if counts[i, j] + counts[j, i] == 0:
+                continue
+            a, b = (i, j) if counts[i, j] >= counts[j, i] else (j, i)
+            errors = int(counts[a, b] + counts[b, a])
+            rows.append({"class_a": classes[a], "class_b": classes[b], "errors": errors,
+                         "a_as_b": int(counts[a, b]), "b_as_a": int(counts[b, a]),
+                         "share": round(errors / max(1, int(support[a] + support[b])), 6)})
+    rows.sort(key=lambda row: (-row["errors"], -row["share"], row["class_a"], row["class_b"]))
+    return rows[:limit]
+
+
+def write_confusion_csv(
+    path: str | Path, ids: Sequence[str], y_true: Sequence[str], y_pred: Sequence[str]
+) -> Path:
+    """reports/plots/confusion_<subset>.csv for DVC's confusion template: one row per sample,
+    sorted by id, columns `id, actual, predicted`."""
+    if not len(ids) == len(y_true) == len(y_pred):
+        raise ValueError(f"ids ({len(ids)}), y_true ({len(y_true)}) and y_pred ({len(y_pred)}) differ in length")
+    path = Path(path)
+    rows = sorted(zip(map(str, ids), map(str, y_true), map(str, y_pred)))
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "actual", "predicted"])
+        writer.writerows(rows)
+    return path
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _save(figure, path: str | Path) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    path = Path(path)
+    FigureCanvasAgg(figure)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100, metadata=PNG_METADATA)
+    return path
+
+
+def confusion_png(
+    path: str | Path, y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str], title: str
+) -> Path:
+    """The confusion matrix figure (rows actual, columns predicted), sized to the class count.
+
+    Below CLUSTERED_FROM classes: the count in every cell, classes in the given order. From
+    CLUSTERED_FROM on (a team's 35- or 100-word set): each row as shares of its true class,
+    classes ordered by `cluster_order`, percentages written in the cells of 5 % or more.
+    Labels in any script (matplotlib lays out right-to-left text). Drawn on a bare Agg canvas.
+    """
+    import matplotlib
+
+    classes = [str(name) for name in classes]
+    counts = confusion_counts(y_true, y_pred, classes)
+    draw = _counts_figure if len(classes) < CLUSTERED_FROM else _clustered_figure
+    with matplotlib.rc_context(PLOT_RC):
+        return _save(draw(counts, classes, title), path)
+
+
+def _counts_figure(counts: np.ndarray, classes: list[str], title: str):
+    """The count in every cell, classes in the given order; x labels rotated past 4 classes."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    n = len(classes)
+    side = min(40.0, max(5.0, 0.55 * n + 2.5))
+    cell_font = max(4.0, min(10.0, 220.0 / max(n, 1)))
+    label_font = max(5.0, min(10.0, 260.0 / max(n, 1)))
+    figure = Figure(figsize=(side + 1.2, side), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(counts, cmap="Blues", interpolation="nearest", vmin=0)
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, ticks=MaxNLocator(integer=True))
+    threshold = counts.max() / 2 if counts.size and counts.max() > 0 else 0.5
+    for row in range(n):
+        for column in range(n):
+            value = int(counts[row, column])
+            axes.text(
+                column, row, str(value), ha="center", va="center", fontsize=cell_font,
+                color="white" if value > threshold else "black",
+            )
+    axes.set_xticks(range(n), classes, rotation=60 if n > 4 else 0, ha="right" if n > 4 else "center",
+                    rotation_mode="anchor", fontsize=label_font)
+    axes.set_yticks(range(n), classes, fontsize=label_font)
+    _frame_axes(axes, counts, title)
+    return figure
+
+
+def _clustered_figure(counts: np.ndarray, classes: list[str], title: str):
+    """Row shares in `cluster_order`: 0.2 inch per class, 7 pt labels, readable at 100 classes."""
+    from matplotlib.figure import Figure
+
+    n = len(classes)
+    shares = row_shares(counts)
+    order = cluster_order(shares)
+    shares = shares[np.ix_(order, order)]
+    side = 0.2 * n + 3.0
+    figure = Figure(figsize=(side + 1.0, side), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(shares, cmap="Blues", interpolation="nearest", vmin=0, vmax=1)
+    figure.colorbar(image, ax=axes, fraction=0.03, pad=0.02, label="share of the true class's windows")
+    for row, column in zip(*np.nonzero(shares >= 0.05)):
+        value = shares[row, column]
+        axes.text(column, row, f"{100 * value:.0f}", ha="center", va="center", fontsize=5,
+                  color="white" if value > 0.5 else "black")
+    names = [classes[index] for index in order]
+    axes.set_xticks(range(n), names, rotation=90, fontsize=7)
+    axes.set_yticks(range(n), names, fontsize=7)
+    _frame_axes(axes, counts, f"{title}, % of each true class; classes ordered by clustering")
+    return figure
+
+
+def _frame_axes(axes, counts: np.ndarray, title: str) -> None:
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("actual")
+    total, correct = int(counts.sum()), int(np.trace(counts))
+    axes.set_title(f"{title}\n{correct}/{total} correct" if total else f"{title}\n(no samples)")
+
+
+def read_history(history_csv: str | Path) -> dict[str, list[float]]:
+    """history.csv columns as float lists (NaN where a value is empty)."""
+    history_csv = Path(history_csv)
+    if not history_csv.is_file():
+        raise InputFileError(history_csv, "not found (run `dvc repro train` first)")
+    with open(history_csv, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and "epoch" not in rows[0]:
+        raise InputFileError(history_csv, "has no `epoch` column")
+    columns: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            try:
+                number = float(value) if value not in ("", None) else math.nan
+            except ValueError:
+                number = math.nan
+            columns.setdefault(key, []).append(number)
+    return columns
+
+
+def curves_png(history_csv: str | Path, path: str | Path) -> Path:
+    """Loss and accuracy per epoch, train vs val, side by side."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    history = read_history(history_csv)
+    epochs = history.get("epoch", [])
+    with matplotlib.rc_context(PLOT_RC):
+        figure = Figure(figsize=(11, 4.2), layout="constrained")
+        for index, (metric, label) in enumerate((("loss", "loss"), ("accuracy", "accuracy"))):
+            axes = figure.add_subplot(1, 2, index + 1)
+            for column, name, style in ((metric, "train", "-"), (f"val_{metric}", "val", "--")):
+                values = history.get(column, [])
+                if values and not all(math.isnan(v) for v in values):
+                    axes.plot(epochs, values, style, marker="." if len(epochs) < 30 else None, label=name)
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axes.set_xlabel("epoch")
+            axes.set_ylabel(label)
+            axes.set_title(f"{label} per epoch")
+            axes.grid(True, alpha=0.3)
+            if metric == "accuracy":
+                axes.set_ylim(-0.02, 1.02)
+            if axes.get_legend_handles_labels()[0]:
+                axes.legend()
+            if not epochs:
+                axes.text(0.5, 0.5, "no epochs recorded", transform=axes.transAxes, ha="center")
+        return _save(figure, path)
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: FeatureParams) -> LabelledWindows:
+    """data/dataset.npz aligned with data/split.csv by id; windows normalised as `spec` says."""
+    from signlang.features.keypoints import normalise
+
+    data = load_labelled_windows(dataset_path, split_path, spec)
+    return dataclasses.replace(data, X=normalise(data.X, spec))
+
+
+def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int):
+    """The trained model, checked against the window shape and the number of classes."""
+    from signlang.models.networks import load_model
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise InputFileError(model_path, "not found (run `dvc repro train` first)")
+    try:
+        model = load_model(model_path)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds
+        raise InputFileError(model_path, f"cannot be loaded as a Keras model: {exc}") from None
+    expected_in = (spec.sequence_length, spec.output_size)  # the normalised window's width
+    if tuple(model.input_shape[1:]) != expected_in or model.output_shape[-1] != n_classes:
+        raise InputFileError(
+            model_path,
+            f"takes {tuple(model.input_shape[1:])} -> {model.output_shape[-1]} classes, but the dataset has "
+            f"{expected_in} windows and {n_classes} classes; rerun `dvc repro train`",
+        )
+    return model
+
+
+def run(
+    params,
+    model_path: str | Path = paths.KERAS_MODEL,
+    dataset_path: str | Path = paths.DATASET,
+    split_path: str | Path = paths.SPLIT,
+    history_path: str | Path = paths.HISTORY,
+    metrics_path: str | Path = paths.METRICS,
+    per_class_path: str | Path = paths.PER_CLASS,
+    signer_blocks_path: str | Path = paths.SIGNER_BLOCKS,
+    confused_pairs_path: str | Path = paths.CONFUSED_PAIRS,
+    curves_path: str | Path = paths.CURVES_PNG,
+    confusion_csv=paths.confusion_csv,
+    confusion_png_path=paths.confusion_png,
+) -> dict:
+    """The evaluate stage: score the Keras model on train, val and test, write the reports and figures.
+
+    reports/signer_blocks.csv has one row per subset, signer and class (`signer_blocks`): the
+    place to spot one person's recordings of a word that the model reads as another;
+    reports/confused_pairs.csv the pairs of classes most often taken for each other per subset.
+
+    Returns the metrics document written to `metrics_path`.
+    """
+    started = time.perf_counter()
+    spec = params.features
+    data = load_scoring_data(dataset_path, split_path, spec)
+    if not data.subset("test").any():
+        raise SignlangError(f"{split_path}: the test subset is empty; nothing to score")
+    model = load_keras_model(model_path, spec, len(data.classes))
+    probabilities = model.predict(data.X, batch_size=params.evaluate.batch_size, verbose=0)
+    predicted = np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
+
+    subsets = SUBSETS
+    by_subset: dict[str, dict] = {}
+    written: list[Path] = []
+    blocks: list[dict] = []
+    pairs: list[dict] = []
+    for subset in subsets:
+        mask = data.subset(subset)
+        truth, guess = data.labels[mask], predicted[mask]
+        by_subset[subset] = {**classification_metrics(truth, guess, data.classes),
+                             **signer_scores(data.signers[mask], truth, guess)}
+        support = class_signer_support(truth, data.signers[mask], data.classes)
+        for name, scores in by_subset[subset]["per_class"].items():
+            scores["signers"] = support[name]
+        blocks += [{"subset": subset, **block} for block in signer_blocks(data.signers[mask], truth, guess)]
+        pairs += [{"subset": subset, **pair} for pair in confused_pairs(truth, guess, data.classes)]
+        written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
+        written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
+
+    seen = seen_test_signers(data.signers, data.subsets)
+    document = write_metrics_json(metrics_path, by_subset, {"test_signers_seen_in_training": len(seen)})
+    train = data.subset("train")
+    train_support = class_signer_support(data.labels[train], data.signers[train], data.classes)
+    written.append(per_class_csv(per_class_path, by_subset["test"], train_support))
+    written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
+    written.append(write_blocks_csv(confused_pairs_path, pairs, ("subset", *PAIR_COLUMNS)))
+    written.append(curves_png(history_path, curves_path))
+
+    summary = ", ".join(
+        f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} worst signer "
+        f"{m['worst_signer_accuracy']:.3f} ({m['samples']} samples, {m['signers']} signers)"
+        for subset, m in by_subset.items()
+        if m["samples"]
+    )
+    print(f"evaluate: {summary}; {time.perf_counter() - started:.1f} s", flush=True)
+    if seen:
+        print(f"evaluate: warning: {len(seen)} of the {by_subset['test']['signers']} test signers were seen in training "
+              f"({', '.join(seen)}): the test scores do not say how the model does on new people", flush=True)
+    return document

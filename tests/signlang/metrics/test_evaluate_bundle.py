@@ -1,0 +1,106 @@
+"""`signlang evaluate` (`score_folder.evaluate_bundle`) on real clips next to a real clip cut
+short: the extract stage's damage rule applies, skipped files are named with their reason
+in plain words, `--predictions` writes each sample's top 3, and a progress bar runs over the
+clips. The bundle is the session's small real one (tests/conftest.py: the tutorial network,
+trained 2 epochs on real signers by the train stage and exported by the export stage)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+STARTER = Path("videos") / "asl-starter"
+# hello_03.mp4 cut to its first 30 kB: the container still says 149 frames, 1 decodes.
+CUT_BYTES = 30_000
+CUT_REASON = ("only 1 of the 149 frames the file reports could be decoded "
+              "(damaged or truncated: at least 75% of them must decode)")
+UNOPENABLE = "cannot be opened as a video (damaged or unsupported format)"
+
+
+def cut_copy(source: Path, target: Path, size: int = CUT_BYTES) -> Path:
+    """The first `size` bytes of a real clip: a download or copy that stopped part-way."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes()[:size])
+    return target
+
+
+@pytest.fixture
+def clips(shared_data: Path, tmp_path: Path) -> dict[str, Path]:
+    """Two good real clips (hello, yes) and hello_03 cut to 30 kB, in <label>/ folders; the yes
+    clip's folder is `Yes/`, a spelling of the bundle's class `yes` as ingest merges them."""
+    folder = tmp_path / "clips"
+    good = {}
+    for label, spelling, name in (("hello", "hello", "hello_02.mp4"), ("yes", "Yes", "yes_04.mp4")):
+        (folder / spelling).mkdir(parents=True, exist_ok=True)
+        good[label] = Path(shutil.copy(shared_data / STARTER / label / name, folder / spelling / name))
+    cut = cut_copy(shared_data / STARTER / "hello" / "hello_03.mp4", folder / "hello" / "hello_03_cut.mp4")
+    return {"folder": folder, "cut": cut, **good}
+
+
+def test_a_damaged_clip_is_skipped_named_and_the_rest_scored(small_bundle: Path, clips: dict, tmp_path: Path,
+                                                              capsys) -> None:
+    from signlang.cli import main
+
+    out, predictions = tmp_path / "scores.json", tmp_path / "predictions" / "top3.csv"
+    code = main(["evaluate", "--bundle", str(small_bundle), "--data", str(clips["folder"]), "--out", str(out),
+                 "--predictions", str(predictions)])
+    assert code == 0
+    console = capsys.readouterr()
+    assert f"evaluate: skipped {clips['cut']}: {CUT_REASON}\n" in console.out
+    assert "min_decoded_fraction" not in console.out + console.err  # not set by the user: not named
+    assert "3/3" in console.err  # the progress bar went over the three clips
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["samples"] == 2
+    assert document["skipped"] == {str(clips["cut"]): CUT_REASON}
+    assert {name: s["support"] for name, s in document["per_class"].items() if s["support"]} == {"hello": 1, "yes": 1}
+
+    with open(predictions, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["sample", "truth", "pred1", "p1", "pred2", "p2", "pred3", "p3"]
+    assert sorted((row["sample"], row["truth"]) for row in rows) == [(str(clips["yes"]), "yes"), (str(clips["hello"]), "hello")]
+    classes = json.loads((small_bundle / "labels.json").read_text(encoding="utf-8"))["classes"]
+    for row in rows:
+        top = [row["pred1"], row["pred2"], row["pred3"]]
+        p = [float(row["p1"]), float(row["p2"]), float(row["p3"])]
+        assert len(set(top)) == 3 and set(top) <= set(classes)
+        assert 1.0 + 1e-5 >= p[0] >= p[1] >= p[2] >= 0.0 and sum(p) <= 1.0 + 1e-5
+    assert document["accuracy"] == pytest.approx(np.mean([row["pred1"] == row["truth"] for row in rows]))
+
+
+def test_nothing_usable_names_every_file(small_bundle: Path, shared_data: Path, tmp_path: Path, project_root: Path,
+                                         capsys) -> None:
+    from signlang.cli import main
+    from signlang.errors import SignlangError
+    from signlang.metrics.score_folder import evaluate_bundle
+
+    folder = tmp_path / "broken"
+    decodes_one = cut_copy(shared_data / STARTER / "hello" / "hello_03.mp4", folder / "hello" / "hello_03_cut.mp4")
+    unopenable = cut_copy(shared_data / STARTER / "hello" / "hello_01.mp4", folder / "hello" / "hello_01_cut.mp4")
+    out = tmp_path / "scores.json"
+    # --params sets the threshold: the reason may name the key the user set.
+    code = main(["evaluate", "--bundle", str(small_bundle), "--data", str(folder), "--out", str(out),
+                 "--params", str(project_root / "params.yaml")])
+    assert code == 1
+    console = capsys.readouterr()
+    assert console.err.strip().splitlines()[-1] == (
+        f"error: {folder}: no sample to score: 2 file(s) could not be used: {unopenable}, {decodes_one} (reasons above)")
+    assert f"evaluate: skipped {unopenable}: {UNOPENABLE}\n" in console.out
+    assert (f"evaluate: skipped {decodes_one}: only 1 of the 149 frames the file reports could be decoded "
+            "(damaged or truncated; --params sets extract.min_decoded_fraction to 0.75)\n") in console.out
+    assert not out.exists()
+
+    # Nothing ingest can open at all: the file is named, no internal params key is.
+    decodes_one.unlink()
+    lines: list[str] = []
+    with pytest.raises(SignlangError) as raised:
+        evaluate_bundle(small_bundle, folder, out, log=lines.append, progress=False)
+    assert str(raised.value) == f"{folder}: no sample to score: 1 file(s) could not be used: {unopenable} (reasons above)"
+    assert lines == [f"evaluate: skipped {unopenable}: {UNOPENABLE}"]
+    assert not out.exists()

@@ -1,0 +1,402 @@
+"""Scoring helpers: metrics on a hand-worked example, stable metrics.json, the figures and
+CSVs DVC tracks, and `signlang evaluate`'s error path."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signlang.errors import InputFileError
+from signlang.metrics.evaluation import (
+    classification_metrics,
+    cluster_order,
+    confused_pairs,
+    confusion_counts,
+    confusion_png,
+    curves_png,
+    metrics_document,
+    per_class_csv,
+    read_metric,
+    row_shares,
+    signer_blocks,
+    write_blocks_csv,
+    write_confusion_csv,
+    write_metrics_json,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Hand-worked: a is found 2 of 3 times (never predicted wrongly), one b is called c, one a b.
+Y_TRUE = ["a", "a", "a", "b", "b", "c"]
+Y_PRED = ["a", "a", "b", "b", "c", "c"]
+CLASSES = ["a", "b", "c", "d"]  # d: never seen, never predicted
+
+
+def test_metrics_match_the_hand_worked_example() -> None:
+    metrics = classification_metrics(Y_TRUE, Y_PRED, CLASSES)
+    assert metrics["samples"] == 6
+    assert metrics["accuracy"] == round(4 / 6, 6)
+    # a: P 2/2, R 2/3, F1 0.8; b: P 1/2, R 1/2, F1 0.5; c: P 1/2, R 1/1, F1 2/3.
+    assert metrics["per_class"]["a"] == {"precision": 1.0, "recall": round(2 / 3, 6), "f1": 0.8, "support": 3}
+    assert metrics["per_class"]["b"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert metrics["per_class"]["c"] == {"precision": 0.5, "recall": 1.0, "f1": round(2 / 3, 6), "support": 1}
+    assert metrics["per_class"]["d"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    # Macro averages over the classes that occur (a, b, c), not over d.
+    assert metrics["macro_precision"] == round((1 + 0.5 + 0.5) / 3, 6)
+    assert metrics["macro_recall"] == round((2 / 3 + 0.5 + 1) / 3, 6)
+    assert metrics["macro_f1"] == round((0.8 + 0.5 + 2 / 3) / 3, 6)
+    assert list(metrics["per_class"]) == CLASSES
+
+
+def test_metrics_zero_division_and_edge_cases() -> None:
+    # A class predicted but never true: precision 0, no warning, no NaN.
+    metrics = classification_metrics(["a", "a"], ["a", "b"], ["a", "b"])
+    assert metrics["per_class"]["b"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["accuracy"] == 0.5
+    empty = classification_metrics([], [], ["a", "b"])
+    assert empty["samples"] == 0 and empty["accuracy"] is None and empty["macro_f1"] is None
+    with pytest.raises(ValueError, match="not among the classes"):
+        classification_metrics(["a", "z"], ["a", "a"], ["a", "b"])
+    with pytest.raises(ValueError):
+        classification_metrics(["a"], ["a", "a"], ["a"])
+
+
+def test_metrics_keep_non_latin_labels() -> None:
+    classes = ["cảm ơn", "xin chào", "¿qué?"]
+    metrics = classification_metrics(classes, classes, classes)
+    assert metrics["accuracy"] == 1.0 and list(metrics["per_class"]) == classes
+
+
+def _by_subset() -> dict:
+    return {
+        "test": classification_metrics(Y_TRUE, Y_PRED, CLASSES),
+        "train": classification_metrics(["a", "b", "c"], ["a", "b", "b"], CLASSES),
+    }
+
+
+def test_metrics_json_layout_and_stable_bytes(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "metrics.json", tmp_path / "b" / "metrics.json"
+    written = write_metrics_json(first, _by_subset())
+    write_metrics_json(second, _by_subset())
+    assert first.read_bytes() == second.read_bytes()
+    text = first.read_text(encoding="utf-8")
+    assert text.endswith("}\n") and "\n  \"accuracy\"" in text
+    document = json.loads(text)
+    assert document == written
+    # Test scores at the top level, the other subsets summarised under their name.
+    assert document["accuracy"] == round(4 / 6, 6)
+    assert set(document) == {"accuracy", "macro_precision", "macro_recall", "macro_f1", "samples", "per_class", "train"}
+    assert document["train"] == {"accuracy": round(2 / 3, 6), "macro_f1": document["train"]["macro_f1"], "samples": 3}
+    assert list(document) == sorted(document)
+    assert read_metric(first, "macro_f1") == document["macro_f1"]
+    with pytest.raises(ValueError, match="test"):
+        write_metrics_json(tmp_path / "x.json", {"train": _by_subset()["train"]})
+
+
+def test_read_metric_names_the_problem(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="not found"):
+        read_metric(tmp_path / "missing.json", "macro_f1")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"accuracy": null}\n')
+    with pytest.raises(InputFileError, match="macro_f1"):
+        read_metric(bad, "macro_f1")
+
+
+def test_confusion_png_is_a_valid_stable_png(tmp_path: Path) -> None:
+    from PIL import Image
+
+    classes = [f"class {i:02d} long name" for i in range(14)]
+    rng = np.random.default_rng(0)
+    y_true = rng.choice(classes, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.choice(classes, 200))
+    first = confusion_png(tmp_path / "figures" / "one.png", y_true, y_pred, classes, "Confusion matrix (test)")
+    second = confusion_png(tmp_path / "figures" / "two.png", y_true, y_pred, classes, "Confusion matrix (test)")
+    data = first.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert data == second.read_bytes()
+    assert b"Software" not in data
+    with Image.open(first) as image:
+        image.verify()
+    with Image.open(first) as image:
+        # The figure grows with the class count: 14 classes need well over 5 inches at 100 dpi.
+        assert min(image.size) > 800
+    small = confusion_png(tmp_path / "small.png", ["a"], ["b"], ["a", "b"], "two classes")
+    with Image.open(small) as image:
+        assert image.size[1] < 800
+    empty = confusion_png(tmp_path / "empty.png", [], [], ["a", "b"], "nothing")
+    assert empty.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_confusion_and_per_class_csv(tmp_path: Path) -> None:
+    ids = ["s3", "s1", "s2", "s5", "s4", "s6"]
+    path = write_confusion_csv(tmp_path / "plots" / "confusion_test.csv", ids, Y_TRUE, Y_PRED)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["id"] for row in rows] == sorted(ids)
+    assert {(row["id"], row["actual"], row["predicted"]) for row in rows} == set(zip(ids, Y_TRUE, Y_PRED))
+    assert path.read_text().splitlines()[0] == "id,actual,predicted"
+    with pytest.raises(ValueError):
+        write_confusion_csv(tmp_path / "x.csv", ids[:2], Y_TRUE, Y_PRED)
+
+    table = per_class_csv(tmp_path / "per_class.csv", classification_metrics(Y_TRUE, Y_PRED, CLASSES))
+    lines = table.read_text().splitlines()
+    assert lines[0] == "class,precision,recall,f1,support"
+    assert lines[1] == "a,1.0,0.666667,0.8,3"
+    assert len(lines) == 1 + len(CLASSES)
+
+
+def test_signer_blocks_find_whole_blocks_taken_for_another_class(tmp_path: Path) -> None:
+    signers = ["ann"] * 6 + ["bob"] * 6
+    truth = ["hello", "hello", "hello", "no", "no", "no"] * 2
+    predicted = ["hello", "hello", "hello", "no", "no", "hello", "hello", "hello", "no", "yes", "yes", "yes"]
+    blocks = signer_blocks(signers, truth, predicted)
+    assert [(b["signer"], b["label"], b["windows"], b["errors"]) for b in blocks] == [
+        ("ann", "hello", 3, 0), ("ann", "no", 3, 1), ("bob", "hello", 3, 1), ("bob", "no", 3, 3)]
+    assert blocks[1]["accuracy"] == round(2 / 3, 6) and blocks[1]["taken_for"] == "no"
+    assert blocks[3]["accuracy"] == 0.0 and blocks[3]["taken_for"] == "yes" and blocks[3]["taken_for_share"] == 1.0
+    path = write_blocks_csv(tmp_path / "blocks.csv", blocks)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "signer,label,windows,errors,accuracy,taken_for,taken_for_share"
+    assert lines[4] == "bob,no,3,3,0.0,yes,1.0"
+
+
+def test_signer_scores_and_class_support() -> None:
+    from signlang.metrics.evaluation import class_signer_support, signer_scores
+
+    signers = ["ann"] * 4 + ["bob"] * 4 + ["cy"] * 2
+    truth = ["a", "a", "b", "b", "a", "a", "b", "b", "a", "c"]
+    guess = ["a", "a", "b", "a", "b", "b", "b", "b", "a", "c"]  # ann 3/4, bob 2/4, cy 2/2
+    assert signer_scores(signers, truth, guess) == {
+        "signers": 3, "worst_signer": "bob", "worst_signer_accuracy": 0.5,
+        "median_signer_accuracy": 0.75, "signer_accuracy_std": round(float(np.std([0.75, 0.5, 1.0])), 6)}
+    assert signer_scores([], [], [])["worst_signer_accuracy"] is None
+    assert class_signer_support(truth, signers, ["a", "b", "c", "d"]) == {"a": 3, "b": 2, "c": 1, "d": 0}
+    document = metrics_document({"test": {**classification_metrics(truth, guess, ["a", "b", "c"]),
+                                          **signer_scores(signers, truth, guess)}})
+    assert document["worst_signer_accuracy"] == 0.5 and document["worst_signer"] == "bob"
+
+
+def test_curves_png(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n"
+        "1,2.0,0.2,2.1,0.1,0.001\n2,1.5,0.4,1.9,0.3,0.001\n3,1.0,0.6,1.7,0.5,0.001\n"
+    )
+    first = curves_png(history, tmp_path / "curves.png")
+    second = curves_png(history, tmp_path / "again.png")
+    assert first.read_bytes().startswith(PNG_SIGNATURE)
+    assert first.read_bytes() == second.read_bytes()
+    # Without validation the val columns are empty; still draws.
+    no_val = tmp_path / "no_val.csv"
+    no_val.write_text("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate\n1,2.0,0.2,,,0.001\n")
+    assert curves_png(no_val, tmp_path / "no_val.png").is_file()
+    with pytest.raises(InputFileError, match="not found"):
+        curves_png(tmp_path / "missing.csv", tmp_path / "x.png")
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "signlang.cli", "evaluate", "--bundle", str(tmp_path / "nope"),
+         "--data", str(tmp_path), "--out", str(tmp_path / "out.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope'}: bundle folder not found"
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_cli_help_imports_no_subcommand_module() -> None:
+    """`signlang --help` declares every subcommand but imports none of their modules (nor
+    TensorFlow, MediaPipe, OpenCV, MLflow): the help answers at once."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom signlang.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('tensorflow', 'keras', 'mediapipe', 'cv2', 'mlflow', 'matplotlib', 'fastapi', 'realtime', 'bench')"
+              " or m in ('signlang.models.crossval', 'signlang.metrics.report', 'signlang.data.versions', 'signlang.metrics.evaluation')), "
+              "file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stderr.strip() == "[]"
+    for name in ("evaluate", "serve", "live", "capture", "cv", "bench", "report", "import"):
+        assert name in result.stdout
+
+
+def test_cli_requires_a_subcommand() -> None:
+    from signlang.cli import SUBCOMMANDS, main
+
+    assert "evaluate" in SUBCOMMANDS
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2
+
+
+# --------------------------------------------------------------------------- signlang evaluate's helpers
+
+
+def test_video_reading_names_the_damage_key_only_when_params_set_it(project_root: Path) -> None:
+    from signlang.metrics.score_folder import VideoReading
+    from signlang.params import Params, load_params
+
+    plain = VideoReading.from_params(None, ["pose", "left_hand", "right_hand"])
+    assert plain.damage(1, 149) == ("only 1 of the 149 frames the file reports could be decoded "
+                                    "(damaged or truncated: at least 75% of them must decode)")
+    assert plain.damage(112, 149) is None and plain.damage(111, 149) is not None  # 0.75 x 149 = 111.75
+    assert plain.damage(3, 0) is None  # no frame count stated: nothing to compare
+    assert plain.settings.face is False
+    assert VideoReading.from_params(None, ["pose", "face"]).settings.face is True  # the bundle needs the face
+    params = load_params(project_root / "params.yaml")  # sets extract.min_decoded_fraction
+    assert VideoReading.from_params(params, ["pose"]).damage(1, 149) == (
+        "only 1 of the 149 frames the file reports could be decoded (damaged or truncated; "
+        f"--params sets extract.min_decoded_fraction to {params.extract.min_decoded_fraction:g})")
+    raw = params.model_dump()
+    del raw["extract"]["min_decoded_fraction"]  # a params file without the key: the default, in plain words
+    unset = VideoReading.from_params(Params.model_validate(raw), ["pose"])
+    assert "extract." not in unset.damage(1, 149) and "75%" in unset.damage(1, 149)
+
+
+def test_write_predictions_csv_top3(tmp_path: Path) -> None:
+    from signlang.metrics.score_folder import PREDICTION_COLUMNS, write_predictions_csv
+
+    classes = ("hello", "no", "thanks", "yes")
+    probabilities = np.array([[0.1, 0.6, 0.2, 0.1], [0.25, 0.25, 0.4, 0.1]], dtype=np.float32)
+    path = write_predictions_csv(tmp_path / "out" / "predictions.csv", ["a.mp4", "b.npz#3"], ["no", "hello"],
+                                 probabilities, classes)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == list(PREDICTION_COLUMNS) == ["sample", "truth", "pred1", "p1", "pred2", "p2", "pred3", "p3"]
+    assert rows[1] == ["a.mp4", "no", "no", "0.6", "thanks", "0.2", "hello", "0.1"]  # tie hello/yes: class order
+    assert rows[2] == ["b.npz#3", "hello", "thanks", "0.4", "hello", "0.25", "no", "0.25"]
+    two = write_predictions_csv(tmp_path / "two.csv", ["c.mp4"], ["yes"], np.array([[0.3, 0.7]]), ("no", "yes"))
+    assert two.read_text(encoding="utf-8").splitlines()[1] == "c.mp4,yes,yes,0.7,no,0.3,,"
+    with pytest.raises(ValueError, match="do not match"):
+        write_predictions_csv(tmp_path / "bad.csv", ["a.mp4"], ["no"], probabilities, classes)
+
+
+# --- many classes, any script: the clustered confusion figure and the confused pairs ------
+
+SCRIPTS = ["xin chào", "cảm ơn", "¿cómo estás?", "mühendis", "شكرا", "teşekkürederim", "My Name is: "]
+
+
+def laid_out_glyphs(label: str, properties) -> list[tuple[str, int, str]]:
+    """(font file, glyph index, character) of each glyph as matplotlib lays out `label`, in
+    left-to-right order; a character no font has comes from matplotlib's Last Resort font."""
+    from matplotlib._text_helpers import layout
+    from matplotlib.font_manager import findfont, get_font
+
+    font = get_font(findfont(properties))
+    return [(Path(item.ft_object.fname).name, item.glyph_index, item.char) for item in layout(label, font)]
+
+
+@pytest.mark.parametrize("draw", ["_counts_figure", "_clustered_figure"])
+def test_figure_labels_in_any_script_are_drawn_with_real_glyphs(draw: str) -> None:
+    from signlang.metrics import evaluation
+
+    classes = SCRIPTS + [f"class {i}" for i in range(14 if draw == "_clustered_figure" else 0)]
+    counts = np.eye(len(classes), dtype=int) * 3
+    figure = getattr(evaluation, draw)(counts, classes, "Confusion matrix (test)")
+    ticks = figure.axes[0].get_yticklabels()
+    assert sorted(tick.get_text() for tick in ticks) == sorted(classes)  # exact names, spaces kept
+    for tick in ticks:
+        glyphs = laid_out_glyphs(tick.get_text(), tick.get_fontproperties())
+        assert all(font == "DejaVuSans.ttf" and index != 0 for font, index, _ in glyphs), glyphs
+    arabic = laid_out_glyphs("شكرا", ticks[0].get_fontproperties())
+    assert [char for _, _, char in arabic] == list("اركش")  # right to left on screen
+    isolated = laid_out_glyphs("ش", ticks[0].get_fontproperties())[0][1]
+    assert arabic[-1][1] != isolated  # joined: sheen in its initial form
+
+
+def test_confused_pairs_count_both_directions() -> None:
+    truth = ["m"] * 10 + ["n"] * 10 + ["p"] * 10 + ["q"] * 4
+    guess = ["m"] * 6 + ["n"] * 4 + ["n"] * 7 + ["m"] * 3 + ["p"] * 9 + ["q"] + ["q"] * 2 + ["p"] * 2
+    pairs = confused_pairs(truth, guess, ["m", "n", "p", "q", "r"])
+    assert pairs == [
+        {"class_a": "m", "class_b": "n", "errors": 7, "a_as_b": 4, "b_as_a": 3, "share": 0.35},
+        {"class_a": "q", "class_b": "p", "errors": 3, "a_as_b": 2, "b_as_a": 1, "share": round(3 / 14, 6)},
+    ]
+    assert confused_pairs(truth, guess, ["m", "n", "p", "q", "r"], limit=1) == pairs[:1]
+    assert confused_pairs([], [], ["m", "n"]) == []
+
+
+def test_cluster_order_puts_classes_taken_for_each_other_together() -> None:
+    counts = np.eye(20, dtype=int) * 10
+    for a, b in ((0, 13), (5, 17), (9, 2)):  # confused pairs far apart in the given order
+        counts[a, a] = counts[b, b] = 6
+        counts[a, b] = counts[b, a] = 4
+    order = cluster_order(row_shares(counts))
+    assert sorted(order) == list(range(20))
+    for a, b in ((0, 13), (5, 17), (9, 2)):
+        assert abs(order.index(a) - order.index(b)) == 1
+    assert cluster_order(row_shares(counts)) == order  # deterministic
+
+
+def _vocab_run(shared_data: Path, tmp_path: Path):
+    """Real labels of four vocab sets (ingest merges `A`/`a`, ...) and the predictions of a
+    nearest-centroid classifier on window statistics (half the sequences each side)."""
+    import os
+
+    from sklearn.neighbors import NearestCentroid
+
+    from signlang.data.ingest import build_manifest, load_keypoint_sample
+    from signlang.params import IngestParams, SourceParams
+
+    folder = tmp_path / "vocab"
+    folder.mkdir()
+    for name in ("dylan-ngjj", "hirak214", "jackfai1993", "fatih150"):  # links: the data is not copied
+        os.symlink(shared_data / "keypoints" / "vocab" / f"{name}.npz", folder / f"{name}.npz")
+    table = build_manifest(IngestParams(sources=[SourceParams(path=str(folder))], min_samples_per_class=10))
+    windows = np.stack([load_keypoint_sample(row) for row in table.to_dict("records")])
+    features = np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1)
+    labels, test = table["label"].to_numpy(), np.arange(len(table)) % 2 == 1
+    guess = NearestCentroid().fit(features[~test], labels[~test]).predict(features[test])
+    return table, labels[test], guess
+
+
+@pytest.mark.slow
+def test_confusion_figure_and_pairs_at_real_vocabulary_size(shared_data: Path, tmp_path: Path) -> None:
+    from collections import Counter
+
+    from PIL import Image
+
+    from signlang.metrics.evaluation import _clustered_figure
+
+    table, truth, guess = _vocab_run(shared_data, tmp_path)
+    classes = sorted(set(table["label"]))
+    assert len(classes) >= 70 and "teşekkürederim" in classes and "no hands detected" in classes
+    assert table.attrs["merged_labels"]["a"] == ["A"]  # hirak214's capitals join dylan-ngjj's letters
+
+    path = confusion_png(tmp_path / "confusion_test.png", truth, guess, classes, "Confusion matrix (test)")
+    with Image.open(path) as image:
+        assert 0.2 * 100 * len(classes) < min(image.size) < 0.2 * 100 * len(classes) + 800  # 0.2 inch per class
+    assert confusion_png(tmp_path / "again.png", truth, guess, classes, "x").read_bytes() != b""
+    counts = confusion_counts(truth, guess, classes)
+    order = cluster_order(row_shares(counts))
+    figure = _clustered_figure(counts, classes, "Confusion matrix (test)")
+    assert [tick.get_text() for tick in figure.axes[0].get_yticklabels()] == [classes[i] for i in order]
+
+    # Confusions sit closer to the diagonal in the clustered order than in alphabetical order.
+    shares = row_shares(counts)
+    np.fill_diagonal(shares, 0)
+
+    def spread(positions: np.ndarray) -> float:
+        return float((shares * np.abs(positions[:, None] - positions[None, :])).sum())
+
+    clustered = np.empty(len(classes))
+    clustered[order] = np.arange(len(classes))
+    assert spread(clustered) < 0.5 * spread(np.arange(len(classes), dtype=float))
+
+    pairs = confused_pairs(truth, guess, classes)
+    both_ways = Counter(tuple(sorted(pair)) for pair in zip(truth, guess) if pair[0] != pair[1])
+    assert len(pairs) == 30 and [pair["errors"] for pair in pairs] == sorted(both_ways.values(), reverse=True)[:30]
+    assert both_ways[tuple(sorted((pairs[0]["class_a"], pairs[0]["class_b"])))] == pairs[0]["errors"]
+
+    table_path = per_class_csv(tmp_path / "per_class.csv", classification_metrics(truth, guess, classes))
+    with open(table_path, newline="", encoding="utf-8") as handle:
+        assert [row["class"] for row in csv.DictReader(handle)] == classes

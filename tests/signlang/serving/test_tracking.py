@@ -1,0 +1,185 @@
+"""MLflow tracking against a real SQLite store: where artifacts go, the results fingerprint,
+the bundle registered as a pyfunc, the champion rule, and fetching the champion back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from signlang.errors import SignlangError
+from signlang.params import FeatureParams
+from signlang.serving import tracking
+
+SPEC = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=8)
+CLASSES = ["hello", "thanks", "yes"]
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    tracking.configure()  # MLflow's tracking URI is process-global: point clients made here at this store
+    yield uri
+    while mlflow.active_run():
+        mlflow.end_run()
+
+
+def test_tracking_uri_defaults_to_the_project_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert tracking.tracking_uri() == f"sqlite:///{tmp_path / 'mlruns.db'}"
+
+
+def test_flatten_nested_params() -> None:
+    assert tracking.flatten({"train": {"epochs": 3, "rate": 0.1}, "x": [1, 2]}) == {
+        "train.epochs": "3", "train.rate": "0.1", "x": "[1, 2]",
+    }
+
+
+def test_labels_in_any_script_reach_mlflow_params(store: str) -> None:
+    aliases = {"xin chào": ["xin chao"], "cảm ơn": ["cam on"], "mühendis": [], "شكرا": ["shukran"]}
+    plain = tracking.flatten({"ingest": {"label_aliases": aliases}})
+    assert plain["ingest.label_aliases.xin chào"] == "['xin chao']" and plain["ingest.label_aliases.شكرا"] == "['shukran']"
+    odd = {**aliases, "¿cómo estás?": ["como estas"], "My Name is: ": []}
+    whole = tracking.flatten({"ingest": {"label_aliases": odd}})
+    assert json.loads(whole["ingest.label_aliases"]) == odd  # MLflow refuses `¿`, `?` and `:` in names
+    for flat in (plain, whole):
+        with mlflow.start_run() as run:
+            mlflow.log_params(flat)
+        assert mlflow.get_run(run.info.run_id).data.params == flat
+
+
+def test_the_project_store_keeps_artifacts_in_mlartifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow exports MLFLOW_TRACKING_URI after set_tracking_uri: the choice of artifact folder
+    must not depend on that variable, or every experiment lands in mlruns/."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert tracking.configure() == f"sqlite:///{tmp_path / 'mlruns.db'}"
+    experiment = mlflow.get_experiment_by_name(tracking.EXPERIMENT_NAME)
+    assert experiment.artifact_location == (tmp_path / "mlartifacts").as_uri()
+    with mlflow.start_run() as run:
+        mlflow.log_text("logged", "note.txt")
+    assert (tmp_path / "mlartifacts" / run.info.run_id / "artifacts" / "note.txt").is_file()
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_results_fingerprint_follows_bytes_and_params(tmp_path: Path) -> None:
+    model, bundle = tmp_path / "model.keras", tmp_path / "bundle"
+    bundle.mkdir()
+    model.write_bytes(b"weights")
+    (bundle / "model.tflite").write_bytes(b"flat")
+    first = tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+    assert first == tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 4}})
+    (bundle / "model.tflite").write_bytes(b"flat, other bytes")
+    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
+
+
+def test_subset_scores_name_each_subset() -> None:
+    metrics = {"accuracy": 0.8, "macro_f1": 0.7, "worst_signer": "A", "worst_signer_accuracy": 0.5,
+               "per_class": {"hello": {"f1": 1.0}}, "train": {"accuracy": 0.9, "worst_signer_accuracy": None}}
+    assert tracking.subset_scores(metrics) == {"test_accuracy": 0.8, "test_macro_f1": 0.7,
+                                               "test_worst_signer_accuracy": 0.5, "train_accuracy": 0.9}
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(tmp_path_factory, project_root: Path) -> Path:
+    """A real (untrained) tutorial network as a bundle."""
+    import keras
+
+    from signlang.models.networks import build_model
+    from signlang.params import load_params
+    from signlang.serving.bundle import write_bundle
+    from signlang.serving.export import inference_model, to_tflite
+
+    train = load_params(project_root / "params.yaml").train.model_copy(update={"preset": "tutorial"})
+    keras.utils.set_random_seed(3)
+    trained = build_model(train, SPEC.sequence_length, SPEC.feature_size, len(CLASSES))
+    single = inference_model(trained, train, SPEC.sequence_length, SPEC.feature_size, len(CLASSES))
+    folder = tmp_path_factory.mktemp("export") / "bundle"
+    write_bundle(folder, to_tflite(single), CLASSES, {"thanks": ["thank you"]}, SPEC)
+    return folder
+
+
+def _register(bundle_dir: Path, score: float, worst_signer: float | None = None, max_drop: float | None = None) -> dict:
+    with mlflow.start_run():
+        return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score,
+                                        worst_signer, max_drop)
+
+
+def test_promotion_decision_looks_at_the_worst_signer() -> None:
+    decide = tracking.promotion_decision
+    assert decide("macro_f1", 0.5, None) == (True, "no champion yet")
+    assert decide("macro_f1", 0.5, 0.5)[0] is False
+    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.55, 0.6, 0.05)
+    assert promoted and "beats the champion's 0.7000" in reason
+    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.5, 0.6, 0.05)
+    assert not promoted and "worst signer's accuracy 0.5000 is 0.1000 below the champion's 0.6000" in reason
+    assert decide("macro_f1", 0.8, 0.7, 0.1, 0.6, None)[0] is True  # rule off
+    assert decide("macro_f1", 0.8, 0.7, 0.1, None, 0.05)[0] is True  # champion without the figure
+
+
+@pytest.mark.slow
+def test_champion_moves_only_to_a_better_score(store: str, bundle_dir: Path) -> None:
+    client = MlflowClient()
+
+    first = _register(bundle_dir, 0.5)
+    assert first == {"version": "1", "promoted": True, "score": 0.5, "previous_champion_score": None,
+                     "reason": "no champion yet"}
+    worse = _register(bundle_dir, 0.4)
+    assert worse["version"] == "2" and worse["promoted"] is False and worse["previous_champion_score"] == 0.5
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "1"
+    tie = _register(bundle_dir, 0.5)
+    assert tie["version"] == "3" and tie["promoted"] is False
+    better = _register(bundle_dir, 0.75)
+    assert better["version"] == "4" and better["promoted"] is True and better["previous_champion_score"] == 0.5
+    champion = client.get_model_version_by_alias("signlang-test", "champion")
+    assert str(champion.version) == "4"
+    assert champion.tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.75"
+    # Each version remembers its score; the run says what happened.
+    assert client.get_model_version("signlang-test", "2").tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.4"
+    run = client.get_run(champion.run_id)
+    assert run.data.tags["signlang.registered_version"] == "4"
+    assert run.data.tags["signlang.promoted"] == "true"
+    assert champion.description.startswith("promoted: test macro_f1 0.7500 beats")
+    # A better mean that serves its worst signer much worse does not take the alias.
+    _register(bundle_dir, 0.8, worst_signer=0.6, max_drop=0.05)  # version 5, promoted (4 had no figure)
+    unfair = _register(bundle_dir, 0.9, worst_signer=0.4, max_drop=0.05)
+    assert unfair["promoted"] is False and "worst signer" in unfair["reason"]
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "5"
+    assert client.get_model_version("signlang-test", "6").tags[tracking.METRIC_TAG_PREFIX + "worst_signer_accuracy"] == "0.4"
+
+
+@pytest.mark.slow
+def test_the_champion_comes_back_as_bundle_and_pyfunc(store: str, bundle_dir: Path, tmp_path: Path) -> None:
+    from signlang.serving.bundle import Bundle
+
+    _register(bundle_dir, 0.9)
+    fetched = tracking.download_bundle("signlang-test", "champion", tmp_path / "download")
+    assert fetched.is_dir() and fetched.is_relative_to(tmp_path / "download")
+    assert sorted(p.name for p in fetched.iterdir()) == ["labels.json", "model.tflite", "preprocess.json"]
+    for name in ("labels.json", "model.tflite", "preprocess.json"):
+        assert (fetched / name).read_bytes() == (bundle_dir / name).read_bytes()
+
+    windows = np.random.default_rng(0).random((3, SPEC.sequence_length, SPEC.feature_size), dtype=np.float32)
+    expected = Bundle.load(bundle_dir).predict_proba(windows)
+    np.testing.assert_array_equal(Bundle.load(fetched).predict_proba(windows), expected)
+
+    model = mlflow.pyfunc.load_model("models:/signlang-test@champion")
+    assert model.metadata.signature.inputs.to_dict()[0]["tensor-spec"]["shape"] == (-1, 8, 126)
+    np.testing.assert_array_equal(np.asarray(model.predict(windows)), expected)
+
+
+@pytest.mark.slow
+def test_download_of_an_unknown_alias_names_it(store: str, bundle_dir: Path, tmp_path: Path) -> None:
+    _register(bundle_dir, 0.5)
+    with pytest.raises(SignlangError, match="models:/signlang-test@nobody"):
+        tracking.download_bundle("signlang-test", "nobody", tmp_path / "download")
+    with pytest.raises(SignlangError, match="models:/absent@champion"):
+        tracking.download_bundle("absent", "champion", tmp_path / "download")
