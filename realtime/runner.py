@@ -400,7 +400,10 @@ class _LiveLoop:
     def _window(self, step: Step) -> None:
         self.summary.windows += 1
         if step.new_word is not None:
-            print(f"live: + {step.new_word}  (t={step.index / self.fps:.2f} s, p={step.top[0][1]:.2f})", flush=True)
+            # The decoded word's own probability: with the segments decoder a word can be shown on a
+            # window with no hand in sight (its sign closed when the hands went down).
+            word = self.core.decoded[-1]
+            print(f"live: + {step.new_word}  (t={step.index / self.fps:.2f} s, p={word.p:.2f})", flush=True)
             if self.out.speaker is not None:
                 self.out.speaker.say(step.new_word)
         if self.out.lines is not None:
@@ -408,11 +411,17 @@ class _LiveLoop:
             self.out.lines.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _ended(self) -> None:
-        """Words of a sign still open when the source ended (`LiveCore.finish`)."""
-        for word in self.core.finish():
+        """Words of a sign still open when the source ended (`LiveCore.finish`); the JSON lines
+        get one last record (`"end": true`) with the whole sentence."""
+        words = self.core.finish()
+        for word in words:
             print(f"live: + {word.label}  (t={word.end / self.fps:.2f} s, p={word.p:.2f}, at the end)", flush=True)
             if self.out.speaker is not None:
                 self.out.speaker.say(word.label)
+        if words and self.out.lines is not None:
+            last = Step(self.core.frames - 1, False, len(self.core.window), False, new_word=words[-1].label)
+            record = {**window_record(last, self.fps, self.core.words), "end": True}
+            self.out.lines.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _paused_key(self) -> bool:
         """Wait for a key while paused; True to stop."""
