@@ -133,7 +133,7 @@ def test_a_saved_stats_model_loads_in_a_fresh_evaluate_process(train_params: Tra
     from signlang.models.networks import save_model
 
     save_model(build_model(with_(train_params, preset="stats"), T, F, n_classes=3), tmp_path / "m.keras")
-    code = ("from signlang.metrics.evaluation import load_keras_model; from signlang.features.keypoints import FeatureParams; "
+    code = ("from signlang.metrics.evaluation import load_keras_model; from signlang.params import FeatureParams; "
             f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, FeatureParams(parts=('pose', 'left_hand', 'right_hand'), "
             f"sequence_length={T}), 3); print(m.layers[1].__class__.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
