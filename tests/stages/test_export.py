@@ -30,9 +30,12 @@ def exported(small_project: SmallProject) -> dict:
             **vars(project_windows(small_project))}
 
 
-def test_bundle_holds_exactly_the_three_files(exported) -> None:
+def test_bundle_holds_exactly_its_four_files(exported) -> None:
     bundle = exported["root"] / paths.BUNDLE_DIR
-    assert sorted(os.listdir(bundle)) == sorted([paths.BUNDLE_MODEL, paths.BUNDLE_LABELS, paths.BUNDLE_PREPROCESS])
+    assert sorted(os.listdir(bundle)) == sorted([paths.BUNDLE_MODEL, paths.BUNDLE_LABELS, paths.BUNDLE_PREPROCESS,
+                                                 paths.BUNDLE_SEGMENTER])
+    segmenter = json.loads((bundle / paths.BUNDLE_SEGMENTER).read_text(encoding="utf-8"))
+    assert segmenter["rest_height"] > 0 and segmenter["change_threshold"] > 0  # derived from the training windows
     labels = json.loads((bundle / paths.BUNDLE_LABELS).read_text(encoding="utf-8"))
     assert labels["classes"] == list(exported["classes"])
     assert labels["aliases"] == exported["params"].ingest.label_aliases
@@ -52,7 +55,9 @@ def test_tflite_matches_keras_on_every_test_window(exported) -> None:
     assert report["argmax_agreement"] == 1.0
     assert report["builtin_ops_only"] is True
     assert report["tflite_bytes"] == (exported["root"] / paths.BUNDLE_DIR / paths.BUNDLE_MODEL).stat().st_size
-    assert set(report) == {"max_abs_diff", "argmax_agreement", "test_samples", "tflite_bytes", "builtin_ops_only"}
+    assert set(report) == {"max_abs_diff", "argmax_agreement", "test_samples", "tflite_bytes", "builtin_ops_only",
+                           "segmenter"}
+    assert report["segmenter"] == json.loads((exported["root"] / paths.BUNDLE_DIR / paths.BUNDLE_SEGMENTER).read_text())
 
     # Checked again here, independently of the stage's own numbers.
     bundle = Bundle.load(exported["root"] / paths.BUNDLE_DIR)
