@@ -214,3 +214,21 @@ def test_a_folder_names_a_models_class_up_to_case_spacing_and_unicode_form() -> 
     assert class_of("Thank_You", classes, aliases) == "thanks"
     assert class_of(unicodedata.normalize("NFD", "Xin_Chào"), classes, aliases) == "xin chào"
     assert class_of("goodbye", classes, aliases) == "goodbye"  # not a class: kept, counted as unknown
+
+
+def test_one_keypoint_file_is_a_source(shared_data: Path) -> None:
+    """`- path: .../vocab/fatih150.npz`: only that file is read (not its neighbours), ids and
+    paths written from its folder, labels exactly as recorded (one Turkish with ş and ü)."""
+    vocab = shared_data / "keypoints" / "vocab"
+    table = ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(vocab / "fatih150.npz"))]))
+    assert len(table) == 90 and set(table["path"]) == {f"{vocab.as_posix()}/fatih150.npz"}
+    assert table["id"].iloc[0] == "vocab/fatih150.npz#0"
+    assert sorted(table["label"].unique()) == ["evet", "merhaba", "teşekkürederim"]
+
+
+def test_a_source_that_is_neither_a_folder_nor_a_keypoint_file_is_named(shared_data: Path, tmp_path: Path) -> None:
+    clips_csv = shared_data / "videos" / "clips.csv"
+    with pytest.raises(InputFileError, match=r"clips\.csv: ingest.sources\[0\].path is a \.csv file; a source is a folder or one"):
+        ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(clips_csv))]))
+    with pytest.raises(InputFileError, match="ingest.sources\\[0\\].path is neither a folder nor a data file"):
+        ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(tmp_path / "missing"))]))
