@@ -279,7 +279,7 @@ def measure(ctx: Context) -> list[Row]:
     raw = {**result, "segmenter": bundle.segmenter.to_dict(), "bundle": str(bundle.source), "pause_seconds": PAUSE_SECONDS,
            "signers": sorted({s.signer for s in streams})}
     share = ratio(segments["wer"], windows["wer"])
-    short = {decoder: statistics.median([d for r in result[decoder]["streams"] if r["stream"][0] in ONE_PERFORMANCE
+    short = {decoder: statistics.median([d for r in result[decoder]["streams"] if r["stream"].split("/")[0] in ONE_PERFORMANCE
                                          for d in r["delays_ms"]] or [float("nan")]) for decoder in ("windows", "segments")}
     note = (f"{len(streams)} streams, {segments['words']} words; natural {result['segments']['natural']['wer']:.3f} vs "
             f"{result['windows']['natural']['wer']:.3f}, pauses {result['segments']['pauses']['wer']:.3f} vs "
