@@ -374,15 +374,17 @@ class _LiveLoop:
         """One frame to the outputs; True when the user stops."""
         self.summary.frames += 1
         self._tick()
+        frame = None
+        if self.options.window or self.out.video or self.options.screenshot:
+            frame = annotate(result, self.core, self.rate, self.live)
+            self.out.shown[:] = [frame]
+            if self.out.video is not None:
+                self.out.video.write(frame)
+        # The JSON line after the frame is in the video: a run stopped between the two (Ctrl-C)
+        # never lists a frame its video lacks.
         if result.step.classified:
             self._window(result.step)
-        if not (self.options.window or self.out.video or self.options.screenshot):
-            return False
-        frame = annotate(result, self.core, self.rate, self.live)
-        self.out.shown[:] = [frame]
-        if self.out.video is not None:
-            self.out.video.write(frame)
-        if not self.options.window:
+        if frame is None or not self.options.window:
             return False
         key = _show(frame)
         if key == KEY_CLEAR:
