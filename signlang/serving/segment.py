@@ -230,11 +230,11 @@ class Segmenter:
         span, start = self.spec.change_frames, self._start
         candidate = index - span
         if candidate - start >= span:
-            before, here, after = (self._change(i) for i in (candidate - 1, candidate, candidate + 1))
+            before, here, after = self._changes(range(candidate - 1, candidate + 2))
             if here > self.spec.change_threshold and here >= before and here >= after:
                 return self._cut(start, candidate)
         if index - start + 1 >= self.spec.max_frames:
-            changes = [self._change(i) for i in range(start + span, index - span + 2)]
+            changes = self._changes(range(start + span, index - span + 2))
             return self._cut(start, start + span + int(np.argmax(changes)))
         return []
 
@@ -243,10 +243,11 @@ class Segmenter:
         self._start = at
         return [Segment(start, at - 1, joined=True)] if at - start >= self.spec.min_frames else []
 
-    def _change(self, index: int) -> float:
+    def _changes(self, indices: range) -> list[float]:
+        """`change_at` at each of the stream frames `indices` (the kept frames stacked once)."""
         offset = self.frames - len(self._features)
-        features = np.asarray(self._features, dtype=np.float32)
-        return change_at(features, np.asarray(self._seen), index - offset, self.spec.change_frames)
+        features, seen = np.asarray(self._features, dtype=np.float32), np.asarray(self._seen)
+        return [change_at(features, seen, index - offset, self.spec.change_frames) for index in indices]
 
     def _forget(self) -> None:
         """Keep only the frames a future boundary can look at."""
