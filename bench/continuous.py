@@ -138,16 +138,15 @@ def stream_clips(shared_data: Path, classes: tuple[str, ...], aliases: dict, sig
 def tracked(clip: Clip, shared_data: Path, settings, cache_dir: Path = CACHE_DIR) -> np.ndarray:
     """The clip's keypoints as `signlang live` reads it (Holistic once; cached by content and settings)."""
     from realtime.core import track_clip
+    from signlang.io import atomic_path
 
     key = hashlib.sha256(f"{clip.blob}|{settings.cache_key_part()}".encode()).hexdigest()[:24]
     path = cache_dir / f"{key}.npy"
     if path.is_file():
         return np.load(path)
     frames = track_clip(shared_data / VIDEOS / clip.file, settings)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npy")
-    np.save(temporary, frames)
-    temporary.replace(path)
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.save(handle, frames)
     return frames
 
 
