@@ -58,7 +58,7 @@ def tiny_model(ctx: Context, epochs: int = 1, signers: tuple[str, ...] = TINY_SI
     x = np.stack(windows).astype(np.float32)
     classes = tuple(sorted(set(labels)))
     y = keras.utils.to_categorical([classes.index(v) for v in labels], len(classes)).astype(np.float32)
-    model, _ = fit(params, TrainingData(classes, x, y, x[:0], y[:0]))
+    model, _ = fit(params.train, TrainingData(classes, x, y, x[:0], y[:0]))
     folder = ctx.temp_dir("tiny-model-")
     keras_path = folder / "model.keras"
     model.save(keras_path)

@@ -98,10 +98,10 @@ def train_and_export(ctx: Context, size: int, epochs: int) -> tuple[dict, object
     windows = np.stack([resample(window, spec.sequence_length) for window in windows])
     data = training_data(windows, labels, params, spec)
     started = time.perf_counter()
-    model, rows = fit(params, data)
+    model, rows = fit(params.train, data)
     seconds = time.perf_counter() - started
     bundle_dir = ctx.temp_dir(f"vocab{size}-") / "bundle"
-    content = export_bundle(model, params, list(data.classes), bundle_dir)
+    content = export_bundle(model, params.train, spec, list(data.classes), params.ingest.label_aliases, bundle_dir)
     figures = {"classes": len(data.classes), "windows": int(len(labels)), "train_windows": int(len(data.x_train)),
                "epochs": len(rows), "train_seconds": seconds, "seconds_per_epoch": seconds / max(1, len(rows)),
                "tflite_bytes": len(content)}

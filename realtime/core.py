@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -100,11 +100,11 @@ class LiveCore:
         self.length = window_length(bundle, sentence)
         self.window: deque[np.ndarray] = deque(maxlen=self.length)
         self.hands: deque[bool] = deque(maxlen=sentence.no_sign_frames)
-        self.builder = SentenceBuilder(sentence.threshold, sentence.agreeing_windows)
+        self.decoder: Decoder = (SegmentsDecoder(bundle, sentence.threshold) if sentence.decoder == "segments"
+                                 else WindowsDecoder(sentence.threshold, sentence.agreeing_windows, self.length))
         self.frames = 0
         self.latest: Top = ()  # the last classified window's top-k (empty after a no-sign window)
         self.decoded: list[Word] = []
-        self._signs = _SignDecoder(bundle, sentence.threshold) if sentence.decoder == "segments" else None
 
     @property
     def words(self) -> list[str]:
@@ -114,47 +114,29 @@ class LiveCore:
         index, self.frames = self.frames, self.frames + 1
         self.window.append(vector)
         self.hands.append(bool(hand_seen(vector[None])[0]))
-        if self._signs is not None:
-            self._signs.push(vector)
+        self.decoder.push(vector)
         visible = any(self.hands)
         if not self._due(index):
             return Step(index, visible, len(self.window), False)
-        word = self._shown_words()
         if not visible:
-            word = self._build("", 0.0, False, index) or word
             self.latest = ()
+            word = self._shown(self.decoder.at_window("", 0.0, False, index))
             return Step(index, False, len(self.window), True, new_word=word)
         probabilities = self.bundle.predict_window(np.stack(self.window))
         self.latest = top_classes(probabilities, self.bundle.classes)
         label, probability = self.latest[0]
-        word = self._build(label, probability, True, index) or word
+        word = self._shown(self.decoder.at_window(label, probability, True, index))
         return Step(index, True, len(self.window), True, self.latest, probabilities, word)
 
     def finish(self) -> list[Word]:
         """The end of a recorded stream: the sign still open is closed and decoded; returns
         the words this added to the sentence."""
-        if self._signs is None:
-            return []
-        self._signs.finish()
-        before = len(self.decoded)
-        self._shown_words()
-        return self.decoded[before:]
+        words = self.decoder.finish()
+        self._shown(words)
+        return words
 
-    def _build(self, label: str, probability: float, visible: bool, index: int) -> str | None:
-        """The windows decoder: the sentence builder's word for this window, if any."""
-        if self._signs is not None:
-            return None
-        word = self.builder.update(label, probability, visible)
-        if word is not None:
-            self.decoded.append(Word(word, probability, max(0, index - self.length + 1), index))
-        return word
-
-    def _shown_words(self) -> str | None:
-        """The segments decoder: the signs decoded since the last shown frame join the
-        sentence; the last of them is this frame's new word."""
-        if self._signs is None:
-            return None
-        words = self._signs.take()
+    def _shown(self, words: list[Word]) -> str | None:
+        """`words` join the sentence; the last of them is this frame's new word."""
         self.decoded.extend(words)
         return words[-1].label if words else None
 
@@ -163,16 +145,46 @@ class LiveCore:
         return len(self.window) == self.length and (index - (self.length - 1)) % self.params.stride == 0
 
     def clear(self) -> None:
-        """Forget the sentence and any agreement in progress (the window stays)."""
-        self.builder.clear()
+        """Forget the sentence and any word in progress (the window stays)."""
+        self.decoder.clear()
         self.decoded = []
-        if self._signs is not None:
-            self._signs.take()
 
 
-class _SignDecoder:
-    """The segments decoder: the bundle's segmenter over every frame, each sign it closes
-    classified once; its words wait in `pending` until the core shows them."""
+class Decoder(Protocol):
+    """Turns a stream into words: sees every frame (`push`) and every window of the policy
+    (`at_window`, with its top class, or "" when no hand is in sight), and returns the words
+    to show on that window's frame."""
+
+    def push(self, vector: np.ndarray) -> None: ...
+    def at_window(self, label: str, probability: float, visible: bool, index: int) -> list[Word]: ...
+    def finish(self) -> list[Word]: ...
+    def clear(self) -> None: ...
+
+
+class WindowsDecoder:
+    """`sentence.decoder: windows`: the sentence builder over the sliding windows' top classes."""
+
+    def __init__(self, threshold: float, agreeing_windows: int, length: int) -> None:
+        self.builder = SentenceBuilder(threshold, agreeing_windows)
+        self.length = length
+
+    def push(self, vector: np.ndarray) -> None:
+        pass  # it reads windows only
+
+    def at_window(self, label: str, probability: float, visible: bool, index: int) -> list[Word]:
+        word = self.builder.update(label, probability, visible)
+        return [] if word is None else [Word(word, probability, max(0, index - self.length + 1), index)]
+
+    def finish(self) -> list[Word]:
+        return []
+
+    def clear(self) -> None:
+        self.builder.clear()
+
+
+class SegmentsDecoder:
+    """`sentence.decoder: segments`: the bundle's segmenter over every frame, each sign it
+    closes classified once; its words wait until the next window of the policy shows them."""
 
     def __init__(self, bundle: Bundle, threshold: float) -> None:
         self.bundle, self.threshold = bundle, threshold
@@ -189,11 +201,18 @@ class _SignDecoder:
         for segment in self.segmenter.push(vector):
             self._decode(segment)
 
-    def finish(self) -> None:
+    def at_window(self, label: str, probability: float, visible: bool, index: int) -> list[Word]:
+        return self._take()
+
+    def finish(self) -> list[Word]:
         for segment in self.segmenter.finish():
             self._decode(segment)
+        return self._take()
 
-    def take(self) -> list[Word]:
+    def clear(self) -> None:
+        self._take()
+
+    def _take(self) -> list[Word]:
         words, self.pending = self.pending, []
         return words
 

@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,11 +68,35 @@ def remove_stale_temps(folders: Iterable[str | Path]) -> list[Path]:
     return removed
 
 
-def write_json(path: str | Path, data) -> Path:
-    """Sorted keys, indent 2, trailing newline, UTF-8 (labels keep their script), atomically."""
+def write_json(path: str | Path, data, sort_keys: bool = True) -> Path:
+    """Indent 2, keys sorted (or in the document's order), trailing newline, UTF-8 (labels keep
+    their script), atomically."""
     import json
 
-    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False) + "\n")
+
+
+def read_skipped(path: str | Path) -> list[dict[str, str]]:
+    """Rows (path, reason) of a skipped-list CSV (reports/ingest_skipped.csv, reports/skipped.csv);
+    [] when the file does not exist."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{"path": row.get("path", ""), "reason": row.get("reason", "")} for row in csv.DictReader(handle)]
+
+
+def write_skipped(path: str | Path, rows: Iterable[Mapping[str, str]]) -> None:
+    """A skipped list: one (path, reason) row per sample left out, atomically."""
+    import csv
+
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["path", "reason"])
+        for row in rows:
+            writer.writerow([row["path"], row["reason"]])
 
 
 def require_inputs(stage: str, inputs: dict[str | Path, str]) -> None:

@@ -7,6 +7,7 @@ and refuses a bad value up front, naming the key and the allowed values.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -49,9 +50,14 @@ class RelabelRule(_Section):
 class IngestParams(_Section):
     sources: list[SourceParams] = Field(min_length=1)
     signer_pattern: str | None = None
-    label_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    # params.yaml's (the starter data's spellings); {} maps nothing.
+    label_aliases: dict[str, list[str]] = Field(default_factory=lambda: {
+        "thanks": ["thank you", "thankyou", "thank_you", "thanks", "thank"],
+        "iloveyou": ["i love you", "iloveyou", "i_love_you", "love you"],
+    })
     include_labels: list[str] = Field(default_factory=list)
-    min_samples_per_class: int = Field(default=1, ge=1)
+    # 1 keeps every class.
+    min_samples_per_class: int = Field(default=10, ge=1)
     # skip: unusable samples are listed with the reason and the run goes on; strict: stop.
     on_error: Literal["skip", "strict"] = "skip"
     # A person's decisions after `signlang audit` (never applied by the audit itself).
@@ -86,28 +92,44 @@ class ExtractParams(_Section):
         return self
 
 
+# What a preprocess.json key that an older bundle lacks meant (each step off: raw coordinates).
+BUNDLE_DEFAULTS_BEFORE_KEY: dict[str, object] = {
+    "sequence_length": 30, "resample": "nearest", "trim_no_hand_frames": True, "normalisation": "none",
+    "body_reference": "frame", "hand_shape": False, "hand_position": False, "pose_landmarks": "all",
+    "missing_hands": "zero", "max_gap": 0, "hand_flags": False, "hand_distances": False, "velocity": False,
+    "mirror": "none",
+}
+
+
 class FeatureParams(_Section):
     """The `features` section, which is also the preprocessing spec: the steps that turn keypoint
     frames into one model input window (signlang.features.keypoints), saved in the exported bundle as
-    preprocess.json so evaluation, export and live inference apply exactly these. The defaults
-    reproduce the source projects (raw coordinates); `feature_size` is the width of the raw
-    window (the dataset's), `output_size` the width of the model input."""
+    preprocess.json so evaluation, export and live inference apply exactly these. The defaults are
+    params.yaml's; `FeatureParams.raw` is the source projects' raw coordinates (every step off).
+    `feature_size` is the width of the raw window (the dataset's), `output_size` the width of the
+    model input."""
 
     parts: tuple[Literal["pose", "face", "left_hand", "right_hand"], ...] = Field(min_length=1)
     sequence_length: int = Field(default=30, ge=2)
     resample: Literal["nearest", "linear"] = "nearest"
     trim_no_hand_frames: bool = True
-    normalisation: Literal["none", "body"] = "none"
+    normalisation: Literal["none", "body"] = "body"
     body_reference: Literal["frame", "window"] = "frame"
-    hand_shape: bool = False
-    hand_position: bool = False
-    pose_landmarks: Literal["all", "upper"] = "all"
+    hand_shape: bool = True
+    hand_position: bool = True
+    pose_landmarks: Literal["all", "upper"] = "upper"
     missing_hands: Literal["zero", "interpolate"] = "zero"
     max_gap: int = Field(default=0, ge=0)
-    hand_flags: bool = False
-    hand_distances: bool = False
+    hand_flags: bool = True
+    hand_distances: bool = True
     velocity: bool = False
-    mirror: Literal["none", "left_dominant"] = "none"
+    mirror: Literal["none", "left_dominant"] = "left_dominant"
+
+    @classmethod
+    def raw(cls, parts: Sequence[str], **overrides) -> FeatureParams:
+        """Raw coordinates of `parts`, every normalise step off (the source projects' windows;
+        idle frames trimmed, nearest resampling, 30 frames), with `overrides` on top."""
+        return cls.model_validate({**BUNDLE_DEFAULTS_BEFORE_KEY, "parts": parts, **overrides})
 
     @property
     def feature_size(self) -> int:
@@ -132,8 +154,10 @@ class FeatureParams(_Section):
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureParams:
-        """Back from `to_dict` (the derived widths are ignored; validated like params.yaml)."""
-        return cls.model_validate({key: value for key, value in data.items() if key in cls.model_fields})
+        """Back from `to_dict` (the derived widths are ignored; validated like params.yaml). A key
+        missing (a bundle written before it existed) means what it meant then: BUNDLE_DEFAULTS_BEFORE_KEY."""
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        return cls.model_validate({**BUNDLE_DEFAULTS_BEFORE_KEY, **known})
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -180,24 +204,24 @@ class SplitParams(_Section):
 class AugmentParams(_Section):
     """Random changes to raw training windows, fresh each epoch; 0 / false turns one off."""
 
-    enabled: bool = False
-    time_stretch: float = Field(default=0.0, ge=0.0, lt=1.0)
-    frame_drop: float = Field(default=0.0, ge=0.0, lt=1.0)
-    rotation_degrees: float = Field(default=0.0, ge=0.0, le=45.0)
-    scale: float = Field(default=0.0, ge=0.0, lt=1.0)
-    shift: float = Field(default=0.0, ge=0.0, le=0.5)
+    enabled: bool = True
+    time_stretch: float = Field(default=0.2, ge=0.0, lt=1.0)
+    frame_drop: float = Field(default=0.1, ge=0.0, lt=1.0)
+    rotation_degrees: float = Field(default=10.0, ge=0.0, le=45.0)
+    scale: float = Field(default=0.1, ge=0.0, lt=1.0)
+    shift: float = Field(default=0.05, ge=0.0, le=0.5)
     mirror: float = Field(default=0.0, ge=0.0, le=1.0)
-    noise: float = Field(default=0.0, ge=0.0, le=0.1)
+    noise: float = Field(default=0.005, ge=0.0, le=0.1)
     shear: float = Field(default=0.0, ge=0.0, le=1.0)
     time_mask: float = Field(default=0.0, ge=0.0, lt=1.0)
-    pose_drop: float = Field(default=0.0, ge=0.0, le=1.0)
+    pose_drop: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
 PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats")
 
 
 class TrainParams(_Section):
-    preset: Literal["tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats"] = "tutorial"
+    preset: Literal["tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats"] = "transformer"
     epochs: int = Field(gt=0)
     batch_size: int = Field(gt=0)
     seed: int = 42
@@ -207,12 +231,12 @@ class TrainParams(_Section):
     lr_schedule: Literal["constant", "cosine", "step"] = "constant"
     step_epochs: int = Field(default=20, gt=0)
     step_factor: float = Field(default=0.5, gt=0.0, le=1.0)
-    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
-    l2: float = Field(default=0.0, ge=0.0)
-    layer_norm: bool = False
-    early_stopping_patience: int = Field(default=0, ge=0)
+    dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
+    l2: float = Field(default=0.001, ge=0.0)
+    layer_norm: bool = True
+    early_stopping_patience: int = Field(default=15, ge=0)
     class_weights: bool = True
-    balance_signers: bool = False
+    balance_signers: bool = True
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout_epoch: int = Field(default=1, ge=1)
@@ -225,13 +249,13 @@ class CrossValParams(_Section):
     data: str = "../shared/data/keypoints/multisigner-258"
     folds: int = Field(default=5, ge=2)
     seed: int = 42
-    epochs: int = Field(default=40, gt=0)
+    epochs: int = Field(default=15, gt=0)
     # Preset names, each optionally with ":raw" (raw coordinates, no augmentation).
     presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "stats"], min_length=1)
-    val_signers: int = Field(default=3, ge=0)
-    early_stopping_patience: int = Field(default=5, ge=0)
+    val_signers: int = Field(default=0, ge=0)
+    early_stopping_patience: int = Field(default=0, ge=0)
     # 0 = off; else inner folds of the nested selection among `presets` (signlang.models.crossval).
-    nested_folds: int = Field(default=0, ge=0)
+    nested_folds: int = Field(default=3, ge=0)
     select_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
     label_aliases: dict[str, list[str]] | None = None
     min_samples_per_class: int = Field(default=10, ge=1)
@@ -282,8 +306,8 @@ class ExportParams(_Section):
     registered_model: str = Field(min_length=1)
     champion_alias: str = Field(min_length=1)
     promotion_metric: Literal["accuracy", "macro_f1", "macro_precision", "macro_recall"] = "macro_f1"
-    # None: the worst signer plays no part in promotion.
-    max_worst_signer_drop: float | None = Field(default=None, ge=0.0, le=1.0)
+    # None (null): the worst signer plays no part in promotion.
+    max_worst_signer_drop: float | None = Field(default=0.05, ge=0.0, le=1.0)
 
 
 # Keys of live:/serve: that the shared sentence: section replaced, and where each went.
@@ -367,8 +391,8 @@ class LiveParams(_Section):
 
 class SpeechParams(_Section):
     # An espeak-ng language or voice (`espeak-ng --voices`): en, vi, es, tr, ar, es-419, ...;
-    # None: the engine's default voice.
-    language: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_+-]+$")
+    # None (null): the engine's default voice.
+    language: str | None = Field(default="en", min_length=1, pattern=r"^[A-Za-z0-9_+-]+$")
 
 
 class CaptureParams(_Section):
@@ -395,7 +419,7 @@ class Params(_Section):
     # Optional so params.yaml files written before `signlang live`/`capture` existed still load.
     live: LiveParams = Field(default_factory=LiveParams)
     capture: CaptureParams = Field(default_factory=CaptureParams)
-    # `signlang live --speak` (optional: a params.yaml without it speaks in the engine's default voice).
+    # `signlang live --speak` (optional: a params.yaml without it speaks English, `en`).
     speech: SpeechParams = Field(default_factory=SpeechParams)
     # The live core's rules, shared by live and serve (optional: a params.yaml without it loads).
     sentence: SentenceParams = Field(default_factory=SentenceParams)
@@ -442,9 +466,9 @@ def load_params(path: str | Path = paths.PARAMS_FILE) -> Params:
     return parse_params(raw, str(path))
 
 
-def check_paths_exist(params: Params) -> None:
+def check_sources_exist(ingest: IngestParams) -> None:
     """Refuse missing input folders before any work starts."""
-    for index, source in enumerate(params.ingest.sources):
+    for index, source in enumerate(ingest.sources):
         if not Path(source.path).exists():
             raise ParamsError(f"ingest.sources[{index}].path: {source.path!r} does not exist")
         if source.metadata and not Path(source.metadata).is_file():

@@ -14,7 +14,7 @@ def audit(params) -> None:
     from signlang.audit.scoring import audit as score
     from signlang.audit.scoring import load_dataset
 
-    result = score(load_dataset(paths.DATASET, paths.MANIFEST, params), params.audit)
+    result = score(load_dataset(paths.DATASET, paths.MANIFEST, params.features.parts), params.audit)
     write_audit(result, params.audit.out)
     print(summary_line(result))
 

@@ -1,24 +1,44 @@
-"""Stage: data/dataset.npz -> data/split.csv (train / val / test per sample)."""
+"""Stage split: data/dataset.npz -> data/split.csv (train / val / test per sample: by signer when
+there are enough signers, else by sequence, stratified by class) and reports/split.json."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from signlang import paths
 from stages._entry import quiet_console, run_stage
 
 
-def split(params) -> None:
-    from signlang import paths
+def split(
+    params,
+    dataset_path: str | Path = paths.DATASET,
+    split_path: str | Path = paths.SPLIT,
+    report_path: str | Path = paths.SPLIT_REPORT,
+):
+    """Run the stage; returns the split table (id, label, signer, subset)."""
     from signlang.io import require_inputs
 
-    require_inputs("split", {paths.DATASET: "extract"})
-    from signlang.data.split import run
+    require_inputs("split", {dataset_path: "extract"})
+    from signlang.data.split import assign_subsets, read_samples, summarise, summary_line, write_split
+    from signlang.io import write_json
 
-    table = run(params)
-    counts = table.subset.value_counts()
-    signers = table[table.signer != ""].groupby("subset").signer.nunique()
-    print(
-        "split: "
-        + ", ".join(f"{s} {counts.get(s, 0)} samples / {signers.get(s, 0)} signers" for s in ("train", "val", "test"))
-    )
+    table = read_samples(dataset_path)
+    table["subset"], strategy = assign_subsets(table.label.values, table.signer.values, params.split)
+    table = table.sort_values("id").reset_index(drop=True)
+    report = summarise(table, strategy)
+
+    write_split(table, split_path)
+    write_json(report_path, report, sort_keys=False)
+    if "notice" in report:  # said before training starts, and kept in the report
+        print(f"split: warning: {report['notice']}", flush=True)
+    print(summary_line(table))
+    return table
+
+
+def main() -> None:
+    run_stage(split)
 
 
 if __name__ == "__main__":
     quiet_console()
-    run_stage(split)
+    main()

@@ -26,7 +26,7 @@ import numpy as np
 from signlang import paths
 from signlang.audit.scoring import PARTS, AuditData, AuditResult
 from signlang.errors import InputFileError, SignlangError
-from signlang.params import IngestParams, Params, SourceParams
+from signlang.params import ExtractParams, FeatureParams, IngestParams, Params, SourceParams
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,16 +47,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "features/extract settings (default ./params.yaml)")
 
 
-def folder_manifest(folders: Sequence[Path], params: Params, log: Log = print) -> pd.DataFrame:
-    """The manifest of `folders` (every class kept); an unusable file stops with its name."""
+def folder_manifest(folders: Sequence[Path], decisions: IngestParams, log: Log = print) -> pd.DataFrame:
+    """The manifest of `folders` (every class kept), read with the label spellings, signer pattern
+    and decisions of `decisions`; an unusable file stops with its name."""
     from signlang.data.ingest import build_manifest
 
     for folder in folders:
         if not Path(folder).is_dir():
             raise InputFileError(folder, "not found or not a folder (give the folder that holds the samples)")
     ingest = IngestParams(sources=[SourceParams(path=str(folder)) for folder in folders],
-                          signer_pattern=params.ingest.signer_pattern, label_aliases=params.ingest.label_aliases,
-                          exclude=params.ingest.exclude, relabel=params.ingest.relabel)
+                          signer_pattern=decisions.signer_pattern, label_aliases=decisions.label_aliases,
+                          exclude=decisions.exclude, relabel=decisions.relabel, min_samples_per_class=1)
     skipped: list[dict] = []
     try:
         table = build_manifest(ingest, skipped)
@@ -78,32 +79,32 @@ def _refuse_unusable(skipped: list[dict], log: Log) -> None:
         raise InputFileError(problems[0]["path"], problems[0]["reason"] + more)
 
 
-def load_folders(folders: Sequence[Path], params: Params, log: Log = print) -> AuditData:
-    """Raw windows (pose + both hands) of every sample in `folders`, as extract makes them:
-    idle frames trimmed, resampled to features.sequence_length."""
+def load_folders(folders: Sequence[Path], decisions: IngestParams, features: FeatureParams, extract: ExtractParams,
+                 log: Log = print) -> AuditData:
+    """Raw windows (pose + both hands) of every sample in `folders`, as the extract stage makes
+    them with `extract` (Holistic) and `features`: idle frames trimmed, resampled to
+    features.sequence_length."""
     from signlang.data.ingest import load_keypoint_sample
     from signlang.features.keypoints import clip_to_window
-    from signlang.params import FeatureParams
-
-    table = folder_manifest(folders, params, log)
-    spec = FeatureParams(parts=PARTS, sequence_length=params.features.sequence_length,
-                          resample=params.features.resample, trim_no_hand_frames=params.features.trim_no_hand_frames)
+    table = folder_manifest(folders, decisions, log)
+    spec = FeatureParams.raw(PARTS, sequence_length=features.sequence_length, resample=features.resample,
+                             trim_no_hand_frames=features.trim_no_hand_frames)
     videos = int((table.kind == "video").sum())
     if videos:
         log(f"audit: running Holistic on {videos} video(s); this takes a while")
     windows = []
     for row in table.to_dict("records"):
-        frames = _video_frames(row, params) if row["kind"] == "video" else load_keypoint_sample(row)
+        frames = _video_frames(row, extract) if row["kind"] == "video" else load_keypoint_sample(row)
         windows.append(clip_to_window(frames, spec, row["path"]))
     return AuditData(X=np.stack(windows), ids=table.id.to_numpy(str), labels=table.label.to_numpy(str),
                      signers=table.signer.to_numpy(str), folders=table.raw_label.to_numpy(str),
                      hashes=table.content_hash.to_numpy(str), sources=tuple(str(folder) for folder in folders))
 
 
-def _video_frames(row: dict, params: Params) -> np.ndarray:
+def _video_frames(row: dict, extract: ExtractParams) -> np.ndarray:
     from signlang.features.holistic import HolisticSettings, extract_video
 
-    frames, _ = extract_video(row["path"], HolisticSettings.from_params(params.extract))
+    frames, _ = extract_video(row["path"], HolisticSettings.from_params(extract))
     return frames
 
 
@@ -113,7 +114,7 @@ def audit_folders(folders: Sequence[Path], out: Path, params: Params, log: Log =
     from signlang.audit.scoring import audit
 
     started = time.perf_counter()
-    data = load_folders(folders, params, log)
+    data = load_folders(folders, params.ingest, params.features, params.extract, log)
     result = audit(data, params.audit)
     write_audit(result, out)
     log(f"{summary_line(result)}; {time.perf_counter() - started:.1f} s")

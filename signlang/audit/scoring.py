@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import pandas as pd
 
 from signlang.errors import InputFileError, SignlangError
 from signlang.features import keypoints as kp
-from signlang.params import AuditParams, Params
+from signlang.params import AuditParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 # After mirroring left-dominant windows, the dominant hand is in the right-hand slot.
@@ -89,13 +90,14 @@ def window_hash(window: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(window, dtype=np.float32).tobytes()).hexdigest()
 
 
-def load_dataset(dataset_path: str | Path, manifest_path: str | Path, params: Params) -> AuditData:
+def load_dataset(dataset_path: str | Path, manifest_path: str | Path, parts: Sequence[str]) -> AuditData:
     """data/dataset.npz (windows as the model sees them) with the manifest's folders and
-    content hashes (by id); pose and both hands are taken from `features.parts`."""
+    content hashes (by id); pose and both hands are taken from the windows' `parts`
+    (features.parts)."""
     from signlang.data.dataset import read_dataset
 
     arrays = read_dataset(Path(dataset_path))
-    parts = tuple(params.features.parts)
+    parts = tuple(parts)
     missing = [part for part in PARTS if part not in parts]
     if missing:
         raise SignlangError(f"audit: features.parts lacks {', '.join(missing)}; the audit reads pose and both hands")

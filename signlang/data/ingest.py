@@ -678,29 +678,6 @@ def read_manifest(path: str | Path = paths.MANIFEST) -> pd.DataFrame:
     return table[COLUMNS]
 
 
-def run(
-    params: Params,
-    manifest_path: str | Path = paths.MANIFEST,
-    report_path: str | Path = paths.INGEST_REPORT,
-    skipped_path: str | Path = paths.INGEST_SKIPPED,
-) -> pd.DataFrame:
-    """The ingest stage: write the manifest, the report and the skipped list; return the manifest
-    (its `attrs["report"]` is the report written)."""
-    skipped: list[dict] = []
-    table = build_manifest(params.ingest, skipped)
-    report = ingest_report(table, skipped, params.ingest)
-    write_manifest(table, manifest_path)
-    atomic_write_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    # Unreadable files first, then the samples the class filters left out.
-    listed = skipped + table.attrs.get("dropped_samples", [])
-    with atomic_path(skipped_path) as temporary:
-        pd.DataFrame(listed, columns=["path", "reason"]).to_csv(
-            temporary, index=False, lineterminator="\n", encoding="utf-8"
-        )
-    table.attrs["report"] = report
-    return table
-
-
 def summary_line(report: dict) -> str:
     """One line for the terminal: samples, classes, signers, skipped."""
     decided = sum(rule["samples"] for rule in report.get("decisions", {}).get("exclude", []))

@@ -8,7 +8,6 @@ often has one to three signers). Seeded, and written to a file.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from signlang import paths
 from signlang.data.dataset import SUBSETS, seen_test_signers
 from signlang.errors import SignlangError
-from signlang.io import atomic_path, atomic_write_text
-from signlang.params import Params, SplitParams
+from signlang.io import atomic_path
+from signlang.params import SplitParams
 
 # Fewer signer ids than this cannot give train, val and test a person each.
 MIN_SIGNERS = 3
@@ -123,22 +122,24 @@ def summarise(table: pd.DataFrame, strategy: str) -> dict:
     return summary
 
 
-def run(
-    params: Params,
-    dataset_path: Path = paths.DATASET,
-    split_path: Path = paths.SPLIT,
-    report_path: Path = paths.SPLIT_REPORT,
-) -> pd.DataFrame:
+def read_samples(dataset_path: str | Path) -> pd.DataFrame:
+    """The dataset's samples (id, label, signer), without their windows."""
     with np.load(dataset_path) as data:
         table = pd.DataFrame({"id": data["ids"], "label": data["labels"], "signer": data["signers"]})
     if table.empty:
         raise SignlangError(f"{dataset_path}: the dataset holds no samples to split")
-    table["subset"], strategy = assign_subsets(table.label.values, table.signer.values, params.split)
-    table = table.sort_values("id").reset_index(drop=True)
-    with atomic_path(split_path) as temporary:
-        table.to_csv(temporary, index=False)
-    summary = summarise(table, strategy)
-    atomic_write_text(report_path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    if "notice" in summary:  # said before training starts, and kept in the report
-        print(f"split: warning: {summary['notice']}", flush=True)
     return table
+
+
+def write_split(table: pd.DataFrame, path: str | Path) -> None:
+    """data/split.csv: id, label, signer, subset, sorted by id."""
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, index=False)
+
+
+def summary_line(table: pd.DataFrame) -> str:
+    """One line for the terminal: samples and signers per subset."""
+    counts = table.subset.value_counts()
+    signers = table[table.signer != ""].groupby("subset").signer.nunique()
+    return "split: " + ", ".join(f"{subset} {counts.get(subset, 0)} samples / {signers.get(subset, 0)} signers"
+                                 for subset in SUBSETS)

@@ -1,4 +1,5 @@
-"""The extract stage: manifest rows -> keypoint frames -> one fixed-size window per sample.
+"""Keypoint extraction: manifest rows -> keypoint frames -> one fixed-size window per sample
+(the pieces `stages/extract.py` is made of).
 
 Video rows run MediaPipe Holistic (in parallel, one Holistic per clip) and are cached per clip
 in `data/keypoints/<key>.npz`, keyed by the clip's content hash and the Holistic settings:
@@ -15,9 +16,7 @@ start fast.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import os
 import sys
 import time
@@ -26,15 +25,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.holistic import HolisticSettings, extract_video
 from signlang.features.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_window
-from signlang.io import atomic_path, atomic_write_text, file_sha256, remove_stale_temps
+from signlang.io import atomic_path, file_sha256
+
+if TYPE_CHECKING:
+    from signlang.params import FeatureParams
 
 KINDS = ("video", "mp_data", "psl_h5", "npz")
 VIDEO = "video"
@@ -203,7 +204,7 @@ def extract_clips(
     return results, total_frames, time.perf_counter() - started
 
 
-# --- the stage ---------------------------------------------------------------------------
+# --- one extract run's samples ----------------------------------------------------------
 
 
 @dataclass
@@ -261,24 +262,7 @@ def read_manifest_rows(manifest_path: str | Path) -> list[dict]:
     return read_manifest(manifest_path).to_dict("records")
 
 
-def read_skipped(path: str | Path) -> list[dict[str, str]]:
-    """Rows (path, reason) of a skipped-list CSV; [] when the file does not exist."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [{"path": row.get("path", ""), "reason": row.get("reason", "")} for row in csv.DictReader(handle)]
-
-
-def write_skipped(path: str | Path, rows: Iterable[Mapping[str, str]]) -> None:
-    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["path", "reason"])
-        for row in rows:
-            writer.writerow([row["path"], row["reason"]])
-
-
-class _DetectionCounts:
+class DetectionCounts:
     """Frames of extracted videos in which each part was detected."""
 
     def __init__(self, face: bool = True) -> None:
@@ -296,75 +280,112 @@ class _DetectionCounts:
         return {part: round(count / self.frames, 4) if self.frames else 0.0 for part, count in self.parts.items()}
 
 
-def run(
-    params: Any,
-    manifest_path: str | Path = paths.MANIFEST,
-    cache_dir: str | Path = paths.KEYPOINT_CACHE_DIR,
-    dataset_path: str | Path = paths.DATASET,
-    report_path: str | Path = paths.EXTRACT_REPORT,
-    skipped_path: str | Path = paths.SKIPPED,
-    ingest_skipped_path: str | Path = paths.INGEST_SKIPPED,
-    progress: bool = True,
-) -> ExtractSummary:
-    """The extract stage: manifest -> cached clip keypoints -> data/dataset.npz, the report
-    and the skipped list. Prints the summary line and timings; returns the summary."""
+class SampleWindows:
+    """Where each manifest row ends up in one extract run: one model window, or one reason it
+    was skipped (under `ingest.on_error: strict` the first reason stops the run instead).
+
+    `spec` makes the windows (`clip_to_window`); a video whose decoded frames fall short of
+    what its file reports by more than `min_decoded_fraction` allows is skipped as damaged."""
+
+    def __init__(self, rows: list[dict], spec: FeatureParams, strict: bool, min_decoded_fraction: float,
+                 face: bool) -> None:
+        self.rows = rows
+        self.by_id = {row["id"]: row for row in rows}
+        self.spec = spec
+        self.strict = strict
+        self.min_decoded_fraction = min_decoded_fraction
+        self.windows: dict[str, np.ndarray] = {}
+        self.reasons: dict[str, str] = {}
+        self.detection = DetectionCounts(face=face)
+        self.video_clips = 0  # video rows with keypoints (cached or extracted), windowed or not
+
+    def skip(self, row: Mapping, reason: str) -> None:
+        from signlang.data.ingest import sample_location
+
+        if self.strict:
+            raise InputFileError(sample_location(row),
+                                 f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
+        self.reasons[row["id"]] = reason
+
+    def add(self, row: Mapping, frames: np.ndarray, source: str) -> None:
+        try:
+            self.windows[row["id"]] = clip_to_window(frames, self.spec, source=source)
+        except InputFileError as exc:
+            self.skip(row, exc.problem)
+
+    def add_video(self, row: Mapping, frames: np.ndarray) -> None:
+        self.video_clips += 1
+        self.detection.add(frames)
+        self.add(row, frames, str(row["path"]))
+
+    def check_clip(self, row_id: str, count: int, reason: str | None) -> None:
+        """Skip a clip that failed (`reason`) or decoded too few of its frames; `extract_clips`
+        calls it as each clip finishes."""
+        row = self.by_id[row_id]
+        reason = reason or damaged_reason(count, _int(row.get("frames")), self.min_decoded_fraction)
+        if reason is not None:
+            self.skip(row, reason)
+
+    @property
+    def kept(self) -> list[dict]:
+        """The rows with a window, in manifest (id) order."""
+        return [row for row in self.rows if row["id"] in self.windows]
+
+    @property
+    def skipped(self) -> list[dict]:
+        return [row for row in self.rows if row["id"] in self.reasons]
+
+    def skipped_list(self) -> list[dict[str, str]]:
+        """reports/skipped.csv's rows for this run's skips."""
+        from signlang.data.ingest import sample_location
+
+        return [{"path": sample_location(row), "reason": self.reasons[row["id"]]} for row in self.skipped]
+
+    def dataset_arrays(self) -> dict[str, np.ndarray]:
+        """data/dataset.npz's arrays: the windows, ids, labels, signers and sorted classes."""
+        kept = self.kept
+        labels = [str(row["label"]) for row in kept]
+        return {
+            "X": np.stack([self.windows[row["id"]] for row in kept]).astype(np.float32, copy=False),
+            "ids": np.array([str(row["id"]) for row in kept], dtype=str),
+            "labels": np.array(labels, dtype=str),
+            "signers": np.array([_text(row.get("signer")) for row in kept], dtype=str),
+            "classes": np.array(sorted(set(labels)), dtype=str),
+        }
+
+
+def add_keypoint_samples(samples: SampleWindows) -> None:
+    """The keypoint rows (mp_data, psl_h5, npz): read as stored, no Holistic."""
     from signlang.data.ingest import sample_location
 
-    started = time.perf_counter()
-    spec = params.features
-    settings = HolisticSettings.from_params(params.extract)
-    rows = read_manifest_rows(manifest_path)
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Temporary files of a run killed mid-write: never read, removed before starting.
-    remove_stale_temps([cache_dir, Path(dataset_path).parent])
-
-    windows: dict[str, np.ndarray] = {}
-    reasons: dict[str, str] = {}
-    detection = _DetectionCounts(face=settings.face)
-    summary = ExtractSummary(samples_in=len(rows))
-    strict = params.ingest.on_error == "strict"
-    by_id = {row["id"]: row for row in rows}
-
-    def skip(row: Mapping, reason: str) -> None:
-        """List the sample as skipped; under `ingest.on_error: strict` stop the run instead."""
-        if strict:
-            raise InputFileError(sample_location(row), f"{reason} (ingest.on_error is strict: stopping at the first unusable sample)")
-        reasons[row["id"]] = reason
-
-    def add_window(row: Mapping, frames: np.ndarray, source: str) -> None:
-        try:
-            windows[row["id"]] = clip_to_window(frames, spec, source=source)
-        except InputFileError as exc:
-            skip(row, exc.problem)
-
-    def check_clip(row_id: str, count: int, reason: str | None) -> None:
-        reason = reason or damaged_reason(count, _int(by_id[row_id].get("frames")), params.extract.min_decoded_fraction)
-        if reason is not None:
-            skip(by_id[row_id], reason)
-
-    # Keypoint samples: read as stored, no Holistic.
-    for row in rows:
+    for row in samples.rows:
         if row["kind"] == VIDEO:
             continue
         try:
             frames = load_keypoint_sample(row)
         except InputFileError as exc:
-            skip(row, exc.problem)
+            samples.skip(row, exc.problem)
             continue
-        add_window(row, frames, sample_location(row))
+        samples.add(row, frames, sample_location(row))
 
-    # Video clips: cached ones read back, the rest extracted in parallel.
-    videos = [row for row in rows if row["kind"] == VIDEO]
+
+def add_cached_clips(samples: SampleWindows, cache_dir: Path, settings: HolisticSettings,
+                     ) -> tuple[dict[str, Path], list[tuple[str, str, Path]]]:
+    """The video rows whose keypoints the cache holds are read back; returns every video row's
+    cache file `{row id: path}` and the `(row id, video path, cache file)` jobs still to extract,
+    longest clips first (the parallel map finishes sooner when the big ones start early).
+    An unreadable cache file is deleted and its clip extracted again."""
     targets: dict[str, Path] = {}
     jobs: list[tuple[str, str, Path]] = []
-    for row in videos:
+    for row in samples.rows:
+        if row["kind"] != VIDEO:
+            continue
         content_hash = str(row.get("content_hash") or "")
         if not content_hash:
             try:
                 content_hash = file_sha256(row["path"])
             except OSError as exc:
-                skip(row, f"cannot be read: {exc.strerror or exc}")
+                samples.skip(row, f"cannot be read: {exc.strerror or exc}")
                 continue
         targets[row["id"]] = target = cache_file(cache_dir, cache_key(content_hash, settings))
         if target.is_file():
@@ -374,95 +395,59 @@ def run(
                 print(f"warning: {exc}; extracting the clip again", file=sys.stderr)
                 target.unlink(missing_ok=True)
             else:
-                check_clip(row["id"], len(frames), None)
-                if row["id"] in reasons:
-                    continue
-                summary.from_cache += 1
-                detection.add(frames)
-                add_window(row, frames, str(row["path"]))
+                samples.check_clip(row["id"], len(frames), None)
+                if row["id"] not in samples.reasons:
+                    samples.add_video(row, frames)
                 continue
         jobs.append((row["id"], str(row["path"]), target))
+    jobs.sort(key=lambda job: -_int(samples.by_id[job[0]].get("frames")))
+    return targets, jobs
 
-    # data/keypoints is a DVC output: it holds exactly this manifest's clips, so its hash (and
-    # dvc.lock) is the same in a fresh clone and in a checkout that once held other clips.
-    summary.pruned = prune_cache(cache_dir, set(targets.values()))
 
-    # Longest clips first: the parallel map finishes sooner when the big ones start early.
-    jobs.sort(key=lambda job: -_int(by_id[job[0]].get("frames")))
-    results, summary.frames_extracted, summary.extract_seconds = extract_clips(
-        jobs, settings, params.extract.backend, params.extract.workers, progress,
-        params.extract.scheduler_address, on_result=check_clip,
-    )
-    for row_id in results:
-        if row_id in reasons:  # failed, or far fewer frames decoded than the file reports
+def add_extracted_clips(samples: SampleWindows, finished: Iterable[str], targets: Mapping[str, Path]) -> int:
+    """Read back the clips Holistic just extracted (the `finished` row ids); returns how many
+    gave keypoints. Failed and damaged clips were already skipped by `check_clip`."""
+    added = 0
+    for row_id in finished:
+        if row_id in samples.reasons:
             continue
-        row = by_id[row_id]
+        row = samples.by_id[row_id]
         try:
             frames, _ = read_cached_clip(targets[row_id])
         except InputFileError as exc:
-            skip(row, exc.problem)
+            samples.skip(row, exc.problem)
             continue
-        summary.extracted += 1
-        detection.add(frames)
-        add_window(row, frames, str(row["path"]))
-    summary.clips = summary.from_cache + summary.extracted
+        added += 1
+        samples.add_video(row, frames)
+    return added
 
-    # The dataset, in manifest (id) order.
-    kept = [row for row in rows if row["id"] in windows]
-    skipped_rows = [row for row in rows if row["id"] in reasons]
-    summary.samples_out = len(kept)
-    summary.skipped = len(skipped_rows)
-    ingest_skipped = read_skipped(ingest_skipped_path)
-    write_skipped(skipped_path, ingest_skipped + [{"path": sample_location(r), "reason": reasons[r["id"]]} for r in skipped_rows])
 
+def extract_report(samples: SampleWindows, ingest_skipped: int) -> dict:
+    """reports/extract.json: samples in and out per kind and class, and how often Holistic found
+    each part in the video frames."""
+    rows, kept, skipped = samples.rows, samples.kept, samples.skipped
     labels = [str(row["label"]) for row in kept]
-    classes = sorted(set(labels))
-    report = {
-        "samples_in": summary.samples_in,
-        "samples_out": summary.samples_out,
-        "skipped": summary.skipped,
-        "ingest_skipped": len(ingest_skipped),
-        "classes": len(classes),
-        "sequence_length": spec.sequence_length,
-        "features": spec.feature_size,
+    return {
+        "samples_in": len(rows),
+        "samples_out": len(kept),
+        "skipped": len(skipped),
+        "ingest_skipped": ingest_skipped,
+        "classes": len(set(labels)),
+        "sequence_length": samples.spec.sequence_length,
+        "features": samples.spec.feature_size,
         "per_kind": {
             kind: {
                 "in": sum(row["kind"] == kind for row in rows),
                 "out": sum(row["kind"] == kind for row in kept),
-                "skipped": sum(row["kind"] == kind for row in skipped_rows),
+                "skipped": sum(row["kind"] == kind for row in skipped),
             }
             for kind in KINDS
         },
         "per_class": dict(sorted(Counter(labels).items())),
-        "video_clips": summary.clips,
-        "video_frames": detection.frames,
-        "detected": detection.fractions(),
+        "video_clips": samples.video_clips,
+        "video_frames": samples.detection.frames,
+        "detected": samples.detection.fractions(),
     }
-    summary.report = report
-    atomic_write_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-
-    if not kept:
-        raise SignlangError(
-            f"extract: none of the {len(rows)} samples in {manifest_path} could be used; "
-            f"reasons in {skipped_path}"
-        )
-    save_npz(
-        dataset_path,
-        {
-            "X": np.stack([windows[row["id"]] for row in kept]).astype(np.float32, copy=False),
-            "ids": np.array([str(row["id"]) for row in kept], dtype=str),
-            "labels": np.array(labels, dtype=str),
-            "signers": np.array([_text(row.get("signer")) for row in kept], dtype=str),
-            "classes": np.array(classes, dtype=str),
-        },
-    )
-    summary.seconds = time.perf_counter() - started
-    print(summary.line())
-    print(
-        f"extract: {summary.seconds:.1f} s in all, {summary.extract_seconds:.1f} s running Holistic on "
-        f"{len(jobs)} clip(s)"
-    )
-    return summary
 
 
 def prune_cache(cache_dir: Path, keep: set[Path]) -> int:

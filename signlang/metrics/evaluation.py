@@ -1,6 +1,7 @@
-"""Evaluate stage and scoring helpers: metrics, metrics.json, confusion matrices, curves.
+"""Scoring: metrics, metrics.json, confusion matrices, curves (the pieces `stages/evaluate.py`
+is made of).
 
-The helpers are plain functions shared by the evaluate stage (Keras model on the dataset's
+Plain functions shared by the evaluate stage (Keras model on the dataset's
 subsets), `signlang evaluate` (signlang/metrics/score_folder.py) and cross-validation. What they
 write into DVC-tracked files is stable run to run: rounded floats, sorted keys, PNGs without a
 software or date stamp, no timestamps or run ids.
@@ -12,15 +13,13 @@ import csv
 import dataclasses
 import json
 import math
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from signlang import paths
-from signlang.data.dataset import SUBSETS, LabelledWindows, load_labelled_windows, seen_test_signers
-from signlang.errors import InputFileError, SignlangError
+from signlang.data.dataset import LabelledWindows, load_labelled_windows
+from signlang.errors import InputFileError
 from signlang.io import atomic_path, write_json
 from signlang.params import FeatureParams
 
@@ -433,7 +432,7 @@ def curves_png(history_csv: str | Path, path: str | Path) -> Path:
         return _save(figure, path)
 
 
-# --------------------------------------------------------------------------- the stage
+# --------------------------------------------------------------------------- the evaluate stage's inputs
 
 
 def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: FeatureParams) -> LabelledWindows:
@@ -465,72 +464,25 @@ def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int
     return model
 
 
-def run(
-    params,
-    model_path: str | Path = paths.KERAS_MODEL,
-    dataset_path: str | Path = paths.DATASET,
-    split_path: str | Path = paths.SPLIT,
-    history_path: str | Path = paths.HISTORY,
-    metrics_path: str | Path = paths.METRICS,
-    per_class_path: str | Path = paths.PER_CLASS,
-    signer_blocks_path: str | Path = paths.SIGNER_BLOCKS,
-    confused_pairs_path: str | Path = paths.CONFUSED_PAIRS,
-    curves_path: str | Path = paths.CURVES_PNG,
-    confusion_csv=paths.confusion_csv,
-    confusion_png_path=paths.confusion_png,
-) -> dict:
-    """The evaluate stage: score the Keras model on train, val and test, write the reports and figures.
+def score_subset(data: LabelledWindows, predicted: np.ndarray, subset: str) -> tuple[dict, list[dict], list[dict]]:
+    """One subset's scores: its metrics (per class with how many signers support each class, per
+    signer), its signer x class blocks and its most confused pairs of classes."""
+    mask = data.subset(subset)
+    truth, guess, signers = data.labels[mask], predicted[mask], data.signers[mask]
+    metrics = {**classification_metrics(truth, guess, data.classes), **signer_scores(signers, truth, guess)}
+    support = class_signer_support(truth, signers, data.classes)
+    for name, scores in metrics["per_class"].items():
+        scores["signers"] = support[name]
+    blocks = [{"subset": subset, **block} for block in signer_blocks(signers, truth, guess)]
+    pairs = [{"subset": subset, **pair} for pair in confused_pairs(truth, guess, data.classes)]
+    return metrics, blocks, pairs
 
-    reports/signer_blocks.csv has one row per subset, signer and class (`signer_blocks`): the
-    place to spot one person's recordings of a word that the model reads as another;
-    reports/confused_pairs.csv the pairs of classes most often taken for each other per subset.
 
-    Returns the metrics document written to `metrics_path`.
-    """
-    started = time.perf_counter()
-    spec = params.features
-    data = load_scoring_data(dataset_path, split_path, spec)
-    if not data.subset("test").any():
-        raise SignlangError(f"{split_path}: the test subset is empty; nothing to score")
-    model = load_keras_model(model_path, spec, len(data.classes))
-    probabilities = model.predict(data.X, batch_size=params.evaluate.batch_size, verbose=0)
-    predicted = np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
-
-    subsets = SUBSETS
-    by_subset: dict[str, dict] = {}
-    written: list[Path] = []
-    blocks: list[dict] = []
-    pairs: list[dict] = []
-    for subset in subsets:
-        mask = data.subset(subset)
-        truth, guess = data.labels[mask], predicted[mask]
-        by_subset[subset] = {**classification_metrics(truth, guess, data.classes),
-                             **signer_scores(data.signers[mask], truth, guess)}
-        support = class_signer_support(truth, data.signers[mask], data.classes)
-        for name, scores in by_subset[subset]["per_class"].items():
-            scores["signers"] = support[name]
-        blocks += [{"subset": subset, **block} for block in signer_blocks(data.signers[mask], truth, guess)]
-        pairs += [{"subset": subset, **pair} for pair in confused_pairs(truth, guess, data.classes)]
-        written.append(write_confusion_csv(confusion_csv(subset), data.ids[mask], truth, guess))
-        written.append(confusion_png(confusion_png_path(subset), truth, guess, data.classes, f"Confusion matrix ({subset})"))
-
-    seen = seen_test_signers(data.signers, data.subsets)
-    document = write_metrics_json(metrics_path, by_subset, {"test_signers_seen_in_training": len(seen)})
-    train = data.subset("train")
-    train_support = class_signer_support(data.labels[train], data.signers[train], data.classes)
-    written.append(per_class_csv(per_class_path, by_subset["test"], train_support))
-    written.append(write_blocks_csv(signer_blocks_path, blocks, ("subset", *BLOCK_COLUMNS)))
-    written.append(write_blocks_csv(confused_pairs_path, pairs, ("subset", *PAIR_COLUMNS)))
-    written.append(curves_png(history_path, curves_path))
-
-    summary = ", ".join(
+def summary_line(by_subset: Mapping[str, dict]) -> str:
+    """Each scored subset's accuracy, macro-F1 and worst signer, for the terminal."""
+    return ", ".join(
         f"{subset} accuracy {m['accuracy']:.3f} macro_f1 {m['macro_f1']:.3f} worst signer "
         f"{m['worst_signer_accuracy']:.3f} ({m['samples']} samples, {m['signers']} signers)"
         for subset, m in by_subset.items()
         if m["samples"]
     )
-    print(f"evaluate: {summary}; {time.perf_counter() - started:.1f} s", flush=True)
-    if seen:
-        print(f"evaluate: warning: {len(seen)} of the {by_subset['test']['signers']} test signers were seen in training "
-              f"({', '.join(seen)}): the test scores do not say how the model does on new people", flush=True)
-    return document

@@ -26,7 +26,7 @@ Log = Callable[[str], None]
 
 if TYPE_CHECKING:
     from signlang.features.holistic import HolisticSettings
-    from signlang.params import Params
+    from signlang.params import ExtractParams, Params
     from signlang.serving.bundle import Bundle
 
 # The columns of `signlang evaluate --predictions`: each sample's truth and top 3 classes.
@@ -52,16 +52,17 @@ class VideoReading:
     progress: bool = True
 
     @classmethod
-    def from_params(cls, params: Params | None, parts: Sequence[str], progress: bool = True) -> VideoReading:
-        """From `params` (a `Params`, or None for the defaults); the face mesh runs when the
-        bundle's `parts` need it."""
+    def from_params(cls, extract: ExtractParams | None, parts: Sequence[str], progress: bool = True) -> VideoReading:
+        """From the `extract` section of the user's params (None: the defaults); the face mesh runs
+        when the bundle's `parts` need it."""
         from signlang.features.holistic import HolisticSettings
         from signlang.params import ExtractParams
 
-        extract = params.extract if params is not None else ExtractParams()
+        given = extract is not None
+        extract = extract if given else ExtractParams()
         return cls(settings=HolisticSettings.from_params(extract).for_parts(parts),
                    min_decoded_fraction=float(extract.min_decoded_fraction),
-                   fraction_set=params is not None and "min_decoded_fraction" in extract.model_fields_set,
+                   fraction_set=given and "min_decoded_fraction" in extract.model_fields_set,
                    progress=progress)
 
     def damage(self, decoded: int, reported: int) -> str | None:
@@ -87,7 +88,8 @@ def _known_rows(data_path: Path, bundle: Bundle) -> tuple[list[dict], dict[str, 
     if not data_path.is_dir():
         raise InputFileError(data_path, "is not a folder (give the folder that holds the samples)")
     unreadable: list[dict] = []
-    ingest = IngestParams(sources=[SourceParams(path=str(data_path))], label_aliases=bundle.aliases)
+    ingest = IngestParams(sources=[SourceParams(path=str(data_path))], label_aliases=bundle.aliases,
+                          min_samples_per_class=1)
     try:
         manifest = build_manifest(ingest, unreadable)
     except SignlangError as exc:
@@ -220,7 +222,7 @@ def evaluate_bundle(
 
     started = time.perf_counter()
     bundle = Bundle.load(bundle_dir)
-    reading = VideoReading.from_params(params, bundle.spec.parts, progress)
+    reading = VideoReading.from_params(params.extract if params is not None else None, bundle.spec.parts, progress)
     samples, unknown, skipped = folder_windows(data_path, bundle, reading, log)
     _log_skipped(skipped, log)
     if not samples:

@@ -139,8 +139,8 @@ def config_params(params: Params, name: str, epochs: int) -> Params:
     features = params.features
     if raw:
         train = train.model_copy(update={"augment": train.augment.model_copy(update={"enabled": False})})
-        features = FeatureParams(parts=features.parts, sequence_length=features.sequence_length,
-                                 resample=features.resample)
+        features = FeatureParams.raw(features.parts, sequence_length=features.sequence_length,
+                                     resample=features.resample)
     return params.model_copy(update={"train": train, "features": features})
 
 
@@ -162,7 +162,7 @@ def fit_and_predict(params: Params, data: SignerData, train: np.ndarray, val: np
         x_val=normalise(data.X[val], spec), y_val=onehot(val),
         raw_train=data.X[train], spec=spec, signers_train=tuple(data.signers[train]),
     )
-    model, _ = fit(params, training)
+    model, _ = fit(params.train, training)
     probabilities = model.predict(normalise(data.X[test], spec), batch_size=256, verbose=0)
     return np.asarray(data.classes)[np.argmax(probabilities, axis=1)]
 

@@ -1,4 +1,4 @@
-"""Train stage: data/dataset.npz + data/split.csv -> models/model.keras.
+"""Training: the labelled windows -> a fitted Keras model (the pieces `stages/train.py` is made of).
 
 Plain functions, each with its random state explicit: `set_determinism` seeds everything, so
 the same data and params on the same machine give the same weights. Every epoch's metrics go
@@ -28,7 +28,7 @@ from signlang.data.dataset import load_labelled_windows
 from signlang.errors import SignlangError
 from signlang.features.keypoints import normalise
 from signlang.models.networks import LateDropoutSwitch, build_model, compile_model, ensemble_of, save_model
-from signlang.params import FeatureParams, Params
+from signlang.params import FeatureParams, TrainParams
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
 
@@ -180,9 +180,9 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def fit(
-    params: Params, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
+    train: TrainParams, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
 ) -> tuple[keras.Model, list[dict[str, float | int | None]]]:
-    """Build, compile and train the `params.train.preset` network, seeded by `params.train.seed`.
+    """Build, compile and train the `train.preset` network, seeded by `train.seed`.
 
     Early stopping (patience > 0) watches val_loss, or the training loss when there is no
     validation subset, and restores the best epoch's weights. With `train.ensemble` N > 1, N
@@ -190,16 +190,16 @@ def fit(
     averages their probabilities. Returns the model and one history row per epoch run (for
     an ensemble, each value averaged over the members that ran that epoch).
     """
-    if params.train.ensemble == 1:
-        return _fit_one(params, data, callbacks)
+    if train.ensemble == 1:
+        return _fit_one(train, data, callbacks)
     members, histories = [], []
-    for index in range(params.train.ensemble):
-        print(f"train: ensemble member {index + 1}/{params.train.ensemble}", flush=True)
-        member = params.train.model_copy(update={"seed": params.train.seed + index, "ensemble": 1})
-        model, rows = _fit_one(params.model_copy(update={"train": member}), data, callbacks)
+    for index in range(train.ensemble):
+        print(f"train: ensemble member {index + 1}/{train.ensemble}", flush=True)
+        member = train.model_copy(update={"seed": train.seed + index, "ensemble": 1})
+        model, rows = _fit_one(member, data, callbacks)
         members.append(model)
         histories.append(rows)
-    return ensemble_of(members, params.train), mean_history(histories)
+    return ensemble_of(members, train), mean_history(histories)
 
 
 def mean_history(histories: Sequence[Sequence[dict]]) -> list[dict[str, float | int | None]]:
@@ -216,9 +216,8 @@ def mean_history(histories: Sequence[Sequence[dict]]) -> list[dict[str, float | 
 
 
 def _fit_one(
-    params: Params, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
+    train: TrainParams, data: TrainingData, callbacks: Sequence[keras.callbacks.Callback] = ()
 ) -> tuple[keras.Model, list[dict[str, float | int | None]]]:
-    train = params.train
     keras.backend.clear_session()
     set_determinism(train.seed)
     model = build_model(train, data.sequence_length, data.feature_size, data.n_classes)
@@ -246,9 +245,9 @@ def _fit_one(
     per_sample = None
     if train.balance_signers and data.signers_train:
         per_sample = signer_balanced_weights(data.y_train, data.signers_train, train.class_weights)
-    if augmenting(params, data):
+    if augmenting(train, data):
         model.fit(
-            augmented_training_windows(params, data, weights, per_sample),
+            augmented_training_windows(train, data, weights, per_sample),
             epochs=train.epochs,
             validation_data=validation,
             callbacks=all_callbacks,
@@ -270,12 +269,12 @@ def _fit_one(
     return model, epoch_log.rows
 
 
-def augmenting(params: Params, data: TrainingData) -> bool:
+def augmenting(train: TrainParams, data: TrainingData) -> bool:
     """Augment when `train.augment.enabled` and the raw training windows are at hand."""
-    return params.train.augment.enabled and data.raw_train is not None and data.spec is not None
+    return train.augment.enabled and data.raw_train is not None and data.spec is not None
 
 
-def augmented_training_windows(params: Params, data: TrainingData, weights: dict[int, float] | None,
+def augmented_training_windows(train: TrainParams, data: TrainingData, weights: dict[int, float] | None,
                                per_sample: np.ndarray | None = None):
     """A PyDataset re-augmenting the raw training windows every epoch (seeded by train.seed),
     weighted per sample (`per_sample`) or else per class (`weights`)."""
@@ -286,8 +285,7 @@ def augmented_training_windows(params: Params, data: TrainingData, weights: dict
     if sample_weights is None and weights:
         sample_weights = np.array([weights[int(k)] for k in labels], np.float32)
     return AugmentedWindows(
-        data.raw_train, data.y_train, data.spec, params.train.augment,
-        params.train.batch_size, params.train.seed, sample_weights,
+        data.raw_train, data.y_train, data.spec, train.augment, train.batch_size, train.seed, sample_weights,
     )
 
 
@@ -309,21 +307,21 @@ def write_history(rows: Sequence[dict[str, float | int | None]], path: str | Pat
 
 
 def summarise(
-    params: Params, data: TrainingData, model: keras.Model, rows: Sequence[dict[str, float | int | None]]
+    train: TrainParams, data: TrainingData, model: keras.Model, rows: Sequence[dict[str, float | int | None]]
 ) -> dict:
     """reports/train.json: what was trained and its best epoch; no times or run ids."""
     monitor = "val_loss" if data.has_validation else "loss"
     values = [row[monitor] for row in rows]
     finite = [i for i, value in enumerate(values) if value is not None and math.isfinite(value)]
     best = min(finite, key=lambda i: values[i]) if finite else len(rows) - 1
-    restored = params.train.early_stopping_patience > 0 and bool(finite)
+    restored = train.early_stopping_patience > 0 and bool(finite)
 
     def at_best(name: str) -> float | None:
         value = rows[best][name] if rows else None
         return value if value is not None and math.isfinite(value) else None
 
     return {
-        "preset": params.train.preset,
+        "preset": train.preset,
         "epochs_run": len(rows),
         "monitor": monitor,
         "best_epoch": rows[best]["epoch"] if rows else None,
@@ -340,51 +338,13 @@ def summarise(
     }
 
 
-def run(
-    params: Params,
-    dataset_path: Path = paths.DATASET,
-    split_path: Path = paths.SPLIT,
-    model_path: Path = paths.KERAS_MODEL,
-    history_path: Path = paths.HISTORY,
-    report_path: Path = paths.TRAIN_REPORT,
-) -> dict:
-    """The train stage: load, train, save the model and reports (the track stage logs them to MLflow).
+def non_finite_epoch(rows: Sequence[dict[str, float | int | None]]) -> int | None:
+    """The first epoch whose training loss is NaN or infinite, or None."""
+    return next((row["epoch"] for row in rows if not math.isfinite(row.get("loss") or 0.0)), None)
 
-    Returns the train report (the content of `report_path`).
-    """
-    from signlang.io import atomic_write_text, file_sha256
 
-    started = time.perf_counter()
-    data = load_training_data(dataset_path, split_path, params.features)
-    print(
-        f"train: {len(data.x_train)} train / {len(data.x_val)} val windows of "
-        f"{data.sequence_length} x {data.feature_size}, {data.n_classes} classes, preset {params.train.preset} "
-        f"(loaded in {time.perf_counter() - started:.1f} s)",
-        flush=True,
-    )
-    fit_started = time.perf_counter()
-    model, rows = fit(params, data)
-    fit_seconds = time.perf_counter() - fit_started
-    if rows and not all(math.isfinite(row.get("loss") or 0.0) for row in rows):
-        raise SignlangError(
-            f"train: the loss became NaN or infinite (epoch {next(r['epoch'] for r in rows if not math.isfinite(r.get('loss') or 0.0))}); "
-            f"{model_path} was not written: lower train.learning_rate or check the dataset"
-        )
-
-    model_path = Path(model_path)
-    save_model(model, model_path)
-    model_hash = file_sha256(model_path)
-    write_history(rows, history_path)
-    report = summarise(params, data, model, rows)
-    report_path = Path(report_path)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
-
+def best_epoch_line(report: dict) -> str:
+    """The best epoch and its monitored value, as the terminal shows it."""
     best_value = report["best_" + report["monitor"]]
-    print(
-        f"train: {report['epochs_run']} epochs in {fit_seconds:.1f} s, best epoch {report['best_epoch']} "
-        f"({report['monitor']} {best_value if best_value is None else format(best_value, '.4g')}); "
-        f"saved {model_path} (sha256 {model_hash[:12]}), total {time.perf_counter() - started:.1f} s",
-        flush=True,
-    )
-    return report
+    shown = best_value if best_value is None else format(best_value, ".4g")
+    return f"best epoch {report['best_epoch']} ({report['monitor']} {shown})"

@@ -1,4 +1,5 @@
-"""Export stage: the trained Keras model -> models/bundle/ (TFLite, labels, preprocessing).
+"""Export: the trained Keras model -> a bundle (TFLite, labels, preprocessing, segmenter); the
+pieces `stages/export.py` is made of.
 
 The network is rebuilt with a fixed batch size of 1 and given the trained weights: a Keras 3
 LSTM converts to TFLite builtin ops only in that form. Conversion never falls back to Flex
@@ -11,17 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from signlang import paths
 from signlang.errors import SignlangError
-from signlang.io import write_json
-from signlang.metrics.evaluation import load_keras_model, load_scoring_data
-from signlang.serving.bundle import Bundle, write_bundle
+from signlang.params import FeatureParams, SegmentParams, TrainParams
+from signlang.serving.bundle import write_bundle
 from signlang.serving.segment import SegmenterSpec, calibrate_from_dataset
 
 # A TFLite probability further than this from Keras's is reported as a warning.
@@ -109,62 +108,33 @@ def parity(keras_probabilities: np.ndarray, tflite_probabilities: np.ndarray) ->
 
 def export_bundle(
     trained,
-    params,
+    train: TrainParams,
+    spec: FeatureParams,
     classes: Sequence[str],
+    aliases: Mapping[str, Sequence[str]],
     bundle_dir: str | Path = paths.BUNDLE_DIR,
     segmenter: SegmenterSpec | None = None,
 ) -> bytes:
-    """Build the batch-1 model, convert it and write the bundle (with `segmenter` when given);
+    """Build the batch-1 model, convert it and write the bundle: the TFLite model, the classes
+    with their spellings (`aliases`), the preprocessing spec and `segmenter` when given;
     returns the TFLite bytes."""
-    spec = params.features
-    single = inference_model(trained, params.train, spec.sequence_length, spec.output_size, len(classes))
+    single = inference_model(trained, train, spec.sequence_length, spec.output_size, len(classes))
     content = to_tflite(single)
-    write_bundle(bundle_dir, content, classes, params.ingest.label_aliases, spec, segmenter)
+    write_bundle(bundle_dir, content, classes, aliases, spec, segmenter)
     return content
 
 
-def segmenter_spec(params, dataset_path: str | Path = paths.DATASET, split_path: str | Path = paths.SPLIT) -> SegmenterSpec:
-    """The bundle's segmenter: params.yaml `segment:` frame counts, thresholds derived from the
-    training windows (`segment.calibrate`)."""
-    settings = params.segment
-    base = SegmenterSpec(change_frames=settings.change_frames, start_frames=settings.start_frames,
-                         end_frames=settings.end_frames, min_frames=settings.min_frames, max_frames=settings.max_frames)
-    return calibrate_from_dataset(dataset_path, split_path, settings.rest_quantile, settings.change_quantile, base)
+def segmenter_spec(segment: SegmentParams, dataset_path: str | Path = paths.DATASET,
+                   split_path: str | Path = paths.SPLIT) -> SegmenterSpec:
+    """The bundle's segmenter: the `segment:` frame counts, thresholds derived from the training
+    windows (`signlang.serving.segment.calibrate`)."""
+    base = SegmenterSpec(change_frames=segment.change_frames, start_frames=segment.start_frames,
+                         end_frames=segment.end_frames, min_frames=segment.min_frames, max_frames=segment.max_frames)
+    return calibrate_from_dataset(dataset_path, split_path, segment.rest_quantile, segment.change_quantile, base)
 
 
-def run(
-    params,
-    model_path: str | Path = paths.KERAS_MODEL,
-    dataset_path: str | Path = paths.DATASET,
-    split_path: str | Path = paths.SPLIT,
-    bundle_dir: str | Path = paths.BUNDLE_DIR,
-    report_path: str | Path = paths.EXPORT_REPORT,
-) -> dict:
-    """The export stage. Returns the export report (the content of `report_path`)."""
-    started = time.perf_counter()
-    spec = params.features
-    data = load_scoring_data(dataset_path, split_path, spec)
-    trained = load_keras_model(model_path, spec, len(data.classes))
-
-    segmenter = segmenter_spec(params, dataset_path, split_path)
-    content = export_bundle(trained, params, data.classes, bundle_dir, segmenter)
-    bundle = Bundle.load(bundle_dir)
-    test = data.subset("test")
-    windows = data.X[test]
-    keras_probabilities = trained.predict(windows, batch_size=256, verbose=0) if len(windows) else np.zeros((0, len(data.classes)))
-    tflite_probabilities = bundle.predict_proba(windows)
-    report = {**parity(keras_probabilities, tflite_probabilities), "tflite_bytes": len(content), "builtin_ops_only": True,
-              "segmenter": segmenter.to_dict()}
-    write_json(report_path, report)
-    print(
-        f"export: {bundle_dir} ({len(content)} bytes TFLite, builtin ops only); parity on "
-        f"{report['test_samples']} test windows: max |diff| {report['max_abs_diff']}, "
-        f"argmax agreement {report['argmax_agreement']}",
-        flush=True,
-    )
-    if report["max_abs_diff"] is not None and report["max_abs_diff"] > PARITY_WARNING:
-        print(f"export: warning: TFLite probabilities differ from Keras by up to {report['max_abs_diff']}", flush=True)
-
-    result = dict(report)
-    print(f"export: done in {time.perf_counter() - started:.1f} s", flush=True)
-    return result
+def parity_line(bundle_dir: str | Path, report: Mapping) -> str:
+    """The export's outcome for the terminal: the bundle's size and its parity with Keras."""
+    return (f"export: {bundle_dir} ({report['tflite_bytes']} bytes TFLite, builtin ops only); parity on "
+            f"{report['test_samples']} test windows: max |diff| {report['max_abs_diff']}, "
+            f"argmax agreement {report['argmax_agreement']}")

@@ -79,7 +79,8 @@ def test_capture_saves_samples_skips_the_one_without_hands_and_stops_at_the_end(
     from signlang.data.ingest import scan_sources
     from signlang.params import IngestParams, SourceParams
 
-    table = scan_sources(IngestParams(sources=[SourceParams(path=str(raw), signer_pattern=SIGNER_PATTERN)]))
+    table = scan_sources(IngestParams(sources=[SourceParams(path=str(raw), signer_pattern=SIGNER_PATTERN)],
+                                      label_aliases={}, min_samples_per_class=1))
     assert list(table["label"]) == [LABEL] * 4
     assert list(table["signer"]) == ["anna"] * 4
     assert list(table["frames"]) == [5, 15, 15, 15]

@@ -25,7 +25,7 @@ class RecordingModel:
 
     def __init__(self, probabilities: list[float], sequence_length: int = 30) -> None:
         self.classes = CLASSES
-        self.spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=sequence_length)
+        self.spec = FeatureParams.raw(("pose", "left_hand", "right_hand"), sequence_length=sequence_length)
         self.probabilities = np.array(probabilities, dtype=np.float32)
         self.windows: list[np.ndarray] = []
 
@@ -74,7 +74,7 @@ def test_no_hand_in_the_last_no_sign_frames_is_no_sign(shared_data: Path) -> Non
     for step in steps[49:]:
         assert step.classified and step.top == () and step.probabilities is None and step.new_word is None
     assert len(model.windows) == 49 - 29  # no-sign windows are not sent to the model
-    assert core.latest == () and core.builder.streak == 0
+    assert core.latest == () and core.decoder.builder.streak == 0
     again = [core.push(frame) for frame in signing[:31]]  # after the pause, the same word again
     assert core.words == ["yes", "yes"] and [step.new_word for step in again].count("yes") == 1
 

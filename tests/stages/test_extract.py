@@ -24,12 +24,12 @@ from signlang.features.extract import (
     cache_file,
     cache_key,
     read_cached_clip,
-    run,
     save_npz,
     write_cached_clip,
 )
 from signlang.features.holistic import HolisticSettings
 from signlang.params import parse_params
+from stages.extract import extract
 from tests.processes import interruptible_child
 
 COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "content_hash", "frames", "fps", "kind"]
@@ -164,7 +164,7 @@ def mixed(tmp_path: Path, shared_data: Path, project_root: Path) -> dict:
 def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, capsys) -> None:
     out = mixed["out"]
     params = _params(project_root, extract__backend="sequential")
-    summary = run(params, **out)
+    summary = extract(params, **out)
 
     spec = params.features
     with np.load(out["dataset_path"], allow_pickle=False) as data:
@@ -206,9 +206,9 @@ def test_dataset_mixes_258_and_1662_samples(mixed: dict, project_root: Path, cap
 def test_rerun_gives_identical_files(mixed: dict, project_root: Path) -> None:
     out = mixed["out"]
     params = _params(project_root, extract__backend="sequential")
-    run(params, **out)
+    extract(params, **out)
     first = {name: out[name].read_bytes() for name in ("dataset_path", "report_path", "skipped_path")}
-    run(params, **out)
+    extract(params, **out)
     assert {name: out[name].read_bytes() for name in first} == first
 
 
@@ -216,7 +216,7 @@ def test_face_parts_skip_samples_without_face(mixed: dict, project_root: Path) -
     out = mixed["out"]
     params = _params(project_root, extract__backend="sequential",
                      features__parts=["pose", "face", "left_hand", "right_hand"], extract__face=True)
-    summary = run(params, **out)
+    summary = extract(params, **out)
     with np.load(out["dataset_path"]) as data:
         assert data["X"].shape == (2, 30, 1662)  # the MP_Data and the video sample
     reasons = [row["reason"] for row in _read_csv(out["skipped_path"])]
@@ -228,13 +228,13 @@ def test_no_usable_sample_is_an_error(tmp_path: Path, shared_data: Path, project
     out = _outputs(tmp_path)
     write_manifest(out["manifest_path"], [npz_row(shared_data, 500)])
     with pytest.raises(SignlangError, match="none of the 1 samples"):
-        run(_params(project_root, extract__backend="sequential"), **out)
+        extract(_params(project_root, extract__backend="sequential"), **out)
     assert len(_read_csv(out["skipped_path"])) == 1
 
 
 def test_missing_manifest_is_an_error(tmp_path: Path, project_root: Path) -> None:
-    with pytest.raises(SignlangError, match="run the ingest stage"):
-        run(_params(project_root), **_outputs(tmp_path))
+    with pytest.raises(SignlangError, match="the extract stage needs it"):
+        extract(_params(project_root), **_outputs(tmp_path))
 
 
 def test_damaged_cache_file_is_extracted_again(mixed: dict, shared_data: Path, project_root: Path, capsys) -> None:
@@ -245,7 +245,7 @@ def test_damaged_cache_file_is_extracted_again(mixed: dict, shared_data: Path, p
     target.write_bytes(b"not a zip")
     moved = dict(mixed["video"], path=str(out["cache_dir"] / "absent.mp4"))
     write_manifest(out["manifest_path"], [moved, npz_row(shared_data, 0)])
-    summary = run(_params(project_root, extract__backend="sequential"), **out)
+    summary = extract(_params(project_root, extract__backend="sequential"), **out)
     assert "extracting the clip again" in capsys.readouterr().err
     assert (summary.from_cache, summary.extracted, summary.skipped, summary.samples_out) == (0, 0, 1, 1)
     assert not target.exists()
@@ -287,7 +287,7 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
     clips = [video_row(shared_data, "hello/hello_02.mp4", "A"), video_row(shared_data, "no/no_02.mp4", "A")]
     write_manifest(out["manifest_path"], clips + [npz_row(shared_data, 0)])
 
-    first = run(params, **out)
+    first = extract(params, **out)
     assert (first.clips, first.from_cache, first.extracted, first.samples_out) == (2, 0, 2, 3)
     assert first.frames_extracted == 31 + 37
     cache = out["cache_dir"]
@@ -300,7 +300,7 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
     assert report["video_frames"] == 68 and report["detected"]["pose"] > 0.9
     dataset = out["dataset_path"].read_bytes()
 
-    second = run(params, **out)
+    second = extract(params, **out)
     assert (second.clips, second.from_cache, second.extracted, second.frames_extracted) == (2, 2, 0, 0)
     assert {path.name: path.stat().st_mtime_ns for path in cache.iterdir()} == before
     assert out["dataset_path"].read_bytes() == dataset, "same inputs, same dataset bytes"
@@ -308,7 +308,7 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
 
     added = video_row(shared_data, "yes/yes_02.mp4", "A")
     write_manifest(out["manifest_path"], clips + [added, npz_row(shared_data, 0)])
-    third = run(params, **out)
+    third = extract(params, **out)
     assert (third.clips, third.from_cache, third.extracted, third.frames_extracted) == (3, 2, 1, 34)
     after = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
     assert set(after) - set(before) == {f"{cache_key(added['content_hash'], HolisticSettings.from_params(params.extract))}.npz"}
@@ -320,7 +320,7 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
     # A clip leaves the manifest: its cached keypoints leave data/keypoints (a DVC output whose
     # hash must depend on the manifest only), the others stay untouched.
     write_manifest(out["manifest_path"], [clips[0], added, npz_row(shared_data, 0)])
-    fourth = run(params, **out)
+    fourth = extract(params, **out)
     assert (fourth.clips, fourth.from_cache, fourth.extracted, fourth.pruned) == (2, 2, 0, 1)
     kept = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
     assert len(kept) == 2 and all(after[name] == mtime for name, mtime in kept.items())
@@ -344,7 +344,7 @@ def test_strict_stops_at_the_first_unusable_sample(mixed: dict, project_root: Pa
     out = mixed["out"]
     params = _params(project_root, extract__backend="sequential", ingest__on_error="strict")
     with pytest.raises(InputFileError) as raised:
-        run(params, **out)
+        extract(params, **out)
     assert str(raised.value) == (f"{mixed['out_of_range']['path']}#90: has no row 90 (holds 90) "
                                  "(ingest.on_error is strict: stopping at the first unusable sample)")
     assert not out["dataset_path"].exists()
@@ -381,7 +381,7 @@ def test_clips_damaged_part_way_or_without_a_person_are_skipped(tmp_path: Path, 
     assert {Path(row["path"]).name: row["frames"] for row in rows} == {
         "black.mp4": 15, "cut.mp4": 70, "scrambled.mp4": 31, "0": 30}
 
-    summary = run(_params(project_root, extract__backend="sequential"), **out)
+    summary = extract(_params(project_root, extract__backend="sequential"), **out)
     assert (summary.samples_out, summary.skipped) == (1, 3)
     reasons = {Path(row["path"]).name: row["reason"] for row in _read_csv(out["skipped_path"])}
     assert reasons == {
@@ -393,7 +393,7 @@ def test_clips_damaged_part_way_or_without_a_person_are_skipped(tmp_path: Path, 
     }
     # The damaged clips' keypoints are cached (what decodes is what decodes); a rerun reads
     # them back and skips them again, without running Holistic.
-    again = run(_params(project_root, extract__backend="sequential"), **out)
+    again = extract(_params(project_root, extract__backend="sequential"), **out)
     assert (again.extracted, again.frames_extracted, again.skipped) == (0, 0, 3)
 
 

@@ -305,8 +305,8 @@ def mixed_params(shared_data: Path, starter_raw: dict, tmp_path_factory) -> tupl
 
 
 def run_into(raw: dict, folder: Path) -> pd.DataFrame:
-    return ingest.run(parse_params(raw), folder / "data" / "manifest.csv", folder / "reports" / "ingest.json",
-                      folder / "reports" / "ingest_skipped.csv")
+    return stages.ingest.ingest(parse_params(raw), folder / "data" / "manifest.csv", folder / "reports" / "ingest.json",
+                                folder / "reports" / "ingest_skipped.csv")
 
 
 def test_run_writes_manifest_report_and_skipped_deterministically(mixed_params, tmp_path: Path) -> None:
@@ -320,7 +320,6 @@ def test_run_writes_manifest_report_and_skipped_deterministically(mixed_params, 
     pd.testing.assert_frame_equal(manifest, table, check_dtype=False)
     assert manifest["id"].tolist() == sorted(manifest["id"]) and manifest["id"].is_unique
     report = json.loads((tmp_path / "one" / "reports" / "ingest.json").read_text(encoding="utf-8"))
-    assert report == table.attrs["report"]
     assert report["per_kind"] == {"video": 2, "mp_data": 30, "psl_h5": int((manifest["kind"] == "psl_h5").sum()),
                                   "npz": 60}
     assert report["samples"] == len(manifest) and sum(report["per_source"].values()) == len(manifest)
@@ -512,7 +511,7 @@ def test_samples_dropped_by_class_filters_are_listed(shared_data: Path, starter_
          "reason": "class 'no' has 1 samples, fewer than ingest.min_samples_per_class (2)"},
         {"path": f"{source.as_posix()}/yes/yes_02.mp4", "reason": "class 'yes' is not in ingest.include_labels"},
     ]
-    report = table.attrs["report"]
+    report = json.loads((tmp_path / "reports" / "ingest.json").read_text(encoding="utf-8"))
     assert (report["skipped"], report["dropped_samples"], report["dropped_classes"]) == (0, 2, {"no": 1})
     assert ingest.summary_line(report) == (
         "ingest: 2 samples, 1 classes, 0 signers, 0 skipped, dropped classes no, 2 samples left out by the "

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signlang.data.split import assign_subsets, run
+from signlang.data.split import assign_subsets
 from signlang.errors import SignlangError
 from signlang.params import SplitParams
+from stages.split import split as split_stage
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_run_writes_the_assignment_and_summary(tmp_path: Path, real_labels, proj
     ids = np.array([f"s{i:05d}" for i in range(len(labels))])
     np.savez(dataset, X=np.zeros((len(labels), 2, 258), np.float32), ids=ids, labels=labels, signers=signers)
     params = load_params(project_root / "params.yaml")
-    table = run(params, dataset, tmp_path / "split.csv", tmp_path / "split.json")
+    table = split_stage(params, dataset, tmp_path / "split.csv", tmp_path / "split.json")
     written = pd.read_csv(tmp_path / "split.csv", dtype=str, keep_default_na=False)
     assert list(written.columns) == ["id", "label", "signer", "subset"]
     assert written.id.tolist() == sorted(ids.tolist()) and len(table) == len(ids)
@@ -91,7 +92,7 @@ def test_a_one_signer_set_is_split_by_sequence_and_says_so(tmp_path: Path, share
     ids = np.array([f"vocab/fatih150.npz#{i:03d}" for i in range(len(labels))])
     np.savez(dataset, X=np.zeros((len(labels), 2, 258), np.float32), ids=ids, labels=labels,
              signers=np.full(len(labels), "fatih150"))
-    table = run(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
+    table = split_stage(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
     report = json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))
     assert report["strategy"] == "stratified by sequence (1 signer ids, fewer than 3)"
     assert report["seen_test_signers"] == ["fatih150"]
@@ -108,6 +109,6 @@ def test_a_split_by_signer_reports_no_seen_test_signer(tmp_path: Path, real_labe
     dataset = tmp_path / "dataset.npz"
     np.savez(dataset, X=np.zeros((len(labels), 2, 258), np.float32), ids=np.array([f"s{i:05d}" for i in range(len(labels))]),
              labels=labels, signers=signers)
-    run(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
+    split_stage(load_params(project_root / "params.yaml"), dataset, tmp_path / "split.csv", tmp_path / "split.json")
     report = json.loads((tmp_path / "split.json").read_text(encoding="utf-8"))
     assert report["seen_test_signers"] == [] and "notice" not in report

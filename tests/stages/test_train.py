@@ -21,6 +21,7 @@ from signlang.features import keypoints
 from signlang.models import train as training
 from signlang.params import FeatureParams, Params, parse_params
 from signlang.serving import tracking
+from stages.train import train as train_stage
 
 # Signer -> subset. F1zzy recorded 20-frame sequences, resampled to 30 like the rest.
 SIGNERS = {"AD-Codex": "train", "AdrLfv": "train", "F1zzy": "train", "JefferyJiang-YF": "val", "hirak214": "test"}
@@ -105,7 +106,7 @@ def test_load_training_data_refuses_a_stale_split(small_dataset, spec, tmp_path:
 
 def test_load_training_data_refuses_other_features(small_dataset, spec) -> None:
     dataset, split = small_dataset
-    other = FeatureParams(parts=("pose", "face", "left_hand", "right_hand"), sequence_length=T)
+    other = FeatureParams.raw(("pose", "face", "left_hand", "right_hand"), sequence_length=T)
     with pytest.raises(InputFileError, match=r"30 frames x 258 values .* 30 x 1662 .*dvc repro extract"):
         training.load_training_data(dataset, split, other)
 
@@ -174,7 +175,7 @@ def test_run_writes_model_and_reports(small_dataset, project_root, tmp_path, mon
         project_root, preset="lstm", epochs=3, lr_schedule="cosine", early_stopping_patience=2, dropout=0.2, layer_norm=True
     )
 
-    report = training.run(params)
+    report = train_stage(params)
 
     # history.csv: one row per epoch, the plot columns, full-precision floats.
     with open(paths.HISTORY, newline="", encoding="utf-8") as handle:
@@ -215,13 +216,13 @@ def test_same_data_and_params_give_the_same_weights(small_dataset, spec, project
     params = make_params(project_root, preset="lstm", epochs=2, dropout=0.2, layer_norm=True, class_weights=True)
     data = training.load_training_data(*small_dataset, spec)
 
-    first, first_rows = training.fit(params, data)
-    second, second_rows = training.fit(params, data)
+    first, first_rows = training.fit(params.train, data)
+    second, second_rows = training.fit(params.train, data)
     assert first_rows == second_rows
     assert all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
 
     other_seed = make_params(project_root, preset="lstm", epochs=2, dropout=0.2, layer_norm=True, seed=7)
-    third, _ = training.fit(other_seed, data)
+    third, _ = training.fit(other_seed.train, data)
     assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(), third.get_weights(), strict=True))
 
 
@@ -243,7 +244,7 @@ def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, proj
         class_weights=False,
     )
 
-    model, rows = training.fit(params, data)
+    model, rows = training.fit(params.train, data)
 
     assert "the val subset is empty; training without validation (early stopping watches the training loss)" in (
         capsys.readouterr().out
@@ -256,7 +257,7 @@ def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, proj
     lines = history.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate"
     assert lines[1].startswith("1,") and lines[1].endswith(",,,0.01")
-    report = training.summarise(params, data, model, rows)
+    report = training.summarise(params.train, data, model, rows)
     assert report["monitor"] == "loss" and report["best_val_loss"] is None and report["val_samples"] == 0
     assert report["best_loss"] == min(row["loss"] for row in rows)
 
@@ -298,7 +299,7 @@ def test_failed_training_keeps_the_champion(shared_data, project_root, tmp_path,
     monkeypatch.chdir(tmp_path)
     tracking.configure()
     params = make_params(project_root, preset="tutorial")
-    spec = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=8)
+    spec = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8)
     network = build_model(params.train, spec.sequence_length, spec.output_size, 2)
     bundle = tmp_path / "champion_bundle"
     write_bundle(bundle, to_tflite(inference_model(network, params.train, spec.sequence_length, spec.output_size, 2)),

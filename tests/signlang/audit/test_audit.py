@@ -44,7 +44,7 @@ def params(project_root: Path):
 def real(tmp_path_factory, shared_data: Path, params) -> AuditData:
     folder = link(tmp_path_factory.mktemp("audit") / "multisigner-258",
                   [shared_data / MULTISIGNER / f"{signer}.npz" for signer in SIGNERS])
-    return load_folders([folder], params, log=lambda line: None)
+    return load_folders([folder], params.ingest, params.features, params.extract, log=lambda line: None)
 
 
 def block(data: AuditData, signer: str, label: str) -> np.ndarray:
@@ -176,21 +176,21 @@ def test_bad_folders_are_one_error_naming_the_file(tmp_path: Path, params, share
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(SignlangError, match=f"no samples found in {empty}"):
-        load_folders([empty], params)
+        load_folders([empty], params.ingest, params.features, params.extract)
     with pytest.raises(InputFileError, match="not found or not a folder"):
-        load_folders([tmp_path / "missing"], params)
+        load_folders([tmp_path / "missing"], params.ingest, params.features, params.extract)
     shapes = tmp_path / "shapes"
     shapes.mkdir()
     np.savez(shapes / "bad.npz", X=np.zeros((2, 30, 100), np.float32), label=np.array(["a", "b"]))
     with pytest.raises(InputFileError, match=r"bad.npz: X of shape \(2, 30, 100\)"):
-        load_folders([shapes], params)
+        load_folders([shapes], params.ingest, params.features, params.extract)
     nan = tmp_path / "nan"
     nan.mkdir()
     X = np.asarray(np.load(shared_data / MULTISIGNER / "hirak214.npz")["X"][:3], np.float32)
     X[1, 4, 200] = np.nan
     np.savez(nan / "someone.npz", X=X, label=np.array(["hello"] * 3))
     with pytest.raises(InputFileError, match=r"someone.npz#1: holds NaN"):
-        load_folders([nan], params)
+        load_folders([nan], params.ingest, params.features, params.extract)
 
 
 def test_windows_with_nan_or_wrong_width_are_refused(real: AuditData, params) -> None:

@@ -160,8 +160,13 @@ def _copy_sequences(shared_data: Path, target: Path, sequences: range) -> None:
         shutil.copytree(source / str(number), target / str(number))
 
 
+def _every_class(path: Path) -> IngestParams:
+    """Ingest of `path` with no label aliases, every class kept."""
+    return IngestParams(sources=[SourceParams(path=str(path))], label_aliases={}, min_samples_per_class=1)
+
+
 def _manifest(folder: Path) -> pd.DataFrame:
-    return ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(folder))]))
+    return ingest.build_manifest(_every_class(folder))
 
 
 def test_nfc_and_nfd_folder_names_are_one_class_and_both_are_named(tmp_path: Path, shared_data: Path, capsys) -> None:
@@ -190,7 +195,7 @@ def test_case_and_spacing_variants_merge_into_the_most_recorded_spelling(tmp_pat
     message = capsys.readouterr().err
     assert "'cảm ơn' (4 samples)" in message and "'Cảm ơn' (3 samples)" in message
     assert "'cảm_ơn' (2 samples)" in message and "merged into one class 'cảm ơn'" in message
-    report = ingest.ingest_report(table, [], IngestParams(sources=[SourceParams(path=str(tmp_path / "data"))]))
+    report = ingest.ingest_report(table, [], _every_class(tmp_path / "data"))
     assert report["classes"] == 2 and report["merged_labels"] == {"cảm ơn": ["CẢM  ƠN", "Cảm ơn", "cảm_ơn"]}
 
 
@@ -220,7 +225,7 @@ def test_one_keypoint_file_is_a_source(shared_data: Path) -> None:
     """`- path: .../vocab/fatih150.npz`: only that file is read (not its neighbours), ids and
     paths written from its folder, labels exactly as recorded (one Turkish with ş and ü)."""
     vocab = shared_data / "keypoints" / "vocab"
-    table = ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(vocab / "fatih150.npz"))]))
+    table = ingest.build_manifest(_every_class(vocab / "fatih150.npz"))
     assert len(table) == 90 and set(table["path"]) == {f"{vocab.as_posix()}/fatih150.npz"}
     assert table["id"].iloc[0] == "vocab/fatih150.npz#0"
     assert sorted(table["label"].unique()) == ["evet", "merhaba", "teşekkürederim"]
@@ -229,6 +234,6 @@ def test_one_keypoint_file_is_a_source(shared_data: Path) -> None:
 def test_a_source_that_is_neither_a_folder_nor_a_keypoint_file_is_named(shared_data: Path, tmp_path: Path) -> None:
     clips_csv = shared_data / "videos" / "clips.csv"
     with pytest.raises(InputFileError, match=r"clips\.csv: ingest.sources\[0\].path is a \.csv file; a source is a folder or one"):
-        ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(clips_csv))]))
+        ingest.build_manifest(_every_class(clips_csv))
     with pytest.raises(InputFileError, match="ingest.sources\\[0\\].path is neither a folder nor a data file"):
-        ingest.build_manifest(IngestParams(sources=[SourceParams(path=str(tmp_path / "missing"))]))
+        ingest.build_manifest(_every_class(tmp_path / "missing"))

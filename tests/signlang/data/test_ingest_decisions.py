@@ -13,6 +13,7 @@ import yaml
 from signlang.data import ingest
 from signlang.errors import ParamsError
 from signlang.params import parse_params
+from stages.ingest import ingest as ingest_stage
 
 SHIVA = [{"signer": "ShivaNagalla", "folder": "please", "label": "thanks"},
          {"signer": "ShivaNagalla", "folder": "thankyou", "label": "sorry"},
@@ -30,7 +31,7 @@ def test_relabel_and_exclude_are_applied_and_reported(tmp_path: Path, project_ro
                                                       capsys) -> None:
     params = make_params(project_root, shared_data, relabel=SHIVA,
                          exclude=[{"signer": "yunlisa96"}, {"signer": "AD-Codex", "label": "no"}, {"signer": "nobody"}])
-    table = ingest.run(params, tmp_path / "manifest.csv", tmp_path / "ingest.json", tmp_path / "skipped.csv")
+    table = ingest_stage(params, tmp_path / "manifest.csv", tmp_path / "ingest.json", tmp_path / "skipped.csv")
     shiva = table[table.signer == "ShivaNagalla"].groupby("raw_label").label.unique().map(list).to_dict()
     assert shiva == {"please": ["thanks"], "sorry": ["please"], "thankyou": ["sorry"]}
     assert not {"yunlisa96", "AD-Codex"} & set(table.signer)

@@ -13,7 +13,7 @@ from signlang.params import AugmentParams, FeatureParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 ALL_STEPS = AugmentParams(enabled=True, time_stretch=0.2, frame_drop=0.15, rotation_degrees=10, scale=0.1,
-                          shift=0.05, mirror=0.5, noise=0.01)
+                          shift=0.05, mirror=0.5, noise=0.01, shear=0.0, time_mask=0.0, pose_drop=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,8 @@ def test_all_steps_keep_shape_and_missing_counts(windows: np.ndarray) -> None:
 
 
 def test_spatial_steps_never_move_missing_landmarks(windows: np.ndarray) -> None:
-    spatial = AugmentParams(enabled=True, rotation_degrees=15, scale=0.2, shift=0.1, noise=0.02)
+    spatial = AugmentParams(enabled=True, time_stretch=0.0, frame_drop=0.0, rotation_degrees=15, scale=0.2, shift=0.1,
+                            mirror=0.0, noise=0.02, shear=0.0, time_mask=0.0, pose_drop=0.0)
     out = augment.augment_batch(windows, PARTS, spatial, np.random.default_rng(1))
     missing = missing_parts(windows)
     assert missing.any()
@@ -93,7 +94,7 @@ def test_random_mirror_probability_one_is_the_mirror(windows: np.ndarray) -> Non
 
 
 def test_augmented_windows_dataset_reaugments_each_epoch(windows: np.ndarray) -> None:
-    spec = FeatureParams(parts=PARTS, sequence_length=30, normalisation="body", hand_shape=True, hand_flags=True)
+    spec = FeatureParams.raw(PARTS, sequence_length=30, normalisation="body", hand_shape=True, hand_flags=True)
     targets = np.eye(2, dtype=np.float32)[np.arange(16) % 2]
     dataset = augment.AugmentedWindows(windows, targets, spec, ALL_STEPS, batch_size=5, seed=7)
     assert len(dataset) == 4

@@ -114,15 +114,15 @@ def test_trim_idle_drops_frames_without_hands(no_face_frames: np.ndarray) -> Non
 
 
 def test_clip_to_window(full_frames: np.ndarray) -> None:
-    spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=20)
+    spec = FeatureParams.raw(("pose", "left_hand", "right_hand"), sequence_length=20)
     window = keypoints.clip_to_window(full_frames.astype(np.float64), spec)
     assert window.shape == (20, 258) and window.dtype == np.float32
-    untrimmed = FeatureParams(parts=("left_hand",), sequence_length=30, trim_no_hand_frames=False)
+    untrimmed = FeatureParams.raw(("left_hand",), sequence_length=30, trim_no_hand_frames=False)
     np.testing.assert_array_equal(keypoints.clip_to_window(full_frames, untrimmed), full_frames[:, 1536:1599])
 
 
 def test_clip_to_window_refuses_nan_and_empty(full_frames: np.ndarray) -> None:
-    spec = FeatureParams(parts=("pose",), sequence_length=10)
+    spec = FeatureParams.raw(("pose",), sequence_length=10)
     broken = full_frames.copy()
     broken[3, 7] = np.nan
     broken[4, 0] = np.inf
@@ -135,13 +135,13 @@ def test_clip_to_window_refuses_nan_and_empty(full_frames: np.ndarray) -> None:
 
 
 def test_frames_to_window_is_one_normalised_batch(no_face_frames: np.ndarray) -> None:
-    spec = FeatureParams(parts=("pose", "left_hand", "right_hand"), sequence_length=30)
+    spec = FeatureParams.raw(("pose", "left_hand", "right_hand"), sequence_length=30)
     window = keypoints.frames_to_window(no_face_frames, spec)
     assert window.shape == (1, 30, 258) and window.dtype == np.float32
 
 
 def test_spec_round_trip(tmp_path: Path) -> None:
-    spec = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=24, resample="linear")
+    spec = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=24, resample="linear")
     spec.save(tmp_path / "preprocess.json")
     loaded = FeatureParams.load(tmp_path / "preprocess.json")
     assert loaded == spec and loaded.feature_size == 126
@@ -161,10 +161,10 @@ def signer_windows(shared_data: Path) -> np.ndarray:
 
 
 def spec_with(**steps) -> FeatureParams:
-    return FeatureParams(parts=PARTS, sequence_length=30, **steps)
+    return FeatureParams.raw(PARTS, sequence_length=30, **steps)
 
 
-def test_default_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
+def test_raw_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
     spec = spec_with()
     out = keypoints.normalise(signer_windows, spec)
     np.testing.assert_array_equal(out, signer_windows)
@@ -308,7 +308,7 @@ def test_unknown_step_values_are_refused_where_the_spec_is_made(tmp_path: Path) 
     with pytest.raises(ValueError, match="normalisation\n  Input should be 'none' or 'body'"):
         spec_with(normalisation="shoulders")
     with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
-        FeatureParams(parts=("left_hand", "right_hand"), sequence_length=30, normalisation="body")
+        FeatureParams.raw(("left_hand", "right_hand"), sequence_length=30, normalisation="body")
     saved = {**spec_with().to_dict(), "mirror": "always"}
     (tmp_path / "preprocess.json").write_text(json.dumps(saved), encoding="utf-8")
     with pytest.raises(ValueError, match="mirror\n  Input should be 'none' or 'left_dominant'"):
@@ -345,7 +345,7 @@ def test_a_pose_block_holding_another_layout_is_treated_as_not_detected(shared_d
     assert not np.any(cleaned[..., :132]) and np.array_equal(cleaned[..., 132:], foreign[..., 132:])
     assert keypoints.drop_implausible_pose(real, parts) is real  # nothing to drop: untouched
     # normalise applies it: the foreign windows are normalised exactly as if no pose was seen.
-    spec = FeatureParams(parts=list(parts), sequence_length=30, normalisation="body", hand_shape=True,
-                          hand_position=True, pose_landmarks="upper", hand_flags=True, hand_distances=True,
-                          mirror="left_dominant")
+    spec = FeatureParams.raw(list(parts), sequence_length=30, normalisation="body", hand_shape=True,
+                             hand_position=True, pose_landmarks="upper", hand_flags=True, hand_distances=True,
+                             mirror="left_dominant")
     np.testing.assert_array_equal(keypoints.normalise(foreign, spec), keypoints.normalise(cleaned, spec))

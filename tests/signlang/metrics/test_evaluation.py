@@ -253,12 +253,12 @@ def test_video_reading_names_the_damage_key_only_when_params_set_it(project_root
     assert plain.settings.face is False
     assert VideoReading.from_params(None, ["pose", "face"]).settings.face is True  # the bundle needs the face
     params = load_params(project_root / "params.yaml")  # sets extract.min_decoded_fraction
-    assert VideoReading.from_params(params, ["pose"]).damage(1, 149) == (
+    assert VideoReading.from_params(params.extract, ["pose"]).damage(1, 149) == (
         "only 1 of the 149 frames the file reports could be decoded (damaged or truncated; "
         f"--params sets extract.min_decoded_fraction to {params.extract.min_decoded_fraction:g})")
     raw = params.model_dump()
     del raw["extract"]["min_decoded_fraction"]  # a params file without the key: the default, in plain words
-    unset = VideoReading.from_params(Params.model_validate(raw), ["pose"])
+    unset = VideoReading.from_params(Params.model_validate(raw).extract, ["pose"])
     assert "extract." not in unset.damage(1, 149) and "75%" in unset.damage(1, 149)
 
 
@@ -351,7 +351,8 @@ def _vocab_run(shared_data: Path, tmp_path: Path):
     folder.mkdir()
     for name in ("dylan-ngjj", "hirak214", "jackfai1993", "fatih150"):  # links: the data is not copied
         os.symlink(shared_data / "keypoints" / "vocab" / f"{name}.npz", folder / f"{name}.npz")
-    table = build_manifest(IngestParams(sources=[SourceParams(path=str(folder))], min_samples_per_class=10))
+    table = build_manifest(IngestParams(sources=[SourceParams(path=str(folder))], label_aliases={},
+                                        min_samples_per_class=10))
     windows = np.stack([load_keypoint_sample(row) for row in table.to_dict("records")])
     features = np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1)
     labels, test = table["label"].to_numpy(), np.arange(len(table)) % 2 == 1

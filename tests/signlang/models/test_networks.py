@@ -134,7 +134,7 @@ def test_a_saved_stats_model_loads_in_a_fresh_evaluate_process(train_params: Tra
 
     save_model(build_model(with_(train_params, preset="stats"), T, F, n_classes=3), tmp_path / "m.keras")
     code = ("from signlang.metrics.evaluation import load_keras_model; from signlang.params import FeatureParams; "
-            f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, FeatureParams(parts=('pose', 'left_hand', 'right_hand'), "
+            f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, FeatureParams.raw(('pose', 'left_hand', 'right_hand'), "
             f"sequence_length={T}), 3); print(m.layers[1].__class__.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -183,7 +183,7 @@ def test_saved_model_file_is_byte_identical_across_saves(tmp_path):
 
     from signlang.models.networks import save_model
 
-    model = build_model(TrainParams(epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3)
+    model = build_model(TrainParams(preset="tutorial", epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3)
     save_model(model, tmp_path / "a.keras")
     time.sleep(1.1)
     save_model(model, tmp_path / "b.keras")
@@ -201,7 +201,8 @@ def test_saved_model_file_is_byte_identical_across_processes(tmp_path):
     script = (
         "import sys, keras; from signlang.models.networks import build_model, save_model; "
         "from signlang.params import TrainParams; keras.utils.set_random_seed(1); "
-        "save_model(build_model(TrainParams(epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3), sys.argv[1])"
+        "save_model(build_model(TrainParams(preset='tutorial', epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3), "
+        "sys.argv[1])"
     )
     for name in ("a.keras", "b.keras"):
         subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True, capture_output=True)

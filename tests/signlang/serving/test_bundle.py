@@ -16,7 +16,7 @@ from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE, frames_to_windo
 from signlang.params import FeatureParams
 from signlang.serving.bundle import BUNDLE_FILES, Bundle, write_bundle
 
-SPEC = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=10)
+SPEC = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=10)
 CLASSES = ["hello", "thanks", "xin chào"]
 ALIASES = {"thanks": ["thank you", "thank_you"]}
 
@@ -33,6 +33,29 @@ def test_write_bundle_writes_exactly_three_files(tmp_path: Path) -> None:
     # Nothing left beside it (no temporary folders), readable by others.
     assert os.listdir(tmp_path / "models") == ["bundle"]
     assert (bundle.stat().st_mode & 0o755) == 0o755
+
+
+def test_an_older_bundles_preprocess_json_keeps_its_meaning(tmp_path: Path) -> None:
+    """A preprocess.json written before the normalise steps existed lacks their keys: each means
+    that step off (raw coordinates), not params.yaml's features (whose defaults turn them on)."""
+    old = {"parts": ["pose", "left_hand", "right_hand"], "sequence_length": 30, "resample": "nearest",
+           "feature_size": 258}
+    (tmp_path / paths.BUNDLE_PREPROCESS).write_text(json.dumps(old), encoding="utf-8")
+    spec = FeatureParams.load(tmp_path / paths.BUNDLE_PREPROCESS)
+    assert spec.model_dump() == {
+        "parts": ("pose", "left_hand", "right_hand"), "sequence_length": 30, "resample": "nearest",
+        "trim_no_hand_frames": True, "normalisation": "none", "body_reference": "frame", "hand_shape": False,
+        "hand_position": False, "pose_landmarks": "all", "missing_hands": "zero", "max_gap": 0,
+        "hand_flags": False, "hand_distances": False, "velocity": False, "mirror": "none",
+    }
+    assert spec.output_size == 258
+    # A bundle from before `mirror` and `hand_distances`: the keys it has are kept, those two are off.
+    newer = {key: value for key, value in FeatureParams(parts=old["parts"]).to_dict().items()
+             if key not in ("mirror", "hand_distances")}
+    (tmp_path / paths.BUNDLE_PREPROCESS).write_text(json.dumps(newer), encoding="utf-8")
+    spec = FeatureParams.load(tmp_path / paths.BUNDLE_PREPROCESS)
+    assert (spec.normalisation, spec.hand_shape, spec.hand_flags, spec.pose_landmarks) == ("body", True, True, "upper")
+    assert (spec.mirror, spec.hand_distances) == ("none", False)
 
 
 def test_write_bundle_replaces_and_is_byte_stable(tmp_path: Path) -> None:
@@ -141,7 +164,7 @@ def test_wrong_window_shape_is_refused(tiny) -> None:
 def test_spec_or_labels_that_do_not_fit_the_model_are_refused(tiny, tmp_path: Path) -> None:
     _, folder = tiny
     content = (folder / paths.BUNDLE_MODEL).read_bytes()
-    longer = FeatureParams(parts=SPEC.parts, sequence_length=30)
+    longer = FeatureParams.raw(SPEC.parts, sequence_length=30)
     write_bundle(tmp_path / "a", content, CLASSES, ALIASES, longer)
     with pytest.raises(InputFileError, match=r"takes input \(1, 10, 126\).*\(1, 30, 126\)"):
         Bundle.load(tmp_path / "a")

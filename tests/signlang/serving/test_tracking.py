@@ -15,7 +15,7 @@ from signlang.errors import SignlangError
 from signlang.params import FeatureParams
 from signlang.serving import tracking
 
-SPEC = FeatureParams(parts=("left_hand", "right_hand"), sequence_length=8)
+SPEC = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8)
 CLASSES = ["hello", "thanks", "yes"]
 
 
