@@ -103,6 +103,47 @@ class LateDropoutSwitch(keras.callbacks.Callback):
                     layer.active.assign(1.0)
 
 
+class AdversarialWeightTraining(keras.Model):
+    """Trains `network` with adversarial weight perturbation (AWP, one of the Kaggle ISLR 2023
+    winners' ingredients; Wu et al. 2020): from optimizer step `start_step` on, each step first
+    moves every trainable weight tensor along its own loss gradient (the direction that hurts
+    most) by `size` times the tensor's norm, takes the gradient there, and applies it to the
+    unperturbed weights, so the network settles where a small change of weights does not cost much (a flat
+    minimum, said to carry over better to unseen data). A training-time wrapper only: its
+    weights are `network`'s, and `network` is what is saved and exported."""
+
+    def __init__(self, network: keras.Model, size: float, start_step: int, **kwargs) -> None:
+        super().__init__(name=f"{network.name}_awp", **kwargs)
+        self.network, self.size, self.start_step = network, float(size), int(start_step)
+
+    def call(self, x, training=False):
+        return self.network(x, training=training)
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        weights = self.trainable_weights
+
+        def perturbation():
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            with tf.GradientTape() as tape:
+                loss = self.compute_loss(x=x, y=y, y_pred=self(x, training=True), sample_weight=sample_weight)
+            gradients = tape.gradient(loss, weights)
+            return [tf.zeros_like(w) if g is None else self.size * tf.norm(w) * g / (tf.norm(g) + 1e-12)
+                    for w, g in zip(weights, gradients)]
+
+        deltas = tf.cond(self.optimizer.iterations >= self.start_step, perturbation,
+                         lambda: [tf.zeros_like(w) for w in weights])
+        for weight, delta in zip(weights, deltas):
+            weight.assign_add(delta)
+        logs = super().train_step(data)  # the gradient at the perturbed weights, applied
+        # The optimizer's step does not depend on the weights' values (Adam, SGD; L2 is in the
+        # loss), so taking the perturbation back after it equals applying it to the unperturbed ones.
+        for weight, delta in zip(weights, deltas):
+            weight.assign_sub(delta)
+        return logs
+
+
 def _all_layers(model: keras.Model) -> list[layers.Layer]:
     """The layers of a model and of the models nested in it (ensemble members)."""
     found = []

@@ -27,7 +27,14 @@ from signlang import paths
 from signlang.data.dataset import load_labelled_windows
 from signlang.errors import SignlangError
 from signlang.features.keypoints import normalise
-from signlang.models.networks import LateDropoutSwitch, build_model, compile_model, ensemble_of, save_model
+from signlang.models.networks import (
+    AdversarialWeightTraining,
+    LateDropoutSwitch,
+    build_model,
+    compile_model,
+    ensemble_of,
+    save_model,
+)
 from signlang.params import FeatureParams, TrainParams
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
@@ -220,8 +227,11 @@ def _fit_one(
 ) -> tuple[keras.Model, list[dict[str, float | int | None]]]:
     keras.backend.clear_session()
     set_determinism(train.seed)
-    model = build_model(train, data.sequence_length, data.feature_size, data.n_classes)
+    network = build_model(train, data.sequence_length, data.feature_size, data.n_classes)
     steps_per_epoch = math.ceil(len(data.x_train) / train.batch_size)
+    model = network
+    if train.awp > 0:
+        model = AdversarialWeightTraining(network, train.awp, (train.awp_epoch - 1) * steps_per_epoch)
     compile_model(model, train, steps_per_epoch)
 
     epoch_log = EpochLog(train.epochs)
@@ -266,7 +276,7 @@ def _fit_one(
             callbacks=all_callbacks,
             verbose=0,
         )
-    return model, epoch_log.rows
+    return network, epoch_log.rows
 
 
 def augmenting(train: TrainParams, data: TrainingData) -> bool:

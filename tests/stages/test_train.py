@@ -227,6 +227,33 @@ def test_same_data_and_params_give_the_same_weights(small_dataset, spec, project
 
 
 @pytest.mark.slow
+def test_awp_changes_training_only_from_its_epoch_and_leaves_a_plain_network(small_dataset, spec, project_root,
+                                                                          tmp_path) -> None:
+    """Adversarial weight perturbation: before train.awp_epoch a step is exactly a plain step
+    (same weights, same history); from it on the weights differ; what fit returns is the plain
+    network, which saves and loads as any other."""
+    from signlang.models.networks import load_model, save_model
+
+    plain_params = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0)
+    data = training.load_training_data(*small_dataset, spec)
+    plain, plain_rows = training.fit(plain_params.train, data)
+    later = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=3)
+    not_yet, not_yet_rows = training.fit(later.train, data)
+    assert not_yet_rows == plain_rows
+    assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), not_yet.get_weights(), strict=True))
+
+    on = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=2)
+    perturbed, perturbed_rows = training.fit(on.train, data)
+    assert perturbed_rows[0] == plain_rows[0] and perturbed_rows[1] != plain_rows[1]
+    assert not all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), perturbed.get_weights(), strict=True))
+    assert type(perturbed) is type(plain) and perturbed.name == plain.name
+    save_model(perturbed, tmp_path / "model.keras")
+    loaded = load_model(tmp_path / "model.keras")
+    window = data.x_val[:4] if len(data.x_val) else data.x_train[:4]
+    np.testing.assert_allclose(loaded.predict(window, verbose=0), perturbed.predict(window, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
 def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, project_root, tmp_path, capsys) -> None:
     dataset, split = write_dataset(shared_data, tmp_path, {"AdrLfv": "train", "hirak214": "test"})
     data = training.load_training_data(dataset, split, spec)
