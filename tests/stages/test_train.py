@@ -234,7 +234,7 @@ def test_awp_changes_training_only_from_its_epoch_and_leaves_a_plain_network(sma
     network, which saves and loads as any other."""
     from signlang.models.networks import load_model, save_model
 
-    plain_params = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0)
+    plain_params = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.0)
     data = training.load_training_data(*small_dataset, spec)
     plain, plain_rows = training.fit(plain_params.train, data)
     later = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=3)
