@@ -241,7 +241,7 @@ class TrainParams(_Section):
     late_dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout_epoch: int = Field(default=1, ge=1)
     drop_path: float = Field(default=0.0, ge=0.0, lt=1.0)
-    awp: float = Field(default=0.01, ge=0.0, le=1.0)
+    awp: float = Field(default=0.0, ge=0.0, le=1.0)
     awp_epoch: int = Field(default=6, ge=1)
     ensemble: int = Field(default=1, ge=1, le=8)
     augment: AugmentParams = Field(default_factory=AugmentParams)
