@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from signlang.errors import InputFileError, SignlangError
+from signlang.errors import InputFileError
 from signlang.features.holistic import HolisticSettings, extract_video
 from signlang.features.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_window
 from signlang.io import atomic_path, file_sha256
@@ -254,11 +254,9 @@ def load_keypoint_sample(row: Mapping) -> np.ndarray:
 
 
 def read_manifest_rows(manifest_path: str | Path) -> list[dict]:
+    """The manifest's rows as dicts (`read_manifest` refuses a missing or malformed file)."""
     from signlang.data.ingest import read_manifest
 
-    manifest_path = Path(manifest_path)
-    if not manifest_path.is_file():
-        raise SignlangError(f"{manifest_path}: manifest not found (run the ingest stage first: dvc repro ingest)")
     return read_manifest(manifest_path).to_dict("records")
 
 
