@@ -51,3 +51,18 @@ def test_cross_validation_table_matches_its_cv_reports():
                     scores["pooled_macro_f1"], scores["worst_signer_accuracy"], scores["median_signer_accuracy"]]
         shown = [value for cell in row[1:6] for value in numbers(cell)]
         assert shown == [round(value, 3) for value in expected], row
+
+
+def test_every_cross_validation_run_reruns_with_todays_params_schema():
+    """docs/accuracy.md reproduces a row with `signlang cv --params reports/cv/<run>/params.yaml`:
+    each run's params must still load. A row measured with an older commit's code says so
+    (`commit <sha>` in its README row) and is rerun from that commit, so its params keep that schema."""
+    from signlang.params import load_params
+
+    older = {re.fullmatch(r"`([^`]+)` \S+", row[-1]).group(1)
+             for row in table_rows("| config (version 2 data) | accuracy") if re.search(r"commit [0-9a-f]{7}", row[0])}
+    runs = sorted(path.parent.name for path in (ROOT / "reports" / "cv").glob("*/params.yaml"))
+    assert "transformer_balanced" in runs
+    for run in runs:
+        if run not in older:
+            load_params(ROOT / "reports" / "cv" / run / "params.yaml")
