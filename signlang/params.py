@@ -247,8 +247,16 @@ class TrainParams(_Section):
     augment: AugmentParams = Field(default_factory=AugmentParams)
 
 
+def _starter_video_sources() -> list[SourceParams]:
+    clips = "../shared/data/videos/clips.csv"
+    return [SourceParams(path="../shared/data/videos/asl-starter", metadata=clips),
+            SourceParams(path="../shared/data/videos/more/asl", metadata=clips)]
+
+
 class CrossValParams(_Section):
     data: str = "../shared/data/keypoints/multisigner-258"
+    # Sources (as ingest.sources) whose samples join every fold's training side and are never tested.
+    extra_training: list[SourceParams] = Field(default_factory=_starter_video_sources)
     folds: int = Field(default=5, ge=2)
     seed: int = 42
     epochs: int = Field(default=15, gt=0)

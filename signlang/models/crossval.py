@@ -53,23 +53,43 @@ class SignerData:
     signers: np.ndarray
     ids: np.ndarray
     classes: tuple[str, ...]
+    # True for samples that only ever train (crossval.extra_training); None: none such.
+    train_only: np.ndarray | None = None
+
+    @property
+    def testable(self) -> np.ndarray:
+        """The samples folds are made of (every sample but the training-only ones)."""
+        return np.ones(len(self.labels), bool) if self.train_only is None else ~self.train_only
 
     def subset(self, index: np.ndarray) -> SignerData:
-        return SignerData(self.X[index], self.labels[index], self.signers[index], self.ids[index], self.classes)
+        return SignerData(self.X[index], self.labels[index], self.signers[index], self.ids[index], self.classes,
+                          None if self.train_only is None else self.train_only[index])
+
+    def with_training_only(self, extra: SignerData) -> SignerData:
+        """These samples followed by `extra`'s, marked training-only."""
+        if not len(extra.labels):
+            return self
+        return SignerData(
+            X=np.concatenate([self.X, extra.X]), labels=np.concatenate([self.labels, extra.labels]),
+            signers=np.concatenate([self.signers, extra.signers]), ids=np.concatenate([self.ids, extra.ids]),
+            classes=self.classes,
+            train_only=np.concatenate([~self.testable, np.ones(len(extra.labels), bool)]),
+        )
 
 
 def load_signer_data(params: Params, data: str | Path | None = None) -> SignerData:
     """The samples of one folder (default `crossval.data`) through ingest and clip_to_window,
-    exactly as the pipeline's ingest + extract stages see them."""
+    exactly as the pipeline's ingest + extract stages see them, followed by the training-only
+    samples of `crossval.extra_training` (`extra_training_data`; video clips through the
+    extract stage's keypoint cache, data/keypoints)."""
     from signlang.data.ingest import build_manifest, load_keypoint_sample
 
     folder = str(data if data is not None else params.crossval.data)
     if not Path(folder).exists():
         raise ParamsError(f"crossval.data: {folder!r} does not exist")
-    aliases = params.crossval.label_aliases
     ingest = IngestParams(
         sources=[SourceParams(path=folder)],
-        label_aliases=params.ingest.label_aliases if aliases is None else aliases,
+        label_aliases=_label_aliases(params),
         min_samples_per_class=params.crossval.min_samples_per_class,
     )
     table = build_manifest(ingest)
@@ -79,26 +99,75 @@ def load_signer_data(params: Params, data: str | Path | None = None) -> SignerDa
     spec = params.features
     windows = [clip_to_window(load_keypoint_sample(row), spec, row["id"]) for _, row in table.iterrows()]
     labels = table.label.astype(str).to_numpy()
-    return SignerData(
+    tested = SignerData(
         X=np.stack(windows).astype(np.float32),
         labels=labels,
         signers=table.signer.astype(str).to_numpy(),
         ids=table.id.astype(str).to_numpy(),
         classes=tuple(sorted(set(labels))),
     )
+    return tested.with_training_only(extra_training_data(params, tested))
+
+
+def _label_aliases(params: Params) -> dict[str, list[str]]:
+    aliases = params.crossval.label_aliases
+    return params.ingest.label_aliases if aliases is None else aliases
+
+
+def extra_training_data(params: Params, tested: SignerData, cache_dir: str | Path | None = None) -> SignerData:
+    """The samples of `crossval.extra_training` (made into windows as the extract stage makes
+    them, video clips through the keypoint cache) of the classes `tested` has. Refused when one
+    of their signers, or one of their windows, is also in `tested`: a person (or a recording) on
+    both sides of a fold would make the scores say nothing about new people."""
+    from signlang import paths
+    from signlang.features.extract import source_windows
+
+    sources = params.crossval.extra_training
+    none = SignerData(tested.X[:0], tested.labels[:0], tested.signers[:0], tested.ids[:0], tested.classes)
+    if not sources:
+        return none
+    for source in sources:
+        if not Path(source.path).exists():
+            raise ParamsError(f"crossval.extra_training: {source.path!r} does not exist")
+    ingest = IngestParams(sources=list(sources), label_aliases=_label_aliases(params), min_samples_per_class=1,
+                          include_labels=list(tested.classes))  # no Holistic for clips of other words
+    cache_dir = paths.KEYPOINT_CACHE_DIR if cache_dir is None else cache_dir
+    try:
+        samples = source_windows(ingest, params.features, params.extract, cache_dir)
+    except SignlangError as exc:
+        raise ParamsError(f"crossval.extra_training: {exc}") from None
+    if not samples.kept:
+        return none
+    arrays = samples.dataset_arrays()
+    extra = SignerData(arrays["X"], arrays["labels"], arrays["signers"], arrays["ids"], tested.classes)
+    shared = sorted((set(extra.signers) & set(tested.signers)) - {""})
+    if shared:
+        raise ParamsError(f"crossval.extra_training: signer(s) {', '.join(shared)} also in crossval.data; "
+                          "a person on both sides of a fold")
+    seen = {window.tobytes(): sample for window, sample in zip(tested.X, tested.ids)}
+    for window, sample in zip(extra.X, extra.ids):
+        if window.tobytes() in seen:
+            raise ParamsError(f"crossval.extra_training: {sample} is the same window as {seen[window.tobytes()]} "
+                              "in crossval.data")
+    return extra
 
 
 def signer_folds(labels: np.ndarray, signers: np.ndarray, folds: int, seed: int,
-                 knob: str = "crossval.folds") -> list[tuple[np.ndarray, np.ndarray]]:
+                 knob: str = "crossval.folds", train_only: np.ndarray | None = None,
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train indices, test indices) per fold; no signer on both sides of a fold. `knob`
-    names the setting that asked for `folds` in the error when there are too few signers."""
-    count = len(np.unique(signers))
+    names the setting that asked for `folds` in the error when there are too few signers.
+    Samples marked `train_only` are in no test fold and on every fold's training side."""
+    testable = np.flatnonzero(np.ones(len(labels), bool) if train_only is None else ~train_only)
+    always = np.setdiff1d(np.arange(len(labels)), testable)
+    count = len(np.unique(signers[testable]))
     if count < folds:
         raise ParamsError(f"{knob}: {folds} folds need at least {folds} signers, the data has {count}")
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class" on small classes
-        return [(train, test) for train, test in splitter.split(np.zeros(len(labels)), labels, signers)]
+        splits = splitter.split(np.zeros(len(testable)), labels[testable], signers[testable])
+        return [(np.concatenate([testable[train], always]), testable[test]) for train, test in splits]
 
 
 def validation_signers(labels: np.ndarray, signers: np.ndarray, count: int, seed: int, tries: int = 20) -> np.ndarray:
@@ -202,17 +271,26 @@ def cross_validate(
     folds, epochs = folds or settings.folds, epochs or settings.epochs
     nested_folds = settings.nested_folds if nested_folds is None else nested_folds
     data = data if data is not None else load_signer_data(params)
-    splits = signer_folds(data.labels, data.signers, folds, settings.seed)
+    splits = signer_folds(data.labels, data.signers, folds, settings.seed, train_only=data.train_only)
+    tested = data.subset(np.flatnonzero(data.testable))
     result = {
         "folds": folds, "epochs": epochs, "seed": settings.seed, "classes": list(data.classes),
-        "signers": int(len(np.unique(data.signers))), "samples": int(len(data.labels)),
+        "signers": int(len(np.unique(tested.signers))), "samples": int(len(tested.labels)),
         "fold_signers": [sorted(np.unique(data.signers[test]).tolist()) for _, test in splits],
-        "class_signers": class_signer_support(data.labels, data.signers, data.classes),
+        "class_signers": class_signer_support(tested.labels, tested.signers, data.classes),
         "configs": {},
     }
+    if not data.testable.all():
+        extra = data.subset(np.flatnonzero(~data.testable))
+        result["extra_training"] = {
+            "samples": int(len(extra.labels)), "signers": int(len(np.unique(extra.signers))),
+            "class_signers": class_signer_support(extra.labels, extra.signers, data.classes),
+            "class_samples": {name: int(np.sum(extra.labels == name)) for name in data.classes},
+        }
     nested = nested_folds >= 2 and len(configs) >= 2
     if nested:  # refuse before any training, not after the outer folds' work
-        fewest = min(len(np.unique(data.signers[train])) for train, _ in splits)
+        fewest = min(len(np.unique(data.signers[np.intersect1d(train, np.flatnonzero(data.testable))]))
+                     for train, _ in splits)
         if fewest < nested_folds:
             raise ParamsError(f"crossval.nested_folds (inner folds): {nested_folds} folds need at least "
                               f"{nested_folds} signers, the smallest outer training side has {fewest}")
@@ -249,7 +327,8 @@ def inner_scores(params: Params, configs: Sequence[str], epochs: int, data: Sign
     """Mean `crossval.select_metric` of each config over a leave-signers-out CV of `data`."""
     from signlang.metrics.evaluation import classification_metrics
 
-    splits = signer_folds(data.labels, data.signers, inner_folds, seed, knob="crossval.nested_folds (inner folds)")
+    splits = signer_folds(data.labels, data.signers, inner_folds, seed, knob="crossval.nested_folds (inner folds)",
+                          train_only=data.train_only)
     scores = {}
     for name in configs:
         fold_params = config_params(params, name, epochs)
@@ -386,6 +465,13 @@ def markdown_table(result: dict) -> str:
     lines = [
         f"Leave-signers-out cross-validation: {result['folds']} folds over {result['signers']} signers "
         f"({result['samples']} windows), {result['epochs']} epochs budget, seed {result['seed']}.",
+    ]
+    if "extra_training" in result:
+        extra = result["extra_training"]
+        lines.append(f"Every fold also trains on {extra['samples']} windows of {extra['signers']} more signers "
+                     "(crossval.extra_training; never tested), signers per class: "
+                     + ", ".join(f"{name} {count}" for name, count in extra["class_signers"].items()) + ".")
+    lines += [
         "",
         "| config | accuracy (mean ± std) | macro-F1 (mean ± std) | pooled macro-F1 | worst signer | median signer | "
         "signer spread (std) |",

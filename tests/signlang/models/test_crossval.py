@@ -22,7 +22,7 @@ SIGNERS = ("AD-Codex", "AdrLfv", "JefferyJiang-YF", "hirak214")
 def make_params(project_root: Path, **crossval_changes) -> Params:
     raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
     raw["train"].update({"batch_size": 32, "early_stopping_patience": 0})
-    raw["crossval"].update({"val_signers": 1, "nested_folds": 0, **crossval_changes})
+    raw["crossval"].update({"val_signers": 1, "nested_folds": 0, "extra_training": [], **crossval_changes})
     return parse_params(raw)
 
 
@@ -170,6 +170,76 @@ def test_nested_selection_chooses_on_training_signers_only(project_root: Path, f
     with pytest.raises(ParamsError, match=r"crossval.nested_folds \(inner folds\): 3 folds need at least 3 signers"):
         crossval.cross_validate(params, configs, folds=2, epochs=1, nested_folds=3,
                                 data=crossval.load_signer_data(params, few_signers))
+
+
+def link_signers(folder: Path, shared_data: Path, names: dict[str, str]) -> Path:
+    """`folder` with links to real signers' files, {file stem: signer file in multisigner-258}."""
+    folder.mkdir()
+    for stem, signer in names.items():
+        (folder / f"{stem}.npz").symlink_to(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz")
+    return folder
+
+
+def test_extra_training_joins_every_training_side_and_is_never_tested(
+        project_root: Path, few_signers: Path, shared_data: Path, tmp_path: Path) -> None:
+    extra = link_signers(tmp_path / "extra", shared_data, {"Jeet10": "Jeet10", "poojanvig": "poojanvig"})
+    params = make_params(project_root, extra_training=[{"path": str(extra)}], val_signers=0)
+    data = crossval.load_signer_data(params, few_signers)
+    only = data.train_only
+    assert set(data.signers[only]) == {"Jeet10", "poojanvig"} and set(data.signers[~only]) == set(SIGNERS)
+    assert set(data.labels[only]) <= set(data.classes)  # classes the tested signers lack are dropped
+    folds = crossval.signer_folds(data.labels, data.signers, 2, seed=42, train_only=only)
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == sorted(np.flatnonzero(~only))  # every tested sample once, none training-only
+    for train, test in folds:
+        assert set(np.flatnonzero(only)) <= set(train) and not set(data.signers[train]) & set(data.signers[test])
+    # Without training-only samples the folds are the ones cross-validation always made.
+    plain = crossval.load_signer_data(make_params(project_root), few_signers)
+    before = crossval.signer_folds(plain.labels, plain.signers, 2, seed=42)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(before, folds))
+    out = tmp_path / "cv"
+    result = crossval.run(params, ["stats"], folds=2, epochs=1, out=out, data=few_signers)
+    assert result["signers"] == 4 and result["samples"] == int((~only).sum()) == 300
+    assert result["extra_training"]["samples"] == int(only.sum()) and result["extra_training"]["signers"] == 2
+    assert len(result["configs"]["stats"]["ids"]) == 300
+    assert "Every fold also trains on" in (out / "cv.md").read_text()
+
+
+def test_extra_training_refuses_a_tested_person_or_recording(
+        project_root: Path, few_signers: Path, shared_data: Path, tmp_path: Path) -> None:
+    same_person = link_signers(tmp_path / "same_person", shared_data, {"hirak214": "hirak214"})
+    with pytest.raises(ParamsError, match="signer.*hirak214 also in crossval.data"):
+        crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(same_person)}]), few_signers)
+    renamed = link_signers(tmp_path / "renamed", shared_data, {"someone_else": "AdrLfv"})
+    with pytest.raises(ParamsError, match=r"someone_else\.npz#0 is the same window as .*AdrLfv\.npz#0"):
+        crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(renamed)}]), few_signers)
+    other_words = tmp_path / "other_words"
+    other_words.mkdir()
+    (other_words / "fatih150.npz").symlink_to(shared_data / "keypoints" / "vocab" / "fatih150.npz")
+    with pytest.raises(ParamsError, match="crossval.extra_training: ingest: no samples left after include_labels"):
+        crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(other_words)}]), few_signers)
+    with pytest.raises(ParamsError, match="crossval.extra_training: .*nowhere.* does not exist"):
+        crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(tmp_path / "nowhere")}]),
+                                  few_signers)
+
+
+@pytest.mark.slow
+def test_extra_training_video_clips_run_holistic_once_then_come_from_the_cache(
+        project_root: Path, few_signers: Path, shared_data: Path, tmp_path: Path) -> None:
+    clips = tmp_path / "clips" / "hello"
+    clips.mkdir(parents=True)
+    for name in ("hello_01.mp4", "hello_02.mp4"):
+        (clips / name).symlink_to(shared_data / "videos" / "asl-starter" / "hello" / name)
+    params = make_params(project_root, extra_training=[{"path": str(clips.parent)}])
+    tested = crossval.load_signer_data(make_params(project_root), few_signers)
+    cache = tmp_path / "cache"
+    extra = crossval.extra_training_data(params, tested, cache_dir=cache)
+    assert list(extra.labels) == ["hello", "hello"] and extra.X.shape[1:] == tested.X.shape[1:]
+    cached = sorted(cache.iterdir())
+    assert len(cached) == 2
+    stamps = [path.stat().st_mtime_ns for path in cached]
+    again = crossval.extra_training_data(params, tested, cache_dir=cache)
+    assert np.array_equal(again.X, extra.X) and [path.stat().st_mtime_ns for path in cached] == stamps
 
 
 def test_cli_refuses_an_unknown_preset(capsys) -> None:
