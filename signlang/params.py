@@ -237,6 +237,8 @@ class TrainParams(_Section):
     early_stopping_patience: int = Field(default=15, ge=0)
     class_weights: bool = True
     balance_signers: bool = True
+    # median: a block under the class's median block size weighs in proportion; none: every block the same.
+    signer_block_cap: Literal["median", "none"] = "median"
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout_epoch: int = Field(default=1, ge=1)

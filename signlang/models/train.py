@@ -138,11 +138,16 @@ def class_weights(y_train: np.ndarray) -> dict[int, float]:
     return table
 
 
-def signer_balanced_weights(y_train: np.ndarray, signers: Sequence[str], by_class: bool) -> np.ndarray:
+def signer_balanced_weights(y_train: np.ndarray, signers: Sequence[str], by_class: bool,
+                            cap: str = "median") -> np.ndarray:
     """Per-sample weights under which every signer who recorded a class weighs the same in
     that class, however many windows they recorded (one person's 330 windows of a word do
-    not make the model learn that person's way of signing it); with `by_class` every class
-    also weighs the same in total. Mean weight 1."""
+    not make the model learn that person's way of signing it), down to the class's median
+    block: a signer with fewer windows than that weighs in proportion, each window as much as
+    a window of a median block (one clip of a person does not weigh as much as another's 30
+    windows, which made single training windows weigh 30 times the others and training
+    unstable). `cap` "none": every block the same whatever its size. With `by_class` every
+    class also weighs the same in total. Mean weight 1."""
     labels = np.argmax(y_train, axis=1)
     signers = np.asarray(signers).astype(str)
     weights = np.ones(len(labels), np.float64)
@@ -150,9 +155,11 @@ def signer_balanced_weights(y_train: np.ndarray, signers: Sequence[str], by_clas
     for label in classes:
         in_class = labels == label
         names, counts = np.unique(signers[in_class], return_counts=True)
-        block = dict(zip(names, counts))
+        block_weight = np.minimum(counts, np.median(counts)) if cap == "median" else np.ones(len(counts))
+        per_window = dict(zip(names, block_weight / counts))
+        relative = np.array([per_window[name] for name in signers[in_class]])
         total = len(labels) / len(classes) if by_class else in_class.sum()
-        weights[in_class] = total / (len(names) * np.array([block[name] for name in signers[in_class]]))
+        weights[in_class] = total * relative / relative.sum()
     return (weights / weights.mean()).astype(np.float32)
 
 
@@ -254,7 +261,8 @@ def _fit_one(
     weights = class_weights(data.y_train) if train.class_weights else None
     per_sample = None
     if train.balance_signers and data.signers_train:
-        per_sample = signer_balanced_weights(data.y_train, data.signers_train, train.class_weights)
+        per_sample = signer_balanced_weights(data.y_train, data.signers_train, train.class_weights,
+                                             train.signer_block_cap)
     if augmenting(train, data):
         model.fit(
             augmented_training_windows(train, data, weights, per_sample),

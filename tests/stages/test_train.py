@@ -153,6 +153,24 @@ def test_signer_balanced_weights_give_every_signer_of_a_class_the_same_weight(sm
             assert np.allclose(np.array(class_totals) / counts, class_totals[0] / counts[0])
 
 
+def test_signer_balance_stops_at_the_class_median_block() -> None:
+    """A person with one clip of a class weighs that window like a window of a typical block, not
+    like another person's 30 windows; a person with 330 weighs like one with the median."""
+    signers = ["big"] * 330 + ["a"] * 30 + ["b"] * 30 + ["c"] * 20 + ["one_clip"] + ["other"] * 60
+    labels = [0] * 411 + [1] * 60
+    y_train = np.eye(2, dtype=np.float32)[labels]
+    weights = training.signer_balanced_weights(y_train, signers, by_class=False)
+    names = np.array(signers)
+    block = {name: weights[names == name].sum() for name in ("big", "a", "b", "c", "one_clip")}
+    assert block["big"] == pytest.approx(block["a"]) == pytest.approx(block["b"])  # median block: 30 windows
+    assert block["c"] == pytest.approx(block["a"] * 20 / 30)
+    assert weights[names == "one_clip"][0] == pytest.approx(weights[names == "a"][0])
+    assert weights[names == "big"][0] == pytest.approx(weights[names == "a"][0] * 30 / 330)
+    assert weights[:411].sum() == pytest.approx(411 / 471 * len(weights))  # classes keep their share
+    uncapped = training.signer_balanced_weights(y_train, signers, by_class=False, cap="none")
+    assert uncapped[names == "one_clip"][0] == pytest.approx(uncapped[names == "a"][0] * 30)
+
+
 def test_ensemble_history_averages_the_members_that_ran_each_epoch() -> None:
     first = [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": None, "val_accuracy": None, "learning_rate": 0.001},
              {"epoch": 2, "loss": 0.5, "accuracy": 0.75, "val_loss": None, "val_accuracy": None, "learning_rate": 0.001}]
