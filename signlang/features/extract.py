@@ -35,7 +35,7 @@ from signlang.features.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_
 from signlang.io import atomic_path, file_sha256
 
 if TYPE_CHECKING:
-    from signlang.params import ExtractParams, FeatureParams, IngestParams
+    from signlang.params import ExtractParams, FeatureParams
 
 KINDS = ("video", "mp_data", "psl_h5", "npz")
 VIDEO = "video"
@@ -420,18 +420,15 @@ def add_extracted_clips(samples: SampleWindows, finished: Iterable[str], targets
     return added
 
 
-def source_windows(ingest: IngestParams, features: FeatureParams, extract: ExtractParams,
-                   cache_dir: str | Path, progress: bool = False) -> SampleWindows:
-    """The samples `ingest.sources` lists, made into windows as the extract stage makes them:
-    keypoint samples read as stored, video clips read from the keypoint cache in `cache_dir`
-    (by content hash and Holistic settings) or run through Holistic and cached there. Unusable
-    samples are skipped with their reason (or stop the run under `ingest.on_error: strict`)."""
-    from signlang.data.ingest import build_manifest
-
+def source_windows(rows: list[dict], features: FeatureParams, extract: ExtractParams, cache_dir: str | Path,
+                   strict: bool = False, progress: bool = False) -> SampleWindows:
+    """Manifest rows (`signlang.data.ingest.build_manifest`'s) made into windows as the extract
+    stage makes them: keypoint samples read as stored, video clips read from the keypoint cache
+    in `cache_dir` (by content hash and Holistic settings) or run through Holistic and cached
+    there. Unusable samples are skipped with their reason (`strict`: the first one stops the run)."""
     settings = HolisticSettings.from_params(extract)
-    rows = build_manifest(ingest).to_dict("records")
-    samples = SampleWindows(rows, features, strict=ingest.on_error == "strict",
-                            min_decoded_fraction=extract.min_decoded_fraction, face=settings.face)
+    samples = SampleWindows(rows, features, strict=strict, min_decoded_fraction=extract.min_decoded_fraction,
+                            face=settings.face)
     add_keypoint_samples(samples)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,7 @@ def extra_training_data(params: Params, tested: SignerData, cache_dir: str | Pat
     of their signers, or one of their windows, is also in `tested`: a person (or a recording) on
     both sides of a fold would make the scores say nothing about new people."""
     from signlang import paths
+    from signlang.data.ingest import build_manifest
     from signlang.features.extract import source_windows
 
     sources = params.crossval.extra_training
@@ -129,13 +130,19 @@ def extra_training_data(params: Params, tested: SignerData, cache_dir: str | Pat
     for source in sources:
         if not Path(source.path).exists():
             raise ParamsError(f"crossval.extra_training: {source.path!r} does not exist")
-    ingest = IngestParams(sources=list(sources), label_aliases=_label_aliases(params), min_samples_per_class=1,
-                          include_labels=list(tested.classes))  # no Holistic for clips of other words
-    cache_dir = paths.KEYPOINT_CACHE_DIR if cache_dir is None else cache_dir
+    ingest = IngestParams(sources=list(sources), label_aliases=_label_aliases(params), min_samples_per_class=1)
     try:
-        samples = source_windows(ingest, params.features, params.extract, cache_dir)
+        table = build_manifest(ingest)
     except SignlangError as exc:
         raise ParamsError(f"crossval.extra_training: {exc}") from None
+    table = table[table.label.astype(str).isin(tested.classes)]  # no Holistic for clips of other words
+    if table.empty:
+        print(f"cv: crossval.extra_training holds no sample of {', '.join(tested.classes)}; training on the "
+              "tested data's signers only", flush=True)
+        return none
+    cache_dir = paths.KEYPOINT_CACHE_DIR if cache_dir is None else cache_dir
+    samples = source_windows(table.to_dict("records"), params.features, params.extract, cache_dir,
+                             strict=params.ingest.on_error == "strict")
     if not samples.kept:
         return none
     arrays = samples.dataset_arrays()

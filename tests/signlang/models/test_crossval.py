@@ -216,8 +216,10 @@ def test_extra_training_refuses_a_tested_person_or_recording(
     other_words = tmp_path / "other_words"
     other_words.mkdir()
     (other_words / "fatih150.npz").symlink_to(shared_data / "keypoints" / "vocab" / "fatih150.npz")
-    with pytest.raises(ParamsError, match="crossval.extra_training: ingest: no samples left after include_labels"):
-        crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(other_words)}]), few_signers)
+    # Another vocabulary (a team's own words) is no error: nothing joins and the folds stay as they were.
+    alone = crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(other_words)}]),
+                                      few_signers)
+    assert alone.train_only is None and set(alone.signers) == set(SIGNERS)
     with pytest.raises(ParamsError, match="crossval.extra_training: .*nowhere.* does not exist"):
         crossval.load_signer_data(make_params(project_root, extra_training=[{"path": str(tmp_path / "nowhere")}]),
                                   few_signers)
