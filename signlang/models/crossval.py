@@ -124,7 +124,7 @@ def extra_training_data(params: Params, tested: SignerData, cache_dir: str | Pat
     from signlang.features.extract import source_windows
 
     sources = params.crossval.extra_training
-    none = SignerData(tested.X[:0], tested.labels[:0], tested.signers[:0], tested.ids[:0], tested.classes)
+    none = tested.subset(np.arange(0))
     if not sources:
         return none
     for source in sources:
@@ -296,8 +296,7 @@ def cross_validate(
         }
     nested = nested_folds >= 2 and len(configs) >= 2
     if nested:  # refuse before any training, not after the outer folds' work
-        fewest = min(len(np.unique(data.signers[np.intersect1d(train, np.flatnonzero(data.testable))]))
-                     for train, _ in splits)
+        fewest = min(len(np.unique(data.signers[train[data.testable[train]]])) for train, _ in splits)
         if fewest < nested_folds:
             raise ParamsError(f"crossval.nested_folds (inner folds): {nested_folds} folds need at least "
                               f"{nested_folds} signers, the smallest outer training side has {fewest}")
