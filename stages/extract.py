@@ -25,45 +25,20 @@ def extract(
     from signlang.io import require_inputs
 
     require_inputs("extract", {manifest_path: "ingest"})  # before the heavy imports
+    from dataclasses import replace
+
     from signlang.errors import SignlangError
-    from signlang.features.extract import (
-        ExtractSummary,
-        SampleWindows,
-        add_cached_clips,
-        add_extracted_clips,
-        add_keypoint_samples,
-        extract_clips,
-        extract_report,
-        prune_cache,
-        read_manifest_rows,
-        save_npz,
-    )
-    from signlang.features.holistic import HolisticSettings
+    from signlang.features.extract import extract_report, read_manifest_rows, save_npz, source_windows
     from signlang.io import read_skipped, remove_stale_temps, write_json, write_skipped
 
     started = time.perf_counter()
-    settings = HolisticSettings.from_params(params.extract)
     rows = read_manifest_rows(manifest_path)
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps([cache_dir, Path(dataset_path).parent])  # left by a run killed mid-write
-    samples = SampleWindows(rows, params.features, strict=params.ingest.on_error == "strict",
-                            min_decoded_fraction=params.extract.min_decoded_fraction, face=settings.face)
-
-    # Keypoint samples are read as stored; video clips the cache holds are read back.
-    add_keypoint_samples(samples)
-    targets, jobs = add_cached_clips(samples, cache_dir, settings)
-    from_cache = samples.video_clips
-    # data/keypoints is a DVC output holding exactly this manifest's clips, so its hash (and
-    # dvc.lock) is the same in a fresh clone and in a checkout that once held other clips.
-    pruned = prune_cache(cache_dir, set(targets.values()))
-
-    # The other clips through Holistic, in parallel; each finished clip is cached at once.
-    results, frames_extracted, extract_seconds = extract_clips(
-        jobs, settings, params.extract.backend, params.extract.workers, progress,
-        params.extract.scheduler_address, on_result=samples.check_clip,
-    )
-    extracted = add_extracted_clips(samples, results, targets)
+    remove_stale_temps([Path(cache_dir), Path(dataset_path).parent])  # left by a run killed mid-write
+    # Keypoint samples as stored; video clips from the cache or through Holistic. data/keypoints
+    # is a DVC output holding exactly this manifest's clips (pruned), so its hash (and dvc.lock)
+    # is the same in a fresh clone and in a checkout that once held other clips.
+    samples, clips = source_windows(rows, params.features, params.extract, cache_dir,
+                                    strict=params.ingest.on_error == "strict", progress=progress, prune=True)
 
     # Write: the skipped list (ingest's first), the report, the dataset in manifest order.
     ingest_skipped = read_skipped(ingest_skipped_path)
@@ -75,14 +50,11 @@ def extract(
                             f"reasons in {skipped_path}")
     save_npz(dataset_path, samples.dataset_arrays())
 
-    summary = ExtractSummary(
-        clips=samples.video_clips, pruned=pruned, from_cache=from_cache, extracted=extracted,
-        samples_in=len(rows), samples_out=report["samples_out"], skipped=report["skipped"],
-        frames_extracted=frames_extracted, extract_seconds=extract_seconds,
-        seconds=time.perf_counter() - started, report=report,
-    )
+    summary = replace(clips, samples_out=report["samples_out"], skipped=report["skipped"],
+                      seconds=time.perf_counter() - started, report=report)
     print(summary.line())
-    print(f"extract: {summary.seconds:.1f} s in all, {extract_seconds:.1f} s running Holistic on {len(jobs)} clip(s)")
+    print(f"extract: {summary.seconds:.1f} s in all, {summary.extract_seconds:.1f} s running Holistic on "
+          f"{summary.sent_to_holistic} clip(s)")
     return summary
 
 

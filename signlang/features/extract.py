@@ -215,6 +215,7 @@ class ExtractSummary:
     pruned: int = 0  # cached clips of earlier manifests removed from the cache folder
     from_cache: int = 0
     extracted: int = 0  # clips Holistic ran on successfully in this run
+    sent_to_holistic: int = 0  # clips not in the cache, run through Holistic in this run
     samples_in: int = 0
     samples_out: int = 0
     skipped: int = 0  # skipped by extract (the ingest ones are only listed)
@@ -421,11 +422,15 @@ def add_extracted_clips(samples: SampleWindows, finished: Iterable[str], targets
 
 
 def source_windows(rows: list[dict], features: FeatureParams, extract: ExtractParams, cache_dir: str | Path,
-                   strict: bool = False, progress: bool = False) -> SampleWindows:
-    """Manifest rows (`signlang.data.ingest.build_manifest`'s) made into windows as the extract
-    stage makes them: keypoint samples read as stored, video clips read from the keypoint cache
-    in `cache_dir` (by content hash and Holistic settings) or run through Holistic and cached
-    there. Unusable samples are skipped with their reason (`strict`: the first one stops the run)."""
+                   strict: bool = False, progress: bool = False,
+                   prune: bool = False) -> tuple[SampleWindows, ExtractSummary]:
+    """Manifest rows (`signlang.data.ingest.build_manifest`'s) made into windows, the extract
+    stage's way: keypoint samples read as stored, video clips read from the keypoint cache in
+    `cache_dir` (by content hash and Holistic settings) or run through Holistic, in parallel, and
+    cached there as each finishes. Unusable samples are skipped with their reason (`strict`: the
+    first one stops the run). `prune` removes the cached clips these rows do not ask for (the
+    extract stage's cache is a DVC output holding exactly its manifest's clips). Returns the
+    windows and the run's clip figures (the rest of the summary is the caller's)."""
     settings = HolisticSettings.from_params(extract)
     samples = SampleWindows(rows, features, strict=strict, min_decoded_fraction=extract.min_decoded_fraction,
                             face=settings.face)
@@ -433,10 +438,17 @@ def source_windows(rows: list[dict], features: FeatureParams, extract: ExtractPa
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     targets, jobs = add_cached_clips(samples, cache_dir, settings)
-    results, _, _ = extract_clips(jobs, settings, extract.backend, extract.workers, progress,
-                                  extract.scheduler_address, on_result=samples.check_clip)
-    add_extracted_clips(samples, results, targets)
-    return samples
+    from_cache = samples.video_clips
+    pruned = prune_cache(cache_dir, set(targets.values())) if prune else 0
+    results, frames_extracted, extract_seconds = extract_clips(
+        jobs, settings, extract.backend, extract.workers, progress, extract.scheduler_address,
+        on_result=samples.check_clip,
+    )
+    extracted = add_extracted_clips(samples, results, targets)
+    summary = ExtractSummary(clips=samples.video_clips, pruned=pruned, from_cache=from_cache, extracted=extracted,
+                             sent_to_holistic=len(jobs), samples_in=len(rows),
+                             frames_extracted=frames_extracted, extract_seconds=extract_seconds)
+    return samples, summary
 
 
 def extract_report(samples: SampleWindows, ingest_skipped: int) -> dict:

@@ -141,8 +141,8 @@ def extra_training_data(params: Params, tested: SignerData, cache_dir: str | Pat
               "tested data's signers only", flush=True)
         return none
     cache_dir = paths.KEYPOINT_CACHE_DIR if cache_dir is None else cache_dir
-    samples = source_windows(table.to_dict("records"), params.features, params.extract, cache_dir,
-                             strict=params.ingest.on_error == "strict")
+    samples, _ = source_windows(table.to_dict("records"), params.features, params.extract, cache_dir,
+                                strict=params.ingest.on_error == "strict")
     if not samples.kept:
         return none
     arrays = samples.dataset_arrays()
