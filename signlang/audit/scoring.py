@@ -254,9 +254,10 @@ def window_statistics(views: BodyViews) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the model
 
 
-def signer_balanced_weights(labels: np.ndarray, signers: np.ndarray) -> np.ndarray:
+def equal_block_weights(labels: np.ndarray, signers: np.ndarray) -> np.ndarray:
     """Per window 1 / (windows of its block x blocks of its class): every signer of a class
-    weighs the same, whatever they recorded."""
+    weighs the same, whatever they recorded. Unlike training's signer balance (signlang.models.train,
+    capped at the class's median block) no cap: the centroids read whole blocks."""
     _, block, size = np.unique(np.char.add(np.char.add(labels.astype(str), "\x00"), signers.astype(str)),
                                return_inverse=True, return_counts=True)
     classes, label_index = np.unique(labels, return_inverse=True)
@@ -270,7 +271,7 @@ def fit_centroids(Z: np.ndarray, labels: np.ndarray, signers: np.ndarray, classe
     """(A, b) of the linear scores Z @ A.T + b: class centroids = mean of the class's signers'
     block means, one covariance of windows around their centroid (signer-balanced), shrunk
     towards its mean variance by `shrinkage`."""
-    weights = signer_balanced_weights(labels, signers)
+    weights = equal_block_weights(labels, signers)
     index = np.searchsorted(classes, labels)
     members = np.zeros((len(classes), len(Z)))
     members[index, np.arange(len(Z))] = weights
