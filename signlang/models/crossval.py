@@ -465,6 +465,27 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
     return written
 
 
+def write_run_params(params: Params, result: dict, out: Path, data: str | Path | None,
+                     nested_folds: int | None) -> Path:
+    """out/params.yaml: every params section as this run used it, the command line's choices
+    (configs, folds, epochs, data, nested folds) folded into `crossval`, so that
+    `signlang cv --params out/params.yaml` reruns the same folds and configs."""
+    import yaml
+
+    crossval = params.crossval.model_copy(update={
+        "presets": list(result["configs"]), "folds": result["folds"], "epochs": result["epochs"],
+        "data": str(data) if data is not None else params.crossval.data,
+        "nested_folds": (params.crossval.nested_folds if nested_folds is None else nested_folds)
+        if "nested" in result else 0,
+    })
+    values = params.model_copy(update={"crossval": crossval}).model_dump(mode="json")
+    header = ("# The params this cross-validation ran with (`signlang cv` wrote them; the command line's\n"
+              "# choices are in crossval). Rerun: signlang cv --params <this file> --out <folder>\n")
+    path = out / "params.yaml"
+    path.write_text(header + yaml.safe_dump(values, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def markdown_table(result: dict) -> str:
     """The per-config table (with the nested selection's row when run), then per-class
     accuracy, in Markdown."""
@@ -537,6 +558,7 @@ def run(params: Params, configs: Sequence[str] | None = None, folds: int | None 
     result = cross_validate(params, configs, folds, epochs, signer_data, nested_folds=nested_folds)
     out = Path(out or params.crossval.out)
     write_reports(result, out)
+    write_run_params(params, result, out, data, nested_folds)
     print(markdown_table(result), flush=True)
     print(f"cv: wrote {out} in {time.perf_counter() - started:.0f} s", flush=True)
     return result

@@ -14,7 +14,7 @@ import yaml
 from signlang.models import crossval
 from signlang.cli import main
 from signlang.errors import ParamsError
-from signlang.params import Params, parse_params
+from signlang.params import Params, load_params, parse_params
 
 SIGNERS = ("AD-Codex", "AdrLfv", "JefferyJiang-YF", "hirak214")
 
@@ -114,7 +114,8 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
     params = make_params(project_root)
     result = crossval.run(params, ["tutorial:raw", "conv"], folds=2, epochs=1, out=out, data=few_signers)
     expected = {"cv.json", "cv.md", "confusion_tutorial_raw.png", "confusion_tutorial_raw.csv",
-                "confusion_conv.png", "confusion_conv.csv", "blocks_tutorial_raw.csv", "blocks_conv.csv"}
+                "confusion_conv.png", "confusion_conv.csv", "blocks_tutorial_raw.csv", "blocks_conv.csv",
+                "params.yaml"}
     assert {path.name for path in out.iterdir()} == expected
     scores = json.loads((out / "cv.json").read_text())
     assert scores["folds"] == 2 and scores["epochs"] == 1 and scores["signers"] == 4
@@ -140,6 +141,13 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
         assert failed["blocks"] == int((blocks.accuracy <= 0.2).sum()) and failed["of_blocks"] == len(blocks)
     table = (out / "cv.md").read_text()
     assert "| tutorial:raw |" in table and "| conv |" in table
+    # The folder's params.yaml holds the command line's choices: alone, it reruns the same scores.
+    ran_with = load_params(out / "params.yaml")
+    assert ran_with.crossval.presets == ["tutorial:raw", "conv"] and ran_with.crossval.folds == 2
+    assert ran_with.crossval.epochs == 1 and ran_with.crossval.data == str(few_signers)
+    assert ran_with.train == params.train and ran_with.features == params.features
+    crossval.run(ran_with, out=tmp_path / "rerun")
+    assert json.loads((tmp_path / "rerun" / "cv.json").read_text()) == scores
 
 
 @pytest.mark.slow
