@@ -465,8 +465,7 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
     return written
 
 
-def write_run_params(params: Params, result: dict, out: Path, data: str | Path | None,
-                     nested_folds: int | None) -> Path:
+def write_run_params(params: Params, result: dict, out: Path, data: str | Path | None) -> Path:
     """out/params.yaml: every params section as this run used it, the command line's choices
     (configs, folds, epochs, data, nested folds) folded into `crossval`, so that
     `signlang cv --params out/params.yaml` reruns the same folds and configs."""
@@ -475,8 +474,7 @@ def write_run_params(params: Params, result: dict, out: Path, data: str | Path |
     crossval = params.crossval.model_copy(update={
         "presets": list(result["configs"]), "folds": result["folds"], "epochs": result["epochs"],
         "data": str(data) if data is not None else params.crossval.data,
-        "nested_folds": (params.crossval.nested_folds if nested_folds is None else nested_folds)
-        if "nested" in result else 0,
+        "nested_folds": result["nested"]["inner_folds"] if "nested" in result else 0,
     })
     values = params.model_copy(update={"crossval": crossval}).model_dump(mode="json")
     header = ("# The params this cross-validation ran with (`signlang cv` wrote them; the command line's\n"
@@ -558,7 +556,7 @@ def run(params: Params, configs: Sequence[str] | None = None, folds: int | None 
     result = cross_validate(params, configs, folds, epochs, signer_data, nested_folds=nested_folds)
     out = Path(out or params.crossval.out)
     write_reports(result, out)
-    write_run_params(params, result, out, data, nested_folds)
+    write_run_params(params, result, out, data)
     print(markdown_table(result), flush=True)
     print(f"cv: wrote {out} in {time.perf_counter() - started:.0f} s", flush=True)
     return result

@@ -158,6 +158,7 @@ def test_nested_selection_chooses_on_training_signers_only(project_root: Path, f
     result = crossval.run(params, configs, folds=2, epochs=1, out=out, data=few_signers)
     nested = result["nested"]
     assert nested["candidates"] == configs and nested["inner_folds"] == 2 and nested["metric"] == "macro_f1"
+    assert load_params(out / "params.yaml").crossval.nested_folds == 2  # the rerun runs the selection too
     start = 0
     for row in nested["folds"]:
         scores = row["inner_scores"]
