@@ -246,7 +246,16 @@ class TrainParams(_Section):
     awp: float = Field(default=0.0, ge=0.0, le=1.0)
     awp_epoch: int = Field(default=6, ge=1)
     ensemble: int = Field(default=1, ge=1, le=8)
+    # > 0: keep an exponential moving average of the weights (this momentum per step) and use it.
+    ema_momentum: float = Field(default=0.0, ge=0.0, lt=1.0)
     augment: AugmentParams = Field(default_factory=AugmentParams)
+
+    @model_validator(mode="after")
+    def _ema_without_awp(self) -> TrainParams:
+        if self.ema_momentum > 0 and self.awp > 0:
+            # AWP's step moves the weights before the optimizer's step, which would average them moved.
+            raise ValueError("ema_momentum and awp cannot both be on: set one of them to 0")
+        return self
 
 
 def _starter_video_sources() -> list[SourceParams]:

@@ -395,10 +395,11 @@ def learning_rate_schedule(
 
 def make_optimizer(params: TrainParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     rate = learning_rate_schedule(params, steps_per_epoch)
+    averaging = {"use_ema": True, "ema_momentum": params.ema_momentum} if params.ema_momentum > 0 else {}
     if params.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=rate)
+        return keras.optimizers.Adam(learning_rate=rate, **averaging)
     if params.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=rate, momentum=params.momentum)
+        return keras.optimizers.SGD(learning_rate=rate, momentum=params.momentum, **averaging)
     raise ParamsError(f"train.optimizer: unknown optimizer {params.optimizer!r}; allowed: adam, sgd")
 
 

@@ -243,6 +243,9 @@ def _fit_one(
 
     epoch_log = EpochLog(train.epochs)
     all_callbacks: list[keras.callbacks.Callback] = [epoch_log]
+    if train.ema_momentum > 0:
+        # The averaged weights are the ones validated, kept by early stopping and returned.
+        all_callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if train.early_stopping_patience > 0:
         monitor = "val_loss" if data.has_validation else "loss"
         all_callbacks.append(

@@ -271,6 +271,49 @@ def test_awp_changes_training_only_from_its_epoch_and_leaves_a_plain_network(sma
     np.testing.assert_allclose(loaded.predict(window, verbose=0), perturbed.predict(window, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+class TrainableWeightsPerStep(keras.callbacks.Callback):
+    """The network's trainable weights after every optimizer step, and the step count at each epoch's end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[list[np.ndarray]] = []
+        self.epoch_ends: list[int] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps.append([keras.ops.convert_to_numpy(w).copy() for w in self.model.trainable_weights])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_ends.append(len(self.steps))
+
+
+@pytest.mark.slow
+def test_weight_averaging_returns_the_moving_average_of_the_best_epoch(small_dataset, spec, project_root) -> None:
+    """train.ema_momentum: the network comes back with the exponential moving average of its
+    weights over the optimizer steps (Polyak averaging), taken at the end of the epoch whose
+    averaged weights scored the best validation loss (early stopping judges the averaged weights)."""
+    momentum = 0.9
+    params = make_params(project_root, preset="transformer", epochs=3, early_stopping_patience=1,
+                         ema_momentum=momentum)
+    data = training.load_training_data(*small_dataset, spec)
+    recorder = TrainableWeightsPerStep()
+    network, rows = training.fit(params.train, data, callbacks=[recorder])
+
+    average = [w.copy() for w in recorder.steps[0]]
+    averages_at_epoch_end = []
+    for step, weights in enumerate(recorder.steps[1:], start=2):
+        average = [momentum * a + (1 - momentum) * w for a, w in zip(average, weights, strict=True)]
+        if step in recorder.epoch_ends:
+            averages_at_epoch_end.append(average)
+    best_epoch = int(np.argmin([row["val_loss"] for row in rows]))
+    for got, expected in zip(network.trainable_weights, averages_at_epoch_end[best_epoch], strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(got), expected, rtol=1e-4, atol=1e-5)
+    raw_last = recorder.steps[recorder.epoch_ends[best_epoch] - 1]
+    assert not all(np.allclose(keras.ops.convert_to_numpy(got), raw, atol=1e-5)
+                   for got, raw in zip(network.trainable_weights, raw_last, strict=True))
+    with pytest.raises(SignlangError, match="ema_momentum and awp"):
+        make_params(project_root, ema_momentum=momentum, awp=0.01)
+
+
 @pytest.mark.slow
 def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, project_root, tmp_path, capsys) -> None:
     dataset, split = write_dataset(shared_data, tmp_path, {"AdrLfv": "train", "hirak214": "test"})
