@@ -238,7 +238,7 @@ class TrainParams(_Section):
     class_weights: bool = True
     balance_signers: bool = True
     # median: a block under the class's median block size weighs in proportion; none: every block the same.
-    signer_block_cap: Literal["median", "none"] = "median"
+    signer_block_cap: Literal["median", "none"] = "none"
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     late_dropout_epoch: int = Field(default=1, ge=1)
@@ -247,7 +247,7 @@ class TrainParams(_Section):
     awp_epoch: int = Field(default=6, ge=1)
     ensemble: int = Field(default=1, ge=1, le=8)
     # > 0: keep an exponential moving average of the weights (this momentum per step) and use it.
-    ema_momentum: float = Field(default=0.0, ge=0.0, lt=1.0)
+    ema_momentum: float = Field(default=0.99, ge=0.0, lt=1.0)
     augment: AugmentParams = Field(default_factory=AugmentParams)
 
     @model_validator(mode="after")

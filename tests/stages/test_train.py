@@ -252,15 +252,18 @@ def test_awp_changes_training_only_from_its_epoch_and_leaves_a_plain_network(sma
     network, which saves and loads as any other."""
     from signlang.models.networks import load_model, save_model
 
-    plain_params = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.0)
+    plain_params = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.0,
+                               ema_momentum=0.0)
     data = training.load_training_data(*small_dataset, spec)
     plain, plain_rows = training.fit(plain_params.train, data)
-    later = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=3)
+    later = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=3,
+                        ema_momentum=0.0)
     not_yet, not_yet_rows = training.fit(later.train, data)
     assert not_yet_rows == plain_rows
     assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), not_yet.get_weights(), strict=True))
 
-    on = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=2)
+    on = make_params(project_root, preset="transformer", epochs=2, early_stopping_patience=0, awp=0.05, awp_epoch=2,
+                     ema_momentum=0.0)
     perturbed, perturbed_rows = training.fit(on.train, data)
     assert perturbed_rows[0] == plain_rows[0] and perturbed_rows[1] != plain_rows[1]
     assert not all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), perturbed.get_weights(), strict=True))
