@@ -40,3 +40,16 @@ def small_project(tmp_path_factory, shared_data: Path, project_root: Path):
 def small_bundle(small_project) -> Path:
     """The small project's bundle (models/bundle: model.tflite, labels.json, preprocess.json)."""
     return small_project.bundle
+
+
+def pytest_collection_modifyitems(config, items: list) -> None:
+    """The files marked `dvc` as a whole first (each runs `dvc repro` in a copy; a fresh clone's
+    whole pipeline is the longest file of all), then the rest in collection order. With two
+    workers and files dispatched in this order (pyproject: --no-loadscope-reorder), the longest
+    file starts at once beside the many short ones instead of last, with one worker idle."""
+
+    def whole_file_dvc(item) -> bool:
+        marks = getattr(item.module, "pytestmark", [])
+        return any(mark.name == "dvc" for mark in (marks if isinstance(marks, list) else [marks]))
+
+    items.sort(key=lambda item: not whole_file_dvc(item))

@@ -10,6 +10,7 @@ augmented, normalised copy of the training windows every epoch, seeded from `tra
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -139,7 +140,12 @@ def augment_batch(windows: np.ndarray, parts: tuple[str, ...], params: AugmentPa
 class AugmentedWindows(keras.utils.PyDataset):
     """Batches of augmented, then normalised, raw training windows with one-hot targets and
     per-sample class weights; reshuffled and re-augmented every epoch from one seeded
-    generator, so a run is reproducible."""
+    generator, so a run is reproducible.
+
+    The next epoch's windows are made in a background thread while Keras trains on the
+    current ones (NumPy releases the GIL; the augmentation costs about as much as an epoch of
+    training). One epoch at a time, in order, from the same generator: the windows are the
+    same as made in line."""
 
     def __init__(
         self,
@@ -156,13 +162,14 @@ class AugmentedWindows(keras.utils.PyDataset):
         self.batch_size = batch_size
         self.weights = sample_weights if sample_weights is not None else np.ones(len(raw), np.float32)
         self.rng = np.random.default_rng(seed)
-        self._new_epoch()
+        self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="augment")
+        self._x, self._y, self._w = self._make_epoch()
+        self._next = self._maker.submit(self._make_epoch)
 
-    def _new_epoch(self) -> None:
+    def _make_epoch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = self.rng.permutation(len(self.raw))
         augmented = augment_batch(self.raw[order], tuple(self.spec.parts), self.params, self.rng)
-        self._x = normalise(augmented, self.spec)
-        self._y, self._w = self.targets[order], self.weights[order].astype(np.float32)
+        return normalise(augmented, self.spec), self.targets[order], self.weights[order].astype(np.float32)
 
     def __len__(self) -> int:
         return math.ceil(len(self.raw) / self.batch_size)
@@ -172,4 +179,9 @@ class AugmentedWindows(keras.utils.PyDataset):
         return self._x[batch], self._y[batch], self._w[batch]
 
     def on_epoch_end(self) -> None:
-        self._new_epoch()
+        self._x, self._y, self._w = self._next.result()
+        self._next = self._maker.submit(self._make_epoch)
+
+    def close(self) -> None:
+        """Stop making epochs (waits for the one being made)."""
+        self._maker.shutdown(wait=True, cancel_futures=True)

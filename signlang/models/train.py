@@ -267,13 +267,11 @@ def _fit_one(
         per_sample = signer_balanced_weights(data.y_train, data.signers_train, train.class_weights,
                                              train.signer_block_cap)
     if augmenting(train, data):
-        model.fit(
-            augmented_training_windows(train, data, weights, per_sample),
-            epochs=train.epochs,
-            validation_data=validation,
-            callbacks=all_callbacks,
-            verbose=0,
-        )
+        windows = augmented_training_windows(train, data, weights, per_sample)
+        try:
+            model.fit(windows, epochs=train.epochs, validation_data=validation, callbacks=all_callbacks, verbose=0)
+        finally:
+            windows.close()
     else:
         model.fit(
             data.x_train,

@@ -108,6 +108,25 @@ def test_augmented_windows_dataset_reaugments_each_epoch(windows: np.ndarray) ->
     np.testing.assert_array_equal(same_seed[0][0], x)
 
 
+def test_augmented_windows_made_ahead_equal_those_made_in_line(windows: np.ndarray) -> None:
+    """The next epoch is made in a background thread; its windows are the ones the same
+    generator gives when each epoch is made in line, in order."""
+    spec = FeatureParams.raw(PARTS, sequence_length=30, normalisation="body", hand_shape=True, hand_flags=True)
+    targets = np.eye(2, dtype=np.float32)[np.arange(16) % 2]
+    dataset = augment.AugmentedWindows(windows, targets, spec, ALL_STEPS, batch_size=16, seed=7)
+    rng = np.random.default_rng(7)
+    try:
+        for _ in range(3):
+            order = rng.permutation(len(windows))
+            expected = keypoints.normalise(augment.augment_batch(windows[order], PARTS, ALL_STEPS, rng), spec)
+            x, y, _ = dataset[0]
+            np.testing.assert_array_equal(x, expected)
+            np.testing.assert_array_equal(y, targets[order])
+            dataset.on_epoch_end()
+    finally:
+        dataset.close()
+
+
 def test_shear_moves_x_by_y(windows: np.ndarray) -> None:
     sheared = augment.rotate_scale_shift(windows, PARTS, np.random.default_rng(5), degrees=0.0, scale=0.0,
                                          shift=0.0, shear=0.3)
