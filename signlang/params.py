@@ -215,6 +215,7 @@ class AugmentParams(_Section):
     shear: float = Field(default=0.0, ge=0.0, le=1.0)
     time_mask: float = Field(default=0.0, ge=0.0, lt=1.0)
     pose_drop: float = Field(default=0.2, ge=0.0, le=1.0)
+    hand_drop: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
 PRESET_NAMES = ("tutorial", "lstm", "gru", "bigru", "conv_lstm", "conv", "transformer", "stats")

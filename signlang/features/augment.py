@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from signlang.features.keypoints import (
+    HAND_PARTS,
     join_parts,
     landmark_present,
     mirror_windows,
@@ -119,6 +120,26 @@ def add_noise(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Genera
     return join_parts(views, parts)
 
 
+def drop_hand_frames(windows: np.ndarray, parts: tuple[str, ...], rng: np.random.Generator,
+                     probability: float) -> np.ndarray:
+    """With `probability`, one of a window's two hands (drawn at random) is removed from a
+    random fraction (drawn in [0, 1)) of its frames, each frame independently: MediaPipe
+    losing a hand now and then, or a signer whose second hand it rarely finds."""
+    hands = [hand for hand in HAND_PARTS if hand in parts]
+    if not hands:
+        return windows
+    n, length = windows.shape[:2]
+    hit = rng.random(n) < probability
+    which = rng.integers(0, len(hands), n)
+    fraction = rng.random(n)
+    frames_off = rng.random((n, length)) < fraction[:, None]
+    views = split_parts(windows, parts)
+    for index, hand in enumerate(hands):
+        off = (hit & (which == index))[:, None] & frames_off
+        views[hand] = np.where(off[..., None, None], 0.0, views[hand]).astype(np.float32)
+    return join_parts(views, parts)
+
+
 def augment_batch(windows: np.ndarray, parts: tuple[str, ...], params: AugmentParams, rng: np.random.Generator) -> np.ndarray:
     """The augmentation steps `params` switches on, in a fixed order, on raw windows."""
     out = np.asarray(windows, dtype=np.float32)
@@ -134,6 +155,8 @@ def augment_batch(windows: np.ndarray, parts: tuple[str, ...], params: AugmentPa
         out = mask_frames(out, rng, params.time_mask)
     if params.pose_drop > 0:
         out = drop_pose(out, parts, rng, params.pose_drop)
+    if params.hand_drop > 0:
+        out = drop_hand_frames(out, parts, rng, params.hand_drop)
     return out
 
 

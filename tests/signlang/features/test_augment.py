@@ -160,6 +160,22 @@ def test_pose_drop_removes_the_whole_pose_of_some_windows(windows: np.ndarray) -
     assert np.array_equal(dropped[~gone], windows[~gone])
 
 
+def test_hand_drop_removes_one_hand_in_some_frames_of_some_windows(windows: np.ndarray) -> None:
+    dropped = augment.drop_hand_frames(windows, PARTS, np.random.default_rng(7), 0.5)
+    before = missing_parts(windows)
+    after = missing_parts(dropped)
+    assert np.array_equal(after[..., 0], before[..., 0])  # the pose is untouched
+    newly_missing = after & ~before
+    assert newly_missing[..., 1:].any()
+    hit = newly_missing.any(axis=(1, 2))
+    assert 0 < hit.sum() < len(windows)
+    assert not np.any(newly_missing[..., 1].any(axis=1) & newly_missing[..., 2].any(axis=1))  # one hand per window
+    assert np.array_equal(dropped[~hit], windows[~hit])
+    kept = ~after  # where a part is still seen, its values are the original ones
+    for index, where in enumerate((slice(0, 132), slice(132, 195), slice(195, 258))):
+        assert np.array_equal(dropped[..., where][kept[..., index]], windows[..., where][kept[..., index]])
+
+
 def test_new_steps_off_leave_the_old_random_stream_unchanged(windows: np.ndarray) -> None:
     """shear, time_mask and pose_drop at 0 draw nothing: earlier trainings stay reproducible."""
     old = augment.augment_batch(windows, PARTS, ALL_STEPS, np.random.default_rng(42))
