@@ -131,4 +131,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from signlang.native_logs import quiet_native_logs, verbose_requested
+
+    # Native MediaPipe/TFLite chatter off the console, as for the stages and `signlang`
+    # (SIGNLANG_VERBOSE=1 keeps it).
+    quiet_native_logs(verbose_requested([]))
     raise SystemExit(main())

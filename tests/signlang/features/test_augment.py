@@ -13,7 +13,8 @@ from signlang.params import AugmentParams, FeatureParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 ALL_STEPS = AugmentParams(enabled=True, time_stretch=0.2, frame_drop=0.15, rotation_degrees=10, scale=0.1,
-                          shift=0.05, mirror=0.5, noise=0.01, shear=0.0, time_mask=0.0, pose_drop=0.0)
+                          shift=0.05, mirror=0.5, noise=0.01, shear=0.0, time_mask=0.0, pose_drop=0.0,
+                          hand_drop=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_all_steps_keep_shape_and_missing_counts(windows: np.ndarray) -> None:
 
 def test_spatial_steps_never_move_missing_landmarks(windows: np.ndarray) -> None:
     spatial = AugmentParams(enabled=True, time_stretch=0.0, frame_drop=0.0, rotation_degrees=15, scale=0.2, shift=0.1,
-                            mirror=0.0, noise=0.02, shear=0.0, time_mask=0.0, pose_drop=0.0)
+                            mirror=0.0, noise=0.02, shear=0.0, time_mask=0.0, pose_drop=0.0, hand_drop=0.0)
     out = augment.augment_batch(windows, PARTS, spatial, np.random.default_rng(1))
     missing = missing_parts(windows)
     assert missing.any()
@@ -177,7 +178,7 @@ def test_hand_drop_removes_one_hand_in_some_frames_of_some_windows(windows: np.n
 
 
 def test_new_steps_off_leave_the_old_random_stream_unchanged(windows: np.ndarray) -> None:
-    """shear, time_mask and pose_drop at 0 draw nothing: earlier trainings stay reproducible."""
+    """shear, time_mask, pose_drop and hand_drop at 0 draw nothing: earlier trainings stay reproducible."""
     old = augment.augment_batch(windows, PARTS, ALL_STEPS, np.random.default_rng(42))
-    with_zero = ALL_STEPS.model_copy(update={"shear": 0.0, "time_mask": 0.0, "pose_drop": 0.0})
+    with_zero = ALL_STEPS.model_copy(update={"shear": 0.0, "time_mask": 0.0, "pose_drop": 0.0, "hand_drop": 0.0})
     assert np.array_equal(old, augment.augment_batch(windows, PARTS, with_zero, np.random.default_rng(42)))
