@@ -1,6 +1,6 @@
 """Figure 5: accuracy on unseen signers, leave-signers-out cross-validation by signer.
 
-`signlang.models.crossval.cross_validate` over the multi-signer keypoints (crossval.data), on the
+`signlang.crossval.cv.cross_validate` over the multi-signer keypoints (crossval.data), on the
 same folds and the same epochs budget for both configurations:
 - project: the default preset with the default features and augmentation (`train.preset`
   of params.yaml);
@@ -25,9 +25,9 @@ FIGURE = "5. unseen signers macro-F1 (mean): default preset vs tutorial:raw"
 
 def measure(ctx: Context, folds: int | None = None, epochs: int | None = None, signers: int | None = None) -> list[Row]:
     try:
-        from signlang.models import crossval
+        from signlang.crossval import cv as crossval
     except ImportError as exc:
-        return [unavailable(FIGURE, f"signlang.models.crossval cannot be imported ({exc})")]
+        return [unavailable(FIGURE, f"signlang.crossval.cv cannot be imported ({exc})")]
     params = ctx.params()
     if ctx.quick:
         folds, epochs, signers = folds or QUICK_FOLDS, epochs or QUICK_EPOCHS, signers or QUICK_SIGNERS

@@ -54,6 +54,15 @@ class Context:
             self.cache["params"] = load_params(self.params_path)
         return self.cache["params"]
 
+    def apps(self):
+        """params.yaml's `live` and `sentence` sections (the apps' settings), read once per run."""
+        from realtime.settings import LiveParams, SentenceParams
+        from signlang.settings import load_sections
+
+        if "apps" not in self.cache:
+            self.cache["apps"] = load_sections(self.params_path, live=LiveParams, sentence=SentenceParams)
+        return self.cache["apps"]
+
     def temp_dir(self, prefix: str) -> Path:
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self.scratch))
 
@@ -162,7 +171,7 @@ def resized_clip(source: Path, target: Path, size: tuple[int, int] = (640, 480),
 def sample_frames(ctx: Context, signer: str = "hirak214", index: int = 0) -> np.ndarray:
     """One real 30-frame keypoint sequence in the full (n, 1662) Holistic layout (face zeros),
     as the live runner buffers it: pose and hands from the multi-signer data."""
-    from signlang.features.keypoints import FULL_SIZE, LAYOUTS
+    from signlang.data.layout import FULL_SIZE, LAYOUTS
 
     with np.load(ctx.shared_data / MULTISIGNER / f"{signer}.npz", allow_pickle=False) as data:
         part = np.asarray(data["X"][index], dtype=np.float32)

@@ -159,7 +159,8 @@ def last_hand_frame(frames: np.ndarray) -> int:
 
 def rest_frames(frame: np.ndarray, count: int) -> np.ndarray:
     """`count` copies of `frame` with both hands removed (out of view); the body stays."""
-    from signlang.features.keypoints import HAND_PARTS, layout_of
+    from signlang.data.layout import HAND_PARTS
+    from signlang.features.keypoints import layout_of
 
     rest = np.repeat(frame[None], count, axis=0).copy()
     layout = layout_of(rest)
@@ -273,7 +274,7 @@ def measure(ctx: Context) -> list[Row]:
     settings = HolisticSettings.from_params(params.extract).for_parts(bundle.spec.parts)
     streams = build_streams(ctx, bundle, settings)
     ctx.log(f"bench: continuous signing on {len(streams)} streams ({len({s.signer for s in streams})} signers) ...")
-    result = evaluate(streams, bundle, params.sentence)
+    result = evaluate(streams, bundle, ctx.apps().sentence)
     windows, segments = result["windows"]["all"], result["segments"]["all"]
     raw = {**result, "segmenter": bundle.segmenter.to_dict(), "bundle": str(bundle.source), "pause_seconds": PAUSE_SECONDS,
            "signers": sorted({s.signer for s in streams})}

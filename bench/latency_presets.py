@@ -1,7 +1,7 @@
 """Latency of one live window per preset, through the exported TFLite model.
 
 For each preset: build it at batch size 1 with params.yaml's train settings and the model
-input width of params.yaml's features (FeatureParams.output_size), convert it with
+input width of params.yaml's features (keypoints.output_size), convert it with
 signlang.serving.export.to_tflite (builtin ops only), load it as a signlang.serving.bundle.Bundle and time
 `Bundle.predict_window` on real frames (resample + normalise + interpreter), then the
 interpreter alone. Prints p50 / p95 milliseconds per window; nothing is asserted.
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from signlang import paths
-from signlang.features.keypoints import normalise
+from signlang.features.keypoints import normalise, output_size
 from signlang.models.networks import PRESETS, build_model
 from signlang.params import load_params
 from signlang.serving.bundle import Bundle, write_bundle
@@ -36,7 +36,7 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
 def time_preset(preset: str, params, frames: np.ndarray, runs: int) -> dict:
     spec = params.features
     train = params.train.model_copy(update={"preset": preset})
-    model = build_model(train, spec.sequence_length, spec.output_size, 8, batch_size=1)
+    model = build_model(train, spec.sequence_length, output_size(spec), 8, batch_size=1)
     content = to_tflite(model)
     with tempfile.TemporaryDirectory() as folder:
         write_bundle(Path(folder) / "bundle", content, [f"c{i}" for i in range(8)], {}, spec)
@@ -65,7 +65,7 @@ def main() -> None:
     with np.load(FRAMES) as data:
         frames = data["X"][0].astype(np.float32)
     spec = params.features
-    print(f"window {spec.sequence_length} x {spec.output_size} (features: normalisation {spec.normalisation}); "
+    print(f"window {spec.sequence_length} x {output_size(spec)} (features: normalisation {spec.normalisation}); "
           f"{args.runs} runs each; ms per window")
     print(f"{'preset':<12} {'params':>8} {'tflite KB':>9} {'window p50':>10} {'p95':>7} {'model p50':>9} {'p95':>7}")
     for preset in args.presets.split(","):

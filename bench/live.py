@@ -45,7 +45,7 @@ def holistic_alone(clip: Path, settings, max_frames: int | None = None) -> int:
     return frames
 
 
-def live_runner(clip: Path, bundle, params, screenshot: Path | None) -> tuple[int, str]:
+def live_runner(clip: Path, bundle, params, apps, screenshot: Path | None) -> tuple[int, str]:
     """`signlang live --no-window --screenshot` on `clip` (no screenshot: plain --no-window,
     which draws nothing): (frames, how it was run)."""
     from realtime.runner import LiveOptions, run_live
@@ -59,7 +59,7 @@ def live_runner(clip: Path, bundle, params, screenshot: Path | None) -> tuple[in
         except TypeError:  # an older runner without --screenshot: nothing is drawn headless
             how = "not drawn (runner has no --screenshot)"
     with contextlib.redirect_stdout(io.StringIO()):
-        summary = run_live(bundle, options, params.live, settings, params.sentence)
+        summary = run_live(bundle, options, apps.live, settings, apps.sentence)
     return summary.frames, how
 
 
@@ -71,7 +71,7 @@ def measure(ctx: Context) -> list[Row]:
     from signlang.features.holistic import HolisticSettings, import_mediapipe
     from signlang.serving.bundle import Bundle
 
-    params = ctx.params()
+    params, apps = ctx.params(), ctx.apps()
     model = shared_model(ctx)
     bundle = Bundle.load(model.bundle_dir)
     source = ctx.shared_data / "videos/asl-starter" / LIVE_CLIP
@@ -93,16 +93,16 @@ def measure(ctx: Context) -> list[Row]:
                 count, seconds = timed(lambda: holistic_alone(clip, with_face))
                 alone_face.append(count / seconds)
             else:
-                (count, how), seconds = timed(lambda: live_runner(clip, bundle, params, ctx.scratch / "live.png"))
+                (count, how), seconds = timed(lambda: live_runner(clip, bundle, params, apps, ctx.scratch / "live.png"))
                 live.append(count / seconds)
-    (count, _), seconds = timed(lambda: live_runner(clip, bundle, params, None))
+    (count, _), seconds = timed(lambda: live_runner(clip, bundle, params, apps, None))
     bare_fps = count / seconds
     live_fps, alone_fps, face_fps = median(live), median(alone), median(alone_face)
     share = ratio(live_fps, alone_fps)
     raw = {"clip": f"{LIVE_CLIP} resized to 640x480 with cv2 (scratch)", "frames": frames, "repeats": repeats,
            "live_fps": live, "holistic_alone_fps": alone, "overlay": how, "model": model.origin,
-           "classify_every": params.sentence.stride, "live_not_drawn_fps": bare_fps,
-           "holistic_with_face_fps": alone_face, "face": settings.face, "track_ahead": params.live.track_ahead}
+           "classify_every": apps.sentence.stride, "live_not_drawn_fps": bare_fps,
+           "holistic_with_face_fps": alone_face, "face": settings.face, "track_ahead": apps.live.track_ahead}
     return [Row(FIGURE, live_fps, alone_fps, "frames/s", share, "live fps / Holistic-alone fps",
                 f">= {TARGET:g}x", share is not None and share >= TARGET, note=f"overlay {how}", raw=raw),
             Row("3b. live fps: plain --no-window (nothing drawn) vs decode + Holistic alone", bare_fps, alone_fps,
@@ -110,4 +110,4 @@ def measure(ctx: Context) -> list[Row]:
                 note="one run, after the others"),
             Row("3c. live fps: live runner vs mp.solutions.holistic.Holistic (face mesh on) alone", live_fps, face_fps,
                 "frames/s", ratio(live_fps, face_fps), "live fps / full-Holistic fps", "", None,
-                note=f"extract.face {str(settings.face).lower()}; live.track_ahead {params.live.track_ahead}")]
+                note=f"extract.face {str(settings.face).lower()}; live.track_ahead {apps.live.track_ahead}")]

@@ -118,8 +118,8 @@ def tutorial_live_child(clip: Path, keras_path: Path, length: int = 30) -> None:
     import numpy as np
 
     from bench.extraction import extract_keypoints, mediapipe_detection
+    from signlang.data.layout import LAYOUTS
     from signlang.features.holistic import import_mediapipe
-    from signlang.features.keypoints import LAYOUTS
     from signlang.models.networks import load_model
 
     model = load_model(keras_path)

@@ -41,8 +41,8 @@ def tiny_model(ctx: Context, epochs: int = 1, signers: tuple[str, ...] = TINY_SI
     as model.keras and exported as a bundle (TFLite) into a scratch folder."""
     import keras
 
+    from signlang.crossval.cv import config_params
     from signlang.features.keypoints import clip_to_window
-    from signlang.models.crossval import config_params
     from signlang.models.train import TrainingData, fit
     from signlang.serving.bundle import write_bundle
     from signlang.serving.export import inference_model, to_tflite

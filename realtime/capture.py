@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from realtime import overlay
+from realtime.settings import CaptureParams
 from realtime.sources import open_source
 from signlang import paths
 from signlang.errors import InputFileError, ParamsError
 from signlang.features.holistic import HolisticSettings, HolisticTracker, scale_frame
 from signlang.features.keypoints import hand_seen
-from signlang.params import CaptureParams
 
 WINDOW_TITLE = "signlang capture"
 # The stems capture writes, as `ingest.signer_pattern` reads them back.

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from signlang import paths
 
 if TYPE_CHECKING:
+    from realtime.settings import CaptureParams, LiveParams, SentenceParams, SpeechParams
     from signlang.features.holistic import HolisticSettings
-    from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams
 
 DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
 
@@ -39,14 +39,18 @@ class RealtimeSettings:
 def load_settings(path: Path | None) -> RealtimeSettings:
     """The sections live/capture need from params.yaml (`path`, else ./params.yaml), or
     their defaults when there is no params.yaml at hand (e.g. outside a checkout)."""
+    from realtime.settings import CaptureParams, LiveParams, SentenceParams, SpeechParams
     from signlang.features.holistic import HolisticSettings
-    from signlang.params import CaptureParams, LiveParams, SentenceParams, SpeechParams, load_params
+    from signlang.features.settings import ExtractParams
+    from signlang.serving.settings import ExportParams
+    from signlang.settings import load_sections
 
     if path is None and not paths.PARAMS_FILE.is_file():
         return RealtimeSettings(LiveParams(), SentenceParams(), CaptureParams(), SpeechParams(), HolisticSettings(),
                                 DEFAULT_MODEL_NAME, DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
     chosen = path or paths.PARAMS_FILE
-    params = load_params(chosen)
+    params = load_sections(chosen, live=LiveParams, sentence=SentenceParams, capture=CaptureParams,
+                           speech=SpeechParams, extract=ExtractParams, export=ExportParams)
     return RealtimeSettings(params.live, params.sentence, params.capture, params.speech,
                             HolisticSettings.from_params(params.extract),
                             params.export.registered_model, params.export.champion_alias, str(chosen))

@@ -38,8 +38,8 @@ from signlang.features.keypoints import hand_seen
 from signlang.serving.segment import Segment, Segmenter, SegmenterSpec
 
 if TYPE_CHECKING:
+    from realtime.settings import SentenceParams
     from signlang.features.holistic import HolisticSettings, HolisticTracker
-    from signlang.params import SentenceParams
     from signlang.serving.bundle import Bundle
 
 TOP_K = 3
@@ -259,8 +259,8 @@ def track_clip(path: str | Path, settings: HolisticSettings, limit: int | None =
     """Keypoints (n, 1662) of every frame of a clip file, read and tracked as `signlang live`
     does; with `limit`, reading stops at limit + 1 frames, so a caller can tell the clip is longer."""
     from realtime.sources import open_source
+    from signlang.data.layout import FULL_SIZE
     from signlang.features.holistic import HolisticTracker
-    from signlang.features.keypoints import FULL_SIZE
 
     vectors: list[np.ndarray] = []
     with open_source(str(path)) as source, HolisticTracker(settings) as tracker:

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from realtime.core import clip_hand_visible, replay, track_clip
+from realtime.settings import SentenceParams
 from signlang.features.holistic import HolisticSettings
-from signlang.params import SentenceParams
 from signlang.serving.bundle import Bundle
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".webm", ".mkv")
@@ -117,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, nargs="*", default=[], help="values to compare")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="sentence and extract sections")
     args = parser.parse_args(argv)
-    from signlang.params import load_params
+    from signlang.features.settings import ExtractParams
+    from signlang.settings import load_sections
 
-    params = load_params(args.params)
+    params = load_sections(args.params, sentence=SentenceParams, extract=ExtractParams)
     base = params.sentence
     grid = [SentenceParams.model_validate({**base.model_dump(), "agreeing_windows": a, "threshold": t})
             for a, t in itertools.product(args.agreeing_windows or [base.agreeing_windows], args.threshold or [base.threshold])]

@@ -27,11 +27,11 @@ import numpy as np
 
 from realtime import overlay
 from realtime.core import LiveCore, Step, top_json, track_frame
+from realtime.settings import LiveParams, SentenceParams
 from realtime.sources import VideoSource, open_source
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.holistic import HolisticSettings, HolisticTracker
-from signlang.params import LiveParams, SentenceParams
 from signlang.serving.bundle import Bundle
 
 VIDEO_CODEC = "libx264"  # H.264 in .mp4 (yuv420p, moov first): plays in every browser

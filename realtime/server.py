@@ -50,13 +50,14 @@ from realtime.core import (
     track_frame,
 )
 from signlang import paths
+from signlang.data.layout import FULL_SIZE, NO_FACE_SIZE
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.holistic import HolisticSettings, HolisticTracker
-from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE, clip_to_window, normalise
+from signlang.features.keypoints import clip_to_window, normalise
 from signlang.serving.bundle import Bundle
 
 if TYPE_CHECKING:
-    from signlang.params import SentenceParams, ServeParams
+    from realtime.settings import SentenceParams, ServeParams
 
 STATIC_DIR = Path(__file__).with_name("static")
 MB = 1024 * 1024
@@ -64,7 +65,7 @@ MB = 1024 * 1024
 
 def default_fps() -> float:
     """Frame rate for word times when the request states none: `signlang live`'s for cameras."""
-    from signlang.params import LiveParams
+    from realtime.settings import LiveParams
 
     return float(LiveParams.model_fields["fallback_fps"].default)
 
@@ -162,7 +163,7 @@ def predict_video(bundle: Bundle, path: Path, settings: HolisticSettings, max_fr
     """Holistic over every frame of a clip file, then `predict_clip`. A clip that decodes too
     few of the frames it reports is refused (422) by the extract stage's damage rule."""
     from signlang.features.extract import decoded_too_little
-    from signlang.params import ExtractParams
+    from signlang.features.settings import ExtractParams
 
     count, fps = video_frame_count(path)
     if count > max_frames:
@@ -301,7 +302,7 @@ def create_app(bundle: Bundle, serve: "ServeParams", settings: HolisticSettings 
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException
 
-    from signlang.params import SentenceParams
+    from realtime.settings import SentenceParams
 
     settings = (settings or HolisticSettings()).for_parts(bundle.spec.parts)
     sentence = sentence or SentenceParams()
@@ -403,11 +404,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_settings(path: Path) -> tuple["ServeParams", "SentenceParams", HolisticSettings]:
-    from signlang.params import SentenceParams, ServeParams, load_params
+    from realtime.settings import SentenceParams, ServeParams
+    from signlang.features.settings import ExtractParams
+    from signlang.settings import load_sections
 
     if not path.is_file():
         return ServeParams(), SentenceParams(), HolisticSettings()
-    params = load_params(path)
+    params = load_sections(path, serve=ServeParams, sentence=SentenceParams, extract=ExtractParams)
     return params.serve, params.sentence, HolisticSettings.from_params(params.extract)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -43,15 +43,15 @@ def clean_outputs() -> None:
     remove_stale_temps([paths.DATA_DIR, paths.MODELS_DIR, paths.REPORTS_DIR, paths.PLOTS_DIR, paths.FIGURES_DIR])
 
 
-def run_stage(fn: Callable[..., T], argv: list[str] | None = None) -> T:
-    """Load and validate the whole params.yaml, clean stale temporary files, call `fn(params)`
-    and return its result; on a SignlangError print `error: <message>` to stderr and exit 1
-    (re-raise with --debug / SIGNLANG_DEBUG=1)."""
+def run_stage(fn: Callable[[Any], T], load: Callable[[], Any], argv: list[str] | None = None) -> T:
+    """`load()` the params.yaml sections the stage reads, clean stale temporary files, call
+    `fn(params)` and return its result; on a SignlangError print `error: <message>` to stderr and
+    exit 1 (re-raise with --debug / SIGNLANG_DEBUG=1). Each stage loads only its own sections, so
+    a bad value elsewhere (say `capture.codec`) never stops it."""
     from signlang.errors import SignlangError
-    from signlang.params import load_params
 
     try:
-        params = load_params()
+        params = load()
         clean_outputs()
         return fn(params)
     except SignlangError as exc:

@@ -19,6 +19,19 @@ def audit(params) -> None:
     print(summary_line(result))
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.audit.settings import AuditParams
+    from signlang.features.spec import FeatureParams
+    from signlang.settings import load_sections
+
+    return load_sections(audit=AuditParams, features=FeatureParams)
+
+
+def main() -> None:
+    run_stage(audit, stage_params)
+
+
 if __name__ == "__main__":
     quiet_console()
-    run_stage(audit)
+    main()

@@ -89,8 +89,17 @@ def evaluate(
     return document
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.features.spec import FeatureParams
+    from signlang.metrics.settings import EvaluateParams
+    from signlang.settings import load_sections
+
+    return load_sections(evaluate=EvaluateParams, features=FeatureParams)
+
+
 def main() -> None:
-    run_stage(evaluate)
+    run_stage(evaluate, stage_params)
 
 
 if __name__ == "__main__":

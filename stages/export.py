@@ -56,8 +56,19 @@ def export(
     return report
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.data.settings import IngestParams
+    from signlang.features.spec import FeatureParams
+    from signlang.models.settings import TrainParams
+    from signlang.serving.settings import SegmentParams
+    from signlang.settings import load_sections
+
+    return load_sections(segment=SegmentParams, train=TrainParams, features=FeatureParams, ingest=IngestParams)
+
+
 def main() -> None:
-    run_stage(export)
+    run_stage(export, stage_params)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ def extract(
     progress: bool = True,
 ):
     """Run the stage; returns its ExtractSummary (the numbers of the printed summary line)."""
+    from signlang.features.settings import check_face_extracted
     from signlang.io import require_inputs
 
+    check_face_extracted(params.features, params.extract)
     require_inputs("extract", {manifest_path: "ingest"})  # before the heavy imports
     from dataclasses import replace
 
@@ -58,8 +60,18 @@ def extract(
     return summary
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.data.settings import IngestParams
+    from signlang.features.settings import ExtractParams
+    from signlang.features.spec import FeatureParams
+    from signlang.settings import load_sections
+
+    return load_sections(extract=ExtractParams, features=FeatureParams, ingest=IngestParams)
+
+
 def main() -> None:
-    run_stage(extract)
+    run_stage(extract, stage_params)
 
 
 if __name__ == "__main__":

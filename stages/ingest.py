@@ -17,7 +17,7 @@ def ingest(
     skipped_path: str | Path = paths.INGEST_SKIPPED,
 ):
     """Run the stage; returns the manifest table."""
-    from signlang.params import check_sources_exist
+    from signlang.data.ingest import check_sources_exist
 
     check_sources_exist(params.ingest)  # before the heavy imports
     from signlang.data.ingest import build_manifest, ingest_report, summary_line, write_manifest
@@ -36,8 +36,16 @@ def ingest(
     return manifest
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.data.settings import IngestParams
+    from signlang.settings import load_sections
+
+    return load_sections(ingest=IngestParams)
+
+
 def main() -> None:
-    run_stage(ingest)
+    run_stage(ingest, stage_params)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,16 @@ def split(
     return table
 
 
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.data.settings import SplitParams
+    from signlang.settings import load_sections
+
+    return load_sections(split=SplitParams)
+
+
 def main() -> None:
-    run_stage(split)
+    run_stage(split, stage_params)
 
 
 if __name__ == "__main__":

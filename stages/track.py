@@ -41,6 +41,17 @@ def track(params) -> dict:
     return result
 
 
+def stage_params():
+    """The params.yaml sections this stage reads: every pipeline section (it logs them all)."""
+    from signlang.params import load_params
+
+    return load_params()
+
+
+def main() -> None:
+    run_stage(track, stage_params)
+
+
 if __name__ == "__main__":
     quiet_console()
-    run_stage(track)
+    main()

@@ -4,12 +4,11 @@ logs them to MLflow."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 from signlang import paths
+from stages._entry import quiet_console, run_stage
 
 
 def train(
@@ -58,31 +57,19 @@ def train(
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Load params.yaml and train; a SignlangError is one `error: ...` line and exit 1
-    (the traceback only with --debug)."""
-    from signlang.errors import SignlangError
-    from signlang.params import load_params
-    from stages._entry import clean_outputs
+def stage_params():
+    """The params.yaml sections this stage reads, validated (no others)."""
+    from signlang.features.spec import FeatureParams
+    from signlang.models.settings import TrainParams
+    from signlang.settings import load_sections
 
-    parser = argparse.ArgumentParser(prog="python -m stages.train", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's native log lines")
-    args = parser.parse_args(argv)
-    try:
-        params = load_params()
-        clean_outputs()
-        train(params)
-    except SignlangError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return load_sections(train=TrainParams, features=FeatureParams)
+
+
+def main() -> None:
+    run_stage(train, stage_params)
 
 
 if __name__ == "__main__":
-    from stages._entry import quiet_console
-
     quiet_console()
-    sys.exit(main())
+    main()

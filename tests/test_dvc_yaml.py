@@ -79,6 +79,27 @@ def test_stage_deps_cover_the_import_closure_of_its_entry_point(stage: str):
     assert not missing, f"dvc.yaml stage {stage} imports these project files but does not depend on them: {missing}"
 
 
+# Code a stage runs without importing it (the track stage logs it with each bundle as MLflow model code).
+NOT_IMPORTED_CODE = {"track": {"signlang/serving/mlflow_model.py"}}
+
+
+@pytest.mark.parametrize("stage", sorted(DVC_YAML["stages"]))
+def test_stage_code_deps_are_its_import_closure_and_no_more(stage: str):
+    """A stage depends on its own code and settings only: a change elsewhere does not rerun it."""
+    definition = DVC_YAML["stages"][stage]
+    entry = module_file(definition["cmd"].split("python -m ", 1)[1].split()[0])
+    deps = {dep if isinstance(dep, str) else next(iter(dep)) for dep in definition["deps"]}
+    extra = {dep for dep in deps if dep.endswith(".py")} - import_closure(entry) - NOT_IMPORTED_CODE.get(stage, set())
+    assert not extra, f"dvc.yaml stage {stage} depends on code it does not import: {sorted(extra)}"
+
+
+def test_train_settings_do_not_rerun_the_stages_before_training():
+    for stage in ("ingest", "extract", "split", "audit"):
+        closure = import_closure(module_file(f"stages.{stage}"))
+        assert "signlang/models/settings.py" not in closure, stage
+        assert "signlang/params.py" not in closure, f"{stage} loads every section, not its own"
+
+
 @pytest.mark.parametrize("stage", sorted(DVC_YAML["stages"]))
 def test_stage_code_deps_exist(stage: str):
     deps = [dep if isinstance(dep, str) else next(iter(dep)) for dep in DVC_YAML["stages"][stage]["deps"]]

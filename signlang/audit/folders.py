@@ -15,7 +15,6 @@ with its extract settings. The pipeline's own dataset is audited by the `audit` 
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,28 +22,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from signlang import paths
 from signlang.audit.scoring import PARTS, AuditData, AuditResult
+from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import InputFileError, SignlangError
-from signlang.params import ExtractParams, FeatureParams, IngestParams, Params, SourceParams
+from signlang.features.settings import ExtractParams
+from signlang.features.spec import FeatureParams
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signlang.params import Params
+
 Log = Callable[[str], None]
 # Files ingest does not recognise (a README beside the data) are named, not fatal.
 _IGNORED = "unknown file type"
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, action="append", required=True, metavar="PATH",
-                        help="folder to audit (videos in <label>/ folders, MP_Data, PSL .h5 or multi-signer .npz); "
-                             "repeat to audit several together")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="folder for blocks.csv, signers.csv, audit.md, audit.html and figures/")
-    parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE,
-                        help="params.yaml: its audit thresholds, label_aliases, signer_pattern, ingest decisions and "
-                             "features/extract settings (default ./params.yaml)")
 
 
 def folder_manifest(folders: Sequence[Path], decisions: IngestParams, log: Log = print) -> pd.DataFrame:
@@ -120,13 +111,3 @@ def audit_folders(folders: Sequence[Path], out: Path, params: Params, log: Log =
     log(f"{summary_line(result)}; {time.perf_counter() - started:.1f} s")
     log(f"audit: wrote {out}/blocks.csv, signers.csv, audit.md, audit.html")
     return result
-
-
-def run(args: argparse.Namespace) -> int:
-    from signlang.params import load_params
-
-    params = load_params(args.params)
-    if not args.data:
-        raise SignlangError("audit: give at least one --data folder")
-    audit_folders(args.data, args.out, params)
-    return 0

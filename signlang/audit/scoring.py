@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signlang.audit.settings import AuditParams
 from signlang.errors import InputFileError, SignlangError
 from signlang.features import keypoints as kp
-from signlang.params import AuditParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 # After mirroring left-dominant windows, the dominant hand is in the right-hand slot.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from signlang.errors import InputFileError
-from signlang.params import FeatureParams
+
+if TYPE_CHECKING:
+    from signlang.features.spec import FeatureParams
 
 SUBSETS = ("train", "val", "test")
 DATASET_ARRAYS = ("X", "ids", "labels", "classes")

@@ -29,8 +29,8 @@ import pandas as pd
 from signlang import paths
 from signlang.errors import InputFileError, ParamsError, SignlangError
 from signlang.io import atomic_path, atomic_write_text, file_sha256
-from signlang.features.keypoints import LAYOUTS
-from signlang.params import IngestParams, Params, SourceParams
+from signlang.data.layout import LAYOUTS
+from signlang.data.settings import IngestParams, SourceParams
 
 COLUMNS = ["id", "label", "raw_label", "signer", "source", "path", "index", "content_hash", "frames", "fps", "kind"]
 KINDS = ("video", "mp_data", "psl_h5", "npz")
@@ -692,3 +692,14 @@ def summary_line(report: dict) -> str:
         + (f", {dropped} samples left out by the class filters" if dropped else "")
         + (f" (reasons in {paths.INGEST_SKIPPED})" if report["skipped"] or dropped or decided else "")
     )
+
+
+def check_sources_exist(ingest: IngestParams) -> None:
+    """Refuse missing input folders before any work starts."""
+    for index, source in enumerate(ingest.sources):
+        if not Path(source.path).exists():
+            raise ParamsError(f"ingest.sources[{index}].path: {source.path!r} does not exist")
+        if source.metadata and not Path(source.metadata).is_file():
+            raise ParamsError(
+                f"ingest.sources[{index}].metadata: {source.metadata!r} does not exist"
+            )

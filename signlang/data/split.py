@@ -19,7 +19,7 @@ from signlang import paths
 from signlang.data.dataset import SUBSETS, seen_test_signers
 from signlang.errors import SignlangError
 from signlang.io import atomic_path
-from signlang.params import SplitParams
+from signlang.data.settings import SplitParams
 
 # Fewer signer ids than this cannot give train, val and test a person each.
 MIN_SIGNERS = 3

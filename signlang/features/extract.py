@@ -29,13 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from signlang.data.layout import FULL_PARTS, FULL_SIZE, LAYOUTS
 from signlang.errors import InputFileError
 from signlang.features.holistic import HolisticSettings, extract_video
-from signlang.features.keypoints import FULL_PARTS, FULL_SIZE, LAYOUTS, clip_to_window
+from signlang.features.keypoints import clip_to_window
 from signlang.io import atomic_path, file_sha256
 
 if TYPE_CHECKING:
-    from signlang.params import ExtractParams, FeatureParams
+    from signlang.features.settings import ExtractParams
+    from signlang.features.spec import FeatureParams
 
 KINDS = ("video", "mp_data", "psl_h5", "npz")
 VIDEO = "video"

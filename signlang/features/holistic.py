@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from signlang.data.layout import FULL_SIZE, PART_SIZES
 from signlang.errors import InputFileError
-from signlang.features.keypoints import FULL_SIZE, PART_SIZES
 
 # Landmark counts per part, in vector order, and whether each landmark has a visibility.
 POSE_LANDMARKS = 33

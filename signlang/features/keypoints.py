@@ -1,9 +1,5 @@
-"""The MediaPipe Holistic keypoint layouts and the one preprocessing path.
-
-Full layout, 1662 values per frame: pose 33 x (x, y, z, visibility) [0:132], face 468 x
-(x, y, z) [132:1536], left hand 21 x (x, y, z) [1536:1599], right hand 21 x (x, y, z)
-[1599:1662]. The 258 layout is the same without the face. A part MediaPipe did not see in
-a frame is all zeros.
+"""The MediaPipe Holistic keypoint layouts (`signlang.data.layout`) and the one preprocessing
+path. A part MediaPipe did not see in a frame is all zeros.
 
 Training, evaluation, export and live inference all turn frames into model input through
 `clip_to_window` / `frames_to_window` here, driven by one `FeatureParams`, so the steps
@@ -17,28 +13,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from signlang.data.layout import (
+    FULL_SIZE,
+    HAND_PARTS,
+    LAYOUTS,
+    NO_FACE_SIZE,
+    PART_SIZES,
+    part_offsets,
+)
 from signlang.errors import InputFileError
 
 if TYPE_CHECKING:
-    from signlang.params import FeatureParams
-
-PART_SIZES = {"pose": 33 * 4, "face": 468 * 3, "left_hand": 21 * 3, "right_hand": 21 * 3}
-FULL_PARTS = ("pose", "face", "left_hand", "right_hand")
-NO_FACE_PARTS = ("pose", "left_hand", "right_hand")
-FULL_SIZE = sum(PART_SIZES.values())  # 1662
-NO_FACE_SIZE = FULL_SIZE - PART_SIZES["face"]  # 258
-HAND_PARTS = ("left_hand", "right_hand")
+    from signlang.features.spec import FeatureParams
 
 
-def _offsets(parts: tuple[str, ...]) -> dict[str, slice]:
-    offsets, start = {}, 0
-    for part in parts:
-        offsets[part] = slice(start, start + PART_SIZES[part])
-        start += PART_SIZES[part]
-    return offsets
-
-
-LAYOUTS = {FULL_SIZE: _offsets(FULL_PARTS), NO_FACE_SIZE: _offsets(NO_FACE_PARTS)}
 
 
 def feature_size(parts: list[str] | tuple[str, ...]) -> int:
@@ -131,7 +119,7 @@ def _channels(part: str) -> int:
 def split_parts(windows: np.ndarray, parts: tuple[str, ...]) -> dict[str, np.ndarray]:
     """(..., T, F) raw windows -> {part: (..., T, landmarks, channels)} copies, float32."""
     views = {}
-    for part, where in _offsets(tuple(parts)).items():
+    for part, where in part_offsets(tuple(parts)).items():
         block = np.array(windows[..., where], dtype=np.float32)
         views[part] = block.reshape(*block.shape[:-1], -1, _channels(part))
     return views
@@ -195,7 +183,7 @@ def drop_implausible_pose(windows: np.ndarray, parts: tuple[str, ...]) -> np.nda
     another layout's values as shoulders."""
     if "pose" not in parts:
         return windows
-    where = _offsets(tuple(parts))["pose"]
+    where = part_offsets(tuple(parts))["pose"]
     pose = windows[..., where].reshape(*windows.shape[:-1], -1, 4)
     bad = ~pose_plausible(pose)
     if not bad.any():
@@ -329,7 +317,7 @@ def normalise(windows: np.ndarray, spec: FeatureParams) -> np.ndarray:
     if _is_identity(spec):
         return windows
     if windows.size == 0:  # no window (e.g. no validation signers): the right shape, empty
-        return np.zeros((*windows.shape[:-1], spec.output_size), dtype=np.float32)
+        return np.zeros((*windows.shape[:-1], output_size(spec)), dtype=np.float32)
     parts = tuple(spec.parts)
     windows = drop_implausible_pose(windows, parts)
     if spec.missing_hands == "interpolate":
@@ -362,6 +350,13 @@ def normalise(windows: np.ndarray, spec: FeatureParams) -> np.ndarray:
     if spec.hand_flags:
         features = np.concatenate([features, *flags], axis=-1)
     return features.astype(np.float32, copy=False)
+
+
+def output_size(spec: FeatureParams) -> int:
+    """Values per frame after `normalise`: the model's input width (found by running the steps on
+    a blank window, so it can never disagree with them)."""
+    probe = np.zeros((1, 2, spec.feature_size), dtype=np.float32)
+    return int(normalise(probe, spec).shape[-1])
 
 
 def _is_identity(spec: FeatureParams) -> bool:

@@ -20,8 +20,8 @@ import numpy as np
 
 from signlang.data.dataset import LabelledWindows, load_labelled_windows
 from signlang.errors import InputFileError
+from signlang.features.spec import FeatureParams
 from signlang.io import atomic_path, write_json
-from signlang.params import FeatureParams
 
 SUMMARY_KEYS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 # Per-signer figures of a subset (`signer_scores`): how the worst-served person fares.
@@ -445,6 +445,7 @@ def load_scoring_data(dataset_path: str | Path, split_path: str | Path, spec: Fe
 
 def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int):
     """The trained model, checked against the window shape and the number of classes."""
+    from signlang.features.keypoints import output_size
     from signlang.models.networks import load_model
 
     model_path = Path(model_path)
@@ -454,7 +455,7 @@ def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int
         model = load_model(model_path)
     except Exception as exc:  # noqa: BLE001 - Keras raises many kinds
         raise InputFileError(model_path, f"cannot be loaded as a Keras model: {exc}") from None
-    expected_in = (spec.sequence_length, spec.output_size)  # the normalised window's width
+    expected_in = (spec.sequence_length, output_size(spec))  # the normalised window's width
     if tuple(model.input_shape[1:]) != expected_in or model.output_shape[-1] != n_classes:
         raise InputFileError(
             model_path,

@@ -10,17 +10,16 @@ the project root; the CI workflow posts the file as a PR comment (docs/workflows
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from signlang import paths
 from signlang.errors import SignlangError
 
-FIGURES_DIR = Path("reports/figures")
+FIGURES_DIR = paths.FIGURES_DIR
 BENCH_FILE = Path("reports/bench.json")
 FIGURES = (
     ("Confusion matrix (test)", "confusion_test.png"),
@@ -130,20 +129,3 @@ def build_report(base: str, head: str | None = None, image_base: str | None = No
 
 
 # --- command -------------------------------------------------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base", required=True, help="git revision to compare with (e.g. origin/main)")
-    parser.add_argument("--head", default=None, help="git revision of the change (default: the workspace)")
-    parser.add_argument("--out", type=Path, required=True, help="Markdown file to write")
-    parser.add_argument("--image-base", default=os.environ.get("SIGNLANG_REPORT_IMAGE_BASE"),
-                        help=f"URL or folder the figure files are referenced under (default {FIGURES_DIR})")
-    parser.add_argument("--title", default="Pipeline report", help="heading of the report")
-
-
-def run(args: argparse.Namespace) -> int:
-    text = build_report(args.base, args.head, args.image_base, args.title)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"report: wrote {args.out}")
-    return 0

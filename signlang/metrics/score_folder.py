@@ -26,7 +26,7 @@ Log = Callable[[str], None]
 
 if TYPE_CHECKING:
     from signlang.features.holistic import HolisticSettings
-    from signlang.params import ExtractParams, Params
+    from signlang.features.settings import ExtractParams
     from signlang.serving.bundle import Bundle
 
 # The columns of `signlang evaluate --predictions`: each sample's truth and top 3 classes.
@@ -56,7 +56,7 @@ class VideoReading:
         """From the `extract` section of the user's params (None: the defaults); the face mesh runs
         when the bundle's `parts` need it."""
         from signlang.features.holistic import HolisticSettings
-        from signlang.params import ExtractParams
+        from signlang.features.settings import ExtractParams
 
         given = extract is not None
         extract = extract if given else ExtractParams()
@@ -81,7 +81,7 @@ def _known_rows(data_path: Path, bundle: Bundle) -> tuple[list[dict], dict[str, 
     """The samples ingest finds in `data_path` whose label (after the bundle's aliases) is
     one of the bundle's classes, {unknown label: count} and {unreadable file: reason}."""
     from signlang.data.ingest import build_manifest, class_of
-    from signlang.params import IngestParams, SourceParams
+    from signlang.data.settings import IngestParams, SourceParams
 
     if not data_path.exists():
         raise InputFileError(data_path, "not found")
@@ -201,7 +201,7 @@ def evaluate_bundle(
     bundle_dir: str | Path,
     data_path: str | Path,
     out_path: str | Path,
-    params: Params | None = None,
+    extract: ExtractParams | None = None,
     log: Log = print,
     predictions_path: str | Path | None = None,
     progress: bool = True,
@@ -213,7 +213,7 @@ def evaluate_bundle(
     Samples whose label is not one of the bundle's classes are left out of the scores and
     counted per label under `unknown_label_samples`. Unusable files (unreadable, or videos
     the extract stage would skip as damaged: too few of their frames decode) are named with
-    their reason on the console and listed under `skipped`. `params` (optional) supplies the
+    their reason on the console and listed under `skipped`. `extract` (optional) supplies the
     Holistic settings and the damage threshold for videos; `predictions_path` gets each
     sample's top 3 classes (`write_predictions_csv`); `progress` shows a bar over the clips.
     """
@@ -222,7 +222,7 @@ def evaluate_bundle(
 
     started = time.perf_counter()
     bundle = Bundle.load(bundle_dir)
-    reading = VideoReading.from_params(params.extract if params is not None else None, bundle.spec.parts, progress)
+    reading = VideoReading.from_params(extract, bundle.spec.parts, progress)
     samples, unknown, skipped = folder_windows(data_path, bundle, reading, log)
     _log_skipped(skipped, log)
     if not samples:

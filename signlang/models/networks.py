@@ -20,7 +20,7 @@ import keras
 from keras import layers
 
 from signlang.errors import ParamsError
-from signlang.params import TrainParams
+from signlang.models.settings import TrainParams
 
 PresetBuilder = Callable[[keras.KerasTensor, int, TrainParams], keras.KerasTensor]
 

@@ -35,7 +35,8 @@ from signlang.models.networks import (
     ensemble_of,
     save_model,
 )
-from signlang.params import FeatureParams, TrainParams
+from signlang.features.spec import FeatureParams
+from signlang.models.settings import TrainParams
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
 
@@ -297,7 +298,7 @@ def augmented_training_windows(train: TrainParams, data: TrainingData, weights: 
                                per_sample: np.ndarray | None = None):
     """A PyDataset re-augmenting the raw training windows every epoch (seeded by train.seed),
     weighted per sample (`per_sample`) or else per class (`weights`)."""
-    from signlang.features.augment import AugmentedWindows
+    from signlang.models.augment import AugmentedWindows
 
     labels = np.argmax(data.y_train, axis=1)
     sample_weights = per_sample

@@ -27,13 +27,32 @@ import numpy as np
 
 from signlang import paths
 from signlang.errors import InputFileError
-from signlang.features.keypoints import frames_to_window
+from signlang.features.keypoints import frames_to_window, output_size
 from signlang.serving.segment import SegmenterSpec
 
 if TYPE_CHECKING:
-    from signlang.params import FeatureParams
+    from signlang.features.spec import FeatureParams
 
 BUNDLE_FILES = (paths.BUNDLE_MODEL, paths.BUNDLE_LABELS, paths.BUNDLE_PREPROCESS)
+
+
+def preprocess_dict(spec: FeatureParams) -> dict:
+    """preprocess.json's content: the spec's fields, plus the two widths for readers."""
+    return {**spec.model_dump(mode="json"), "feature_size": spec.feature_size, "output_size": output_size(spec)}
+
+
+def write_preprocess(spec: FeatureParams, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(preprocess_dict(spec), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_preprocess(path: str | Path) -> FeatureParams:
+    """The spec back from preprocess.json (validated like params.yaml; the widths are ignored).
+    A key missing (a bundle written before the step existed) means the step was off then."""
+    from signlang.features.spec import RAW_STEPS, FeatureParams  # pydantic: not imported by `signlang --help`
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = {key: value for key, value in data.items() if key in FeatureParams.model_fields}
+    return FeatureParams.model_validate({**RAW_STEPS, **known})
 
 
 def make_interpreter(model_content: bytes):
@@ -83,12 +102,12 @@ class Bundle:
         self._input, self._output = inputs[0], outputs[0]
         self.input_shape = tuple(int(d) for d in self._input["shape"])
         output_shape = tuple(int(d) for d in self._output["shape"])
-        expected = (1, spec.sequence_length, spec.output_size)
+        expected = (1, spec.sequence_length, output_size(spec))
         if self.input_shape != expected:
             raise InputFileError(
                 model_file,
                 f"takes input {self.input_shape} but {paths.BUNDLE_PREPROCESS} describes windows "
-                f"{expected} ({spec.sequence_length} frames x {spec.output_size} values from {', '.join(spec.parts)})",
+                f"{expected} ({spec.sequence_length} frames x {output_size(spec)} values from {', '.join(spec.parts)})",
             )
         if output_shape != (1, len(self.classes)):
             raise InputFileError(
@@ -130,10 +149,7 @@ class Bundle:
             raise InputFileError(labels_path, '"aliases" must map a class to its spellings')
         spec_path = directory / paths.BUNDLE_PREPROCESS
         try:
-            from signlang.params import FeatureParams  # pydantic: not imported by `signlang --help`
-
-            spec = FeatureParams.load(spec_path)
-            spec.feature_size  # noqa: B018 - unknown part names fail here
+            spec = read_preprocess(spec_path)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputFileError(spec_path, f"is not a preprocessing spec: {exc!r}") from None
         model_content = (directory / paths.BUNDLE_MODEL).read_bytes()
@@ -211,7 +227,7 @@ def write_bundle(
             "aliases": {str(key): [str(v) for v in value] for key, value in aliases.items()},
         }
         (staging / paths.BUNDLE_LABELS).write_text(_json(labels), encoding="utf-8")
-        spec.save(staging / paths.BUNDLE_PREPROCESS)
+        write_preprocess(spec, staging / paths.BUNDLE_PREPROCESS)
         if segmenter is not None:
             segmenter.save(staging / paths.BUNDLE_SEGMENTER)
         os.chmod(staging, 0o755)  # mkdtemp makes it private

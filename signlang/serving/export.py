@@ -19,9 +19,12 @@ import numpy as np
 
 from signlang import paths
 from signlang.errors import SignlangError
-from signlang.params import FeatureParams, SegmentParams, TrainParams
+from signlang.features.keypoints import output_size
+from signlang.features.spec import FeatureParams
+from signlang.models.settings import TrainParams
 from signlang.serving.bundle import write_bundle
 from signlang.serving.segment import SegmenterSpec, calibrate_from_dataset
+from signlang.serving.settings import SegmentParams
 
 # A TFLite probability further than this from Keras's is reported as a warning.
 PARITY_WARNING = 1e-4
@@ -118,7 +121,7 @@ def export_bundle(
     """Build the batch-1 model, convert it and write the bundle: the TFLite model, the classes
     with their spellings (`aliases`), the preprocessing spec and `segmenter` when given;
     returns the TFLite bytes."""
-    single = inference_model(trained, train, spec.sequence_length, spec.output_size, len(classes))
+    single = inference_model(trained, train, spec.sequence_length, output_size(spec), len(classes))
     content = to_tflite(single)
     write_bundle(bundle_dir, content, classes, aliases, spec, segmenter)
     return content

@@ -155,10 +155,10 @@ def bundle_signature(bundle_dir: str | Path):
     from mlflow.models import ModelSignature
     from mlflow.types import Schema, TensorSpec
 
-    from signlang.params import FeatureParams
+    from signlang.serving.bundle import read_preprocess
 
     bundle_dir = Path(bundle_dir)
-    spec = FeatureParams.load(bundle_dir / paths.BUNDLE_PREPROCESS)
+    spec = read_preprocess(bundle_dir / paths.BUNDLE_PREPROCESS)
     classes = json.loads((bundle_dir / paths.BUNDLE_LABELS).read_text(encoding="utf-8"))["classes"]
     float32 = np.dtype(np.float32)
     return ModelSignature(

@@ -18,7 +18,8 @@ from bench.continuous import (
     stream_clips,
     word_error_rate,
 )
-from signlang.features.keypoints import NO_FACE_SIZE, hand_seen
+from signlang.data.layout import NO_FACE_SIZE
+from signlang.features.keypoints import hand_seen
 
 
 def test_word_error_rate_on_known_cases() -> None:

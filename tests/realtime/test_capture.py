@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from realtime.capture import SIGNER_PATTERN, CaptureOptions, clean_name, next_sample_number, run_capture
+from realtime.settings import CaptureParams
 from signlang.errors import ParamsError
-from signlang.params import CaptureParams
 from tests.realtime.helpers import count_frames
 
 FPS = 30.0
@@ -77,7 +77,7 @@ def test_capture_saves_samples_skips_the_one_without_hands_and_stops_at_the_end(
         assert count_frames(path) == 15
 
     from signlang.data.ingest import scan_sources
-    from signlang.params import IngestParams, SourceParams
+    from signlang.data.settings import IngestParams, SourceParams
 
     table = scan_sources(IngestParams(sources=[SourceParams(path=str(raw), signer_pattern=SIGNER_PATTERN)],
                                       label_aliases={}, min_samples_per_class=1))

@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 
 from realtime.core import TOP_K, LiveCore, replay, top_classes, top_json
+from realtime.settings import LiveParams, SentenceParams, ServeParams
+from signlang.data.layout import NO_FACE_SIZE
 from signlang.errors import SignlangError
-from signlang.features.keypoints import NO_FACE_SIZE, hand_seen
-from signlang.params import FeatureParams, LiveParams, SentenceParams, ServeParams, load_params, parse_params
+from signlang.features.keypoints import hand_seen
+from signlang.features.spec import FeatureParams
+from signlang.settings import parse_section, read_params_file
 
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
 CLASSES = ("hello", "thanks", "yes", "no")
@@ -100,7 +103,8 @@ def test_clear_forgets_the_sentence_not_the_window(shared_data: Path) -> None:
 
 
 def test_the_segments_decoder_gives_one_word_per_real_sign(shared_data: Path) -> None:
-    from signlang.features.keypoints import HAND_PARTS, layout_of
+    from signlang.data.layout import HAND_PARTS
+    from signlang.features.keypoints import layout_of
 
     signing = signing_frames(shared_data, 40)
     rest = signing[-20:].copy()
@@ -129,32 +133,26 @@ def test_top_k_and_its_json() -> None:
     assert top_json(top) == [{"label": "no", "p": 0.3}, {"label": "thanks", "p": 0.3}, {"label": "yes", "p": 0.3}]
 
 
-def test_params_yaml_and_the_code_defaults_agree(project_root: Path) -> None:
-    params = load_params(project_root / "params.yaml")
-    assert params.sentence == SentenceParams()
-    assert params.live == LiveParams() and params.serve == ServeParams()
-
-
 @pytest.mark.parametrize(("section", "key", "where"), [
     ("live", "agreeing_windows", "sentence.agreeing_windows"), ("serve", "threshold", "sentence.threshold"),
     ("live", "classify_every", "sentence.stride"), ("serve", "min_frames", "sentence.window_frames")])
 def test_the_old_live_and_serve_sentence_keys_say_where_they_went(project_root: Path, section: str, key: str,
                                                                    where: str) -> None:
-    raw = load_params(project_root / "params.yaml").model_dump()
+    raw = read_params_file(project_root / "params.yaml")
     raw[section][key] = 3
     with pytest.raises(SignlangError, match=rf"{section}\.{key} -> {where}"):
-        parse_params(raw)
+        parse_section(raw, section, {"live": LiveParams, "serve": ServeParams}[section])
 
 
 @pytest.mark.parametrize("values", [{"window_frames": 1}, {"stride": 0}, {"no_sign_frames": 0},
                                     {"threshold": 1.5}, {"agreeing_windows": 0}, {"decoder": "ctc"}])
 def test_bad_sentence_values_are_refused(project_root: Path, values: dict) -> None:
-    raw = load_params(project_root / "params.yaml").model_dump()
+    raw = read_params_file(project_root / "params.yaml")
     raw["sentence"].update(values)
     with pytest.raises(SignlangError, match=f"sentence.{next(iter(values))}|sentence: Value error"):
-        parse_params(raw)
-    del raw["sentence"]  # a params.yaml from before the section still loads
-    assert parse_params(raw).sentence == SentenceParams()
+        parse_section(raw, "sentence", SentenceParams)
+    del raw["sentence"]  # a params.yaml without the section gets the defaults
+    assert parse_section(raw, "sentence", SentenceParams) == SentenceParams()
 
 
 # --------------------------------------------------------------------------- slow: one clip, three paths

@@ -17,7 +17,7 @@ import pytest
 
 from realtime.core import LiveCore
 from realtime.runner import LiveOptions, classify_stream, load_live_bundle, read_ahead, run_live
-from signlang.params import LiveParams, SentenceParams
+from realtime.settings import LiveParams, SentenceParams
 from tests.processes import interruptible_child
 from tests.realtime.helpers import SCRIPT_CLASSES, count_frames
 
@@ -282,7 +282,7 @@ def test_the_window_under_xvfb(small_bundle: Path, starter_clips: Path, tmp_path
 
 
 HEAVY_MODULES = ("tensorflow", "mediapipe", "cv2", "av", "fastapi", "starlette", "uvicorn", "realtime.runner",
-                 "realtime.capture", "signlang.params")
+                 "realtime.capture", "signlang.params", "signlang.settings", "realtime.settings")
 
 
 def test_the_live_and_serve_argument_parsers_import_nothing_heavy() -> None:

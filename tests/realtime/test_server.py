@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from realtime.settings import SentenceParams, ServeParams
+from signlang.data.layout import FULL_SIZE, NO_FACE_SIZE
 from signlang.errors import SignlangError
-from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE
-from signlang.params import SentenceParams, ServeParams, load_params, parse_params
+from signlang.settings import parse_section, read_params_file
 from tests.realtime.helpers import SCRIPT_CLASSES
 
 CLIP = Path("videos") / "asl-starter" / "hello" / "hello_06.mp4"  # 30 frames, 1280x720
@@ -72,14 +73,14 @@ def assert_top3(body: dict, classes) -> None:
 
 
 def test_serve_section_is_optional_and_validated(project_root: Path) -> None:
-    params = load_params(project_root / "params.yaml")
-    assert params.serve.max_frames >= 1 and params.serve.port == 8000
-    raw = params.model_dump()
-    del raw["serve"]  # a params.yaml from before `signlang serve` still loads
-    assert parse_params(raw).serve == ServeParams()
+    raw = read_params_file(project_root / "params.yaml")
+    serve = parse_section(raw, "serve", ServeParams)
+    assert serve.max_frames >= 1 and serve.port == 8000
+    del raw["serve"]  # a params.yaml without it serves with the defaults
+    assert parse_section(raw, "serve", ServeParams) == ServeParams()
     raw["serve"] = {"client_fps": 0}
     with pytest.raises(SignlangError, match="serve.client_fps"):
-        parse_params(raw)
+        parse_section(raw, "serve", ServeParams)
 
 
 def test_parse_frames_accepts_both_layouts_and_refuses_bad_ones(shared_data: Path) -> None:
@@ -161,8 +162,9 @@ def test_predict_returns_the_word_sequence_of_several_real_signs_with_times(shar
     from fastapi.testclient import TestClient
 
     from realtime.server import create_app
-    from signlang.features.keypoints import HAND_PARTS, layout_of
-    from signlang.params import SentenceParams
+    from realtime.settings import SentenceParams
+    from signlang.data.layout import HAND_PARTS
+    from signlang.features.keypoints import layout_of
     from signlang.serving.bundle import Bundle
 
     bundle = Bundle.load(small_bundle)

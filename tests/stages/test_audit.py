@@ -15,10 +15,8 @@ SIGNERS = ("AdrLfv", "Jeet10", "Omar-AlQashlan", "daita-sur", "hirak214", "pooja
 
 def test_stage_writes_the_audit_of_the_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path,
                                                project_root: Path, capsys) -> None:
+    from stages import audit, extract, ingest
     from stages._entry import run_stage
-    from stages.audit import audit
-    from stages.extract import extract
-    from stages.ingest import ingest
 
     data = tmp_path / "keypoints"
     data.mkdir()
@@ -28,9 +26,9 @@ def test_stage_writes_the_audit_of_the_dataset(tmp_path: Path, monkeypatch: pyte
     raw["ingest"]["sources"] = [{"path": "keypoints"}]
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    run_stage(ingest, argv=[])
-    run_stage(extract, argv=[])
-    run_stage(audit, argv=[])
+    run_stage(ingest.ingest, ingest.stage_params, argv=[])
+    run_stage(extract.extract, extract.stage_params, argv=[])
+    run_stage(audit.audit, audit.stage_params, argv=[])
     assert "audit: 899 windows, 7 signers, 19 blocks" in capsys.readouterr().out
     out = tmp_path / "reports" / "audit"
     blocks = pd.read_csv(out / "blocks.csv", keep_default_na=False)
@@ -38,5 +36,5 @@ def test_stage_writes_the_audit_of_the_dataset(tmp_path: Path, monkeypatch: pyte
     assert set(blocks.folders) >= {"hello", "thanks"}
     first = {path: path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
     assert {out / name for name in ("blocks.csv", "signers.csv", "audit.md", "audit.html")} <= set(first)
-    run_stage(audit, argv=[])
+    run_stage(audit.audit, audit.stage_params, argv=[])
     assert {path: path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()} == first

@@ -155,14 +155,14 @@ def test_second_run_writes_identical_bytes(evaluated, small_project: SmallProjec
 def test_missing_inputs_are_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_root: Path, capsys) -> None:
     import shutil
 
+    from stages import evaluate
     from stages._entry import run_stage
-    from stages.evaluate import evaluate
 
     shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SIGNLANG_DEBUG", raising=False)
     with pytest.raises(SystemExit) as exited:
-        run_stage(evaluate, argv=[])
+        run_stage(evaluate.evaluate, evaluate.stage_params, argv=[])
     assert exited.value.code == 1
     error = capsys.readouterr().err
     assert error.startswith("error: data/dataset.npz: not found")

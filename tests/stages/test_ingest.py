@@ -18,8 +18,9 @@ import yaml
 import stages.ingest
 from signlang import paths
 from signlang.data import ingest
+from signlang.data.settings import IngestParams
 from signlang.errors import SignlangError
-from signlang.params import IngestParams, parse_params
+from signlang.params import parse_params
 
 STARTER = "videos/asl-starter"
 
@@ -385,7 +386,7 @@ def test_stage_errors_are_one_line(mixed_params, tmp_path: Path, monkeypatch, ca
 
 
 def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path, monkeypatch) -> None:
-    """params.yaml as shipped: 25 multi-signer files (version 2), the 41 starter clips and the
+    """params.yaml as shipped: 33 multi-signer files (version 3), the 41 starter clips and the
     59 clips of videos/more/asl, nothing skipped."""
     monkeypatch.chdir(project_root)  # its source paths are relative to the project root
     params = parse_params(starter_raw).ingest
@@ -398,14 +399,14 @@ def test_starter_params(shared_data: Path, starter_raw: dict, project_root: Path
     assert skipped == []
     # The 41 clips minus brother, happy, mother and sad (3-4 clips each, under
     # min_samples_per_class) leave 28; of videos/more/asl only the 2 `sorry` clips join.
-    assert table["kind"].value_counts().to_dict() == {"npz": 4117, "video": 30}
+    assert table["kind"].value_counts().to_dict() == {"npz": 5947, "video": 30}
     assert table["id"].is_unique and table["id"].tolist() == sorted(table["id"])
     assert set(table["label"]) == {"hello", "thanks", "iloveyou", "yes", "no", "please", "sorry", "help"}
     assert {"brother", "happy", "mother", "sad", "afternoon", "water"} <= set(table.attrs["dropped_classes"])
     assert sorted(table[table["source"].str.endswith("more/asl")]["signer"]) == ["G", "R"]
     videos = table[table["kind"] == "video"]
     assert (videos["signer"] != "").all() and (videos["frames"] > 0).all() and (videos["fps"] > 20).all()
-    assert table[table["kind"] == "npz"]["signer"].nunique() == 25
+    assert table[table["kind"] == "npz"]["signer"].nunique() == 33
     assert set(videos[videos["raw_label"] == "thank_you"]["label"]) == {"thanks"}
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from signlang.data.settings import SplitParams
 from signlang.data.split import assign_subsets
 from signlang.errors import SignlangError
-from signlang.params import SplitParams
 from stages.split import split as split_stage
 
 

@@ -18,8 +18,9 @@ from mlflow.tracking import MlflowClient
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.features import keypoints
+from signlang.features.spec import FeatureParams
 from signlang.models import train as training
-from signlang.params import FeatureParams, Params, parse_params
+from signlang.params import Params, parse_params
 from signlang.serving import tracking
 from stages.train import train as train_stage
 
@@ -84,9 +85,9 @@ def test_load_training_data_aligns_by_id(small_dataset, spec, tmp_path: Path) ->
         X, ids, labels, classes = raw["X"], list(raw["ids"]), raw["labels"], list(raw["classes"])
     assert data.classes == tuple(classes) == ("hello", "iloveyou", "thanks", "yes")
     assert len(data.x_train) == 60 + 90 + 120 and len(data.x_val) == 90
-    # Windows are normalised as the features params say: the model's width is spec.output_size.
-    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, spec.output_size)
-    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, spec.output_size, 4)
+    # Windows are normalised as the features params say: the model's width is keypoints.output_size(spec).
+    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == (T, keypoints.output_size(spec))
+    assert data.has_validation and (data.sequence_length, data.feature_size, data.n_classes) == (T, keypoints.output_size(spec), 4)
     assert data.raw_train is not None and data.raw_train.shape[1:] == (T, 258)
     assert all("hirak214" not in i for i in data.ids_train + data.ids_val)  # test subset left out
     for x, y, sample in zip(data.x_val, data.y_val, data.ids_val):
@@ -358,14 +359,18 @@ def test_no_validation_subset_with_sgd_and_step_schedule(shared_data, spec, proj
 
 def test_stage_reports_a_missing_dataset_without_traceback(project_root, tmp_path, monkeypatch, capsys) -> None:
     from stages import train as stage
+    from stages._entry import run_stage
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SIGNLANG_DEBUG", raising=False)
     shutil.copy(project_root / "params.yaml", tmp_path / "params.yaml")
-    assert stage.main([]) == 1
+    with pytest.raises(SystemExit) as exited:
+        run_stage(stage.train, stage.stage_params, argv=[])
+    assert exited.value.code == 1
     error = capsys.readouterr().err
     assert error.startswith("error: data/dataset.npz: not found") and "Traceback" not in error
     with pytest.raises(InputFileError):
-        stage.main(["--debug"])
+        run_stage(stage.train, stage.stage_params, argv=["--debug"])
 
 
 # --- a failed training promotes nothing (issue 6) -------------------------------------------
@@ -391,9 +396,9 @@ def test_failed_training_keeps_the_champion(shared_data, project_root, tmp_path,
     tracking.configure()
     params = make_params(project_root, preset="tutorial")
     spec = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8)
-    network = build_model(params.train, spec.sequence_length, spec.output_size, 2)
+    network = build_model(params.train, spec.sequence_length, keypoints.output_size(spec), 2)
     bundle = tmp_path / "champion_bundle"
-    write_bundle(bundle, to_tflite(inference_model(network, params.train, spec.sequence_length, spec.output_size, 2)),
+    write_bundle(bundle, to_tflite(inference_model(network, params.train, spec.sequence_length, keypoints.output_size(spec), 2)),
                  ["hello", "yes"], {}, spec)
     with mlflow.start_run():
         assert tracking.register_bundle(bundle, params.export.registered_model, params.export.champion_alias,

@@ -18,8 +18,9 @@ import yaml
 from signlang.audit.folders import audit_folders, load_folders
 from signlang.audit.report import BLOCK_COLUMNS, write_audit
 from signlang.audit.scoring import AuditData, audit
+from signlang.audit.settings import AuditParams
 from signlang.errors import InputFileError, SignlangError
-from signlang.params import AuditParams, load_params, parse_params
+from signlang.params import load_params, parse_params
 
 MULTISIGNER = Path("keypoints") / "multisigner-258"
 # Real version 2 signers the fast tests plant problems in (every class here has 2+ signers).

@@ -15,7 +15,7 @@ import pytest
 
 from signlang.data import ingest
 from signlang.errors import InputFileError, ParamsError
-from signlang.params import IngestParams, SourceParams
+from signlang.data.settings import IngestParams, SourceParams
 
 ALIASES = {
     "thanks": ["thank you", "thankyou", "thank_you", "thanks", "thank"],

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from signlang.data.layout import FULL_SIZE, LAYOUTS
 from signlang.errors import InputFileError
 from signlang.features.holistic import (
     HolisticSettings,
@@ -19,7 +20,6 @@ from signlang.features.holistic import (
     results_to_vector,
     scale_frame,
 )
-from signlang.features.keypoints import FULL_SIZE, LAYOUTS
 from signlang.params import load_params
 
 LAYOUT = LAYOUTS[FULL_SIZE]

@@ -11,7 +11,8 @@ import pytest
 
 from signlang.errors import InputFileError
 from signlang.features import keypoints
-from signlang.params import FeatureParams
+from signlang.features.spec import FeatureParams
+from signlang.serving.bundle import preprocess_dict, read_preprocess, write_preprocess
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +143,10 @@ def test_frames_to_window_is_one_normalised_batch(no_face_frames: np.ndarray) ->
 
 def test_spec_round_trip(tmp_path: Path) -> None:
     spec = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=24, resample="linear")
-    spec.save(tmp_path / "preprocess.json")
-    loaded = FeatureParams.load(tmp_path / "preprocess.json")
+    write_preprocess(spec, tmp_path / "preprocess.json")
+    loaded = read_preprocess(tmp_path / "preprocess.json")
     assert loaded == spec and loaded.feature_size == 126
-    assert spec.to_dict()["feature_size"] == 126
+    assert preprocess_dict(spec)["feature_size"] == 126
 
 
 # --- body-relative preprocessing (normalise) ----------------------------------------------
@@ -168,7 +169,7 @@ def test_raw_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
     spec = spec_with()
     out = keypoints.normalise(signer_windows, spec)
     np.testing.assert_array_equal(out, signer_windows)
-    assert spec.output_size == spec.feature_size == 258
+    assert keypoints.output_size(spec) == spec.feature_size == 258
 
 
 def test_body_normalisation_centres_the_shoulders(signer_windows: np.ndarray) -> None:
@@ -200,7 +201,7 @@ def test_hand_shape_is_relative_to_the_wrist_in_hand_sizes(signer_windows: np.nd
     spec = spec_with(normalisation="body", hand_shape=True, hand_position=True, pose_landmarks="upper", hand_flags=True)
     out = keypoints.normalise(signer_windows, spec)
     pose_width = 25 * 4
-    assert out.shape[-1] == spec.output_size == pose_width + 63 + 63 + 3 + 3 + 2
+    assert out.shape[-1] == keypoints.output_size(spec) == pose_width + 63 + 63 + 3 + 3 + 2
     left = out[..., pose_width : pose_width + 63].reshape(*out.shape[:2], 21, 3)
     seen = np.any(signer_windows[..., 132:195] != 0, axis=-1)
     assert seen.any() and (~seen).any()
@@ -238,7 +239,7 @@ def test_hand_distances_are_appended_per_hand(signer_windows: np.ndarray) -> Non
     base = spec_with(normalisation="body", hand_shape=True, pose_landmarks="upper")
     spec = spec_with(normalisation="body", hand_shape=True, pose_landmarks="upper", hand_distances=True)
     plain, out = keypoints.normalise(signer_windows, base), keypoints.normalise(signer_windows, spec)
-    assert out.shape[-1] == spec.output_size == plain.shape[-1] + 2 * 28
+    assert out.shape[-1] == keypoints.output_size(spec) == plain.shape[-1] + 2 * 28
     np.testing.assert_array_equal(out[..., : plain.shape[-1]], plain)
     hands = {hand: signer_windows[..., where].reshape(*signer_windows.shape[:2], 21, 3)
              for hand, where in (("left_hand", slice(132, 195)), ("right_hand", slice(195, 258)))}
@@ -250,7 +251,7 @@ def test_velocity_is_the_frame_difference(signer_windows: np.ndarray) -> None:
     base = spec_with(normalisation="body")
     spec = spec_with(normalisation="body", velocity=True)
     plain, out = keypoints.normalise(signer_windows, base), keypoints.normalise(signer_windows, spec)
-    assert out.shape[-1] == spec.output_size == 2 * 258
+    assert out.shape[-1] == keypoints.output_size(spec) == 2 * 258
     np.testing.assert_array_equal(out[..., :258], plain)
     both = (plain[:, 1:] != 0) & (plain[:, :-1] != 0)
     np.testing.assert_allclose(out[:, 1:, 258:][both], (plain[:, 1:] - plain[:, :-1])[both], atol=1e-6)
@@ -309,22 +310,22 @@ def test_unknown_step_values_are_refused_where_the_spec_is_made(tmp_path: Path) 
         spec_with(normalisation="shoulders")
     with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
         FeatureParams.raw(("left_hand", "right_hand"), sequence_length=30, normalisation="body")
-    saved = {**spec_with().to_dict(), "mirror": "always"}
+    saved = {**preprocess_dict(spec_with()), "mirror": "always"}
     (tmp_path / "preprocess.json").write_text(json.dumps(saved), encoding="utf-8")
     with pytest.raises(ValueError, match="mirror\n  Input should be 'none' or 'left_dominant'"):
-        FeatureParams.load(tmp_path / "preprocess.json")
+        read_preprocess(tmp_path / "preprocess.json")
 
 
 def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path: Path, no_face_frames: np.ndarray) -> None:
     spec = spec_with(normalisation="body", body_reference="window", hand_shape=True, hand_position=True,
                      pose_landmarks="upper", missing_hands="interpolate", max_gap=2, hand_flags=True,
                      hand_distances=True, velocity=True, mirror="left_dominant")
-    spec.save(tmp_path / "preprocess.json")
-    loaded = FeatureParams.load(tmp_path / "preprocess.json")
+    write_preprocess(spec, tmp_path / "preprocess.json")
+    loaded = read_preprocess(tmp_path / "preprocess.json")
     assert loaded == spec
-    saved = loaded.to_dict()
-    assert saved["feature_size"] == 258 and saved["output_size"] == spec.output_size == 2 * (100 + 126 + 6 + 56) + 2
-    assert keypoints.frames_to_window(no_face_frames, loaded).shape == (1, 30, spec.output_size)
+    saved = preprocess_dict(loaded)
+    assert saved["feature_size"] == 258 and saved["output_size"] == keypoints.output_size(spec) == 2 * (100 + 126 + 6 + 56) + 2
+    assert keypoints.frames_to_window(no_face_frames, loaded).shape == (1, 30, keypoints.output_size(spec))
 
 
 def test_a_pose_block_holding_another_layout_is_treated_as_not_detected(shared_data: Path) -> None:

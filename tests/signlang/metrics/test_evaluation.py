@@ -221,7 +221,7 @@ def test_cli_help_imports_no_subcommand_module() -> None:
     script = ("import sys\nfrom signlang.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in "
               "('tensorflow', 'keras', 'mediapipe', 'cv2', 'mlflow', 'matplotlib', 'fastapi', 'realtime', 'bench')"
-              " or m in ('signlang.models.crossval', 'signlang.metrics.report', 'signlang.data.versions', 'signlang.metrics.evaluation')), "
+              " or m in ('signlang.crossval.cv', 'signlang.metrics.report', 'signlang.data.versions', 'signlang.metrics.evaluation')), "
               "file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert result.stderr.strip() == "[]"
@@ -345,7 +345,7 @@ def _vocab_run(shared_data: Path, tmp_path: Path):
     from sklearn.neighbors import NearestCentroid
 
     from signlang.data.ingest import build_manifest, load_keypoint_sample
-    from signlang.params import IngestParams, SourceParams
+    from signlang.data.settings import IngestParams, SourceParams
 
     folder = tmp_path / "vocab"
     folder.mkdir()

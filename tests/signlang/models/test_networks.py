@@ -10,7 +10,8 @@ import pytest
 
 from signlang.errors import ParamsError
 from signlang.models.networks import PRESETS, build_model, compile_model, learning_rate_schedule
-from signlang.params import TrainParams, load_params
+from signlang.models.settings import TrainParams
+from signlang.params import load_params
 
 T, F = 30, 258
 # LSTM 64-128-64 and Dense 64-32 on 258 features, without the output layer.
@@ -133,7 +134,7 @@ def test_a_saved_stats_model_loads_in_a_fresh_evaluate_process(train_params: Tra
     from signlang.models.networks import save_model
 
     save_model(build_model(with_(train_params, preset="stats"), T, F, n_classes=3), tmp_path / "m.keras")
-    code = ("from signlang.metrics.evaluation import load_keras_model; from signlang.params import FeatureParams; "
+    code = ("from signlang.metrics.evaluation import load_keras_model; from signlang.features.spec import FeatureParams; "
             f"m = load_keras_model({str(tmp_path / 'm.keras')!r}, FeatureParams.raw(('pose', 'left_hand', 'right_hand'), "
             f"sequence_length={T}), 3); print(m.layers[1].__class__.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -200,7 +201,7 @@ def test_saved_model_file_is_byte_identical_across_processes(tmp_path):
 
     script = (
         "import sys, keras; from signlang.models.networks import build_model, save_model; "
-        "from signlang.params import TrainParams; keras.utils.set_random_seed(1); "
+        "from signlang.models.settings import TrainParams; keras.utils.set_random_seed(1); "
         "save_model(build_model(TrainParams(preset='tutorial', epochs=1, batch_size=8, learning_rate=1e-3), 5, 258, 3), "
         "sys.argv[1])"
     )

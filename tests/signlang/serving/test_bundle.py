@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from signlang import paths
+from signlang.data.layout import FULL_SIZE, NO_FACE_SIZE
 from signlang.errors import InputFileError
-from signlang.features.keypoints import FULL_SIZE, NO_FACE_SIZE, frames_to_window
-from signlang.params import FeatureParams
-from signlang.serving.bundle import BUNDLE_FILES, Bundle, write_bundle
+from signlang.features.keypoints import frames_to_window, output_size
+from signlang.features.spec import FeatureParams
+from signlang.serving.bundle import BUNDLE_FILES, Bundle, preprocess_dict, read_preprocess, write_bundle
 
 SPEC = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=10)
 CLASSES = ["hello", "thanks", "xin chào"]
@@ -29,7 +30,7 @@ def test_write_bundle_writes_exactly_three_files(tmp_path: Path) -> None:
     labels = json.loads((bundle / paths.BUNDLE_LABELS).read_text(encoding="utf-8"))
     assert labels == {"classes": CLASSES, "aliases": ALIASES}
     assert "xin chào" in (bundle / paths.BUNDLE_LABELS).read_text(encoding="utf-8")
-    assert FeatureParams.load(bundle / paths.BUNDLE_PREPROCESS) == SPEC
+    assert read_preprocess(bundle / paths.BUNDLE_PREPROCESS) == SPEC
     # Nothing left beside it (no temporary folders), readable by others.
     assert os.listdir(tmp_path / "models") == ["bundle"]
     assert (bundle.stat().st_mode & 0o755) == 0o755
@@ -41,19 +42,19 @@ def test_an_older_bundles_preprocess_json_keeps_its_meaning(tmp_path: Path) -> N
     old = {"parts": ["pose", "left_hand", "right_hand"], "sequence_length": 30, "resample": "nearest",
            "feature_size": 258}
     (tmp_path / paths.BUNDLE_PREPROCESS).write_text(json.dumps(old), encoding="utf-8")
-    spec = FeatureParams.load(tmp_path / paths.BUNDLE_PREPROCESS)
+    spec = read_preprocess(tmp_path / paths.BUNDLE_PREPROCESS)
     assert spec.model_dump() == {
         "parts": ("pose", "left_hand", "right_hand"), "sequence_length": 30, "resample": "nearest",
         "trim_no_hand_frames": True, "normalisation": "none", "body_reference": "frame", "hand_shape": False,
         "hand_position": False, "pose_landmarks": "all", "missing_hands": "zero", "max_gap": 0,
         "hand_flags": False, "hand_distances": False, "velocity": False, "mirror": "none",
     }
-    assert spec.output_size == 258
+    assert output_size(spec) == 258
     # A bundle from before `mirror` and `hand_distances`: the keys it has are kept, those two are off.
-    newer = {key: value for key, value in FeatureParams(parts=old["parts"]).to_dict().items()
+    newer = {key: value for key, value in preprocess_dict(FeatureParams(parts=old["parts"])).items()
              if key not in ("mirror", "hand_distances")}
     (tmp_path / paths.BUNDLE_PREPROCESS).write_text(json.dumps(newer), encoding="utf-8")
-    spec = FeatureParams.load(tmp_path / paths.BUNDLE_PREPROCESS)
+    spec = read_preprocess(tmp_path / paths.BUNDLE_PREPROCESS)
     assert (spec.normalisation, spec.hand_shape, spec.hand_flags, spec.pose_landmarks) == ("body", True, True, "upper")
     assert (spec.mirror, spec.hand_distances) == ("none", False)
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.features.keypoints import HAND_PARTS, NO_FACE_SIZE, hand_seen, layout_of
-from signlang.params import SegmentParams, load_params
+from signlang.data.layout import HAND_PARTS, NO_FACE_SIZE
+from signlang.features.keypoints import hand_seen, layout_of
+from signlang.params import load_params
 from signlang.serving.segment import Segmenter, SegmenterSpec, calibrate, hand_heights, segment_frames
+from signlang.serving.settings import SegmentParams
 
 SIGNER = Path("keypoints") / "multisigner-258" / "hirak214.npz"
 PAUSE = 30

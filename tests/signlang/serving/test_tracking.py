@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from signlang.errors import SignlangError
-from signlang.params import FeatureParams
+from signlang.features.spec import FeatureParams
 from signlang.serving import tracking
 
 SPEC = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8)

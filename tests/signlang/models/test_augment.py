@@ -1,4 +1,4 @@
-"""signlang.features.augment on real windows: shapes kept, missing parts kept at zero, seeded runs
+"""signlang.models.augment on real windows: shapes kept, missing parts kept at zero, seeded runs
 reproducible, each step doing what it says, and the per-epoch Keras dataset."""
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.features import augment, keypoints
-from signlang.params import AugmentParams, FeatureParams
+from signlang.features import keypoints
+from signlang.models import augment
+from signlang.features.keypoints import output_size
+from signlang.features.spec import FeatureParams
+from signlang.models.settings import AugmentParams
 
 PARTS = ("pose", "left_hand", "right_hand")
 ALL_STEPS = AugmentParams(enabled=True, time_stretch=0.2, frame_drop=0.15, rotation_degrees=10, scale=0.1,
@@ -100,7 +103,7 @@ def test_augmented_windows_dataset_reaugments_each_epoch(windows: np.ndarray) ->
     dataset = augment.AugmentedWindows(windows, targets, spec, ALL_STEPS, batch_size=5, seed=7)
     assert len(dataset) == 4
     x, y, w = dataset[0]
-    assert x.shape == (5, 30, spec.output_size) and y.shape == (5, 2) and w.shape == (5,)
+    assert x.shape == (5, 30, output_size(spec)) and y.shape == (5, 2) and w.shape == (5,)
     epoch_one = np.concatenate([dataset[i][0] for i in range(len(dataset))])
     dataset.on_epoch_end()
     epoch_two = np.concatenate([dataset[i][0] for i in range(len(dataset))])

@@ -23,7 +23,8 @@ from signlang.features.keypoints import (
     normalise,
     split_parts,
 )
-from signlang.params import AugmentParams, FeatureParams
+from signlang.features.spec import FeatureParams
+from signlang.models.settings import AugmentParams
 
 # Rotation, scale and shift act around the image centre, in raw image coordinates.
 CENTRE = 0.5

@@ -1,6 +1,6 @@
-"""signlang.params: a code default is params.yaml's value or absent (a section built in code, or a
-params.yaml without a key, means what params.yaml says), and a bundle's preprocess.json missing a
-newer key keeps the meaning it had when it was written."""
+"""Every section schema (beside the code it drives): a code default is params.yaml's value or absent
+(a section built in code, or a params.yaml without a key, means what params.yaml says); the loader
+validates only the sections asked for and refuses unknown section names."""
 
 from __future__ import annotations
 
@@ -10,9 +10,17 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from signlang.params import BUNDLE_DEFAULTS_BEFORE_KEY, FeatureParams, Params, load_params
+from realtime.settings import CaptureParams, LiveParams, SentenceParams, ServeParams, SpeechParams
+from signlang.errors import ParamsError
+from signlang.features.keypoints import output_size
+from signlang.features.spec import RAW_STEPS, FeatureParams
+from signlang.params import Params, load_params
+from signlang.settings import KNOWN_SECTIONS, load_section, load_sections
 
-SECTIONS = tuple(Params.model_fields)
+APP_SCHEMAS = {"serve": ServeParams, "live": LiveParams, "sentence": SentenceParams, "speech": SpeechParams,
+               "capture": CaptureParams}
+SCHEMAS = {**{name: field.annotation for name, field in Params.model_fields.items()}, **APP_SCHEMAS}
+SECTIONS = tuple(SCHEMAS)
 
 
 def defaults_unlike(model: BaseModel, where: str) -> list[str]:
@@ -31,25 +39,29 @@ def defaults_unlike(model: BaseModel, where: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def shipped(project_root: Path) -> tuple[Params, dict]:
+def shipped(project_root: Path) -> tuple[object, dict]:
     path = project_root / "params.yaml"
-    return load_params(path), yaml.safe_load(path.read_text(encoding="utf-8"))
+    return load_sections(path, **SCHEMAS), yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_every_section_has_a_schema() -> None:
+    assert set(SECTIONS) == set(KNOWN_SECTIONS)
 
 
 @pytest.mark.parametrize("section", SECTIONS)
-def test_code_defaults_are_the_params_yaml_values(shipped: tuple[Params, dict], section: str) -> None:
+def test_code_defaults_are_the_params_yaml_values(shipped: tuple[object, dict], section: str) -> None:
     params, raw = shipped
     assert section in raw, f"params.yaml has no {section}: section"
     value = getattr(params, section)
-    field = Params.model_fields[section]
     differing = defaults_unlike(value, f"{section}.")
-    if not field.is_required() and field.get_default(call_default_factory=True) != value:
+    field = Params.model_fields.get(section)
+    if field is not None and not field.is_required() and field.get_default(call_default_factory=True) != value:
         differing.insert(0, f"{section}: the section's default is not params.yaml's")
     assert differing == []
 
 
 @pytest.mark.parametrize("section", SECTIONS)
-def test_params_yaml_writes_every_key(shipped: tuple[Params, dict], section: str) -> None:
+def test_params_yaml_writes_every_key(shipped: tuple[object, dict], section: str) -> None:
     """So the comparison above is made against a value params.yaml states (and documents)."""
     params, raw = shipped
 
@@ -65,11 +77,11 @@ def test_params_yaml_writes_every_key(shipped: tuple[Params, dict], section: str
     assert missing(getattr(params, section), raw[section], f"{section}.") == []
 
 
-def test_every_feature_key_says_what_an_older_bundle_without_it_meant() -> None:
-    assert set(BUNDLE_DEFAULTS_BEFORE_KEY) == set(FeatureParams.model_fields) - {"parts"}
+def test_raw_steps_name_every_feature_key() -> None:
+    assert set(RAW_STEPS) == set(FeatureParams.model_fields) - {"parts"}
     # ... and each of those values is a step off: the raw coordinates of the source projects.
     spec = FeatureParams.raw(("pose", "left_hand", "right_hand"))
-    assert spec.output_size == spec.feature_size == 258
+    assert output_size(spec) == spec.feature_size == 258
 
 
 def test_raw_spec_overrides_and_validators() -> None:
@@ -80,3 +92,22 @@ def test_raw_spec_overrides_and_validators() -> None:
     # The params.yaml defaults need pose in parts (normalisation body).
     with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
         FeatureParams(parts=("left_hand", "right_hand"))
+
+
+def test_a_command_validates_only_its_own_sections(tmp_path: Path, project_root: Path) -> None:
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["capture"]["codec"] = "not-a-fourcc"
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    load_params(path)  # the pipeline's sections are fine
+    with pytest.raises(ParamsError, match=r"capture\.codec"):
+        load_section("capture", CaptureParams, path)
+
+
+def test_an_unknown_section_is_refused(tmp_path: Path, project_root: Path) -> None:
+    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
+    raw["trian"] = {"epochs": 3}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ParamsError, match="unknown section trian"):
+        load_params(path)

@@ -32,13 +32,18 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
+from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import ParamsError, SignlangError
 from signlang.features.keypoints import clip_to_window, normalise
-from signlang.params import FeatureParams, IngestParams, Params, SourceParams
+from signlang.features.spec import FeatureParams
+
+if TYPE_CHECKING:
+    from signlang.params import Params
 
 RAW_SUFFIX = ":raw"
 NESTED = "nested"  # the row and file names of the nested selection's scores
@@ -443,8 +448,8 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
     """cv.json (scores, no predictions), cv.md (the tables) and per configuration (and for the
     nested selection, as `nested`) the pooled confusion matrix as confusion_<config>.png and
     confusion_<config>.csv (id, actual, predicted), and blocks_<config>.csv (`evaluation.signer_blocks`)."""
-    from signlang.metrics.evaluation import confusion_png, write_blocks_csv, write_confusion_csv
     from signlang.io import write_json
+    from signlang.metrics.evaluation import confusion_png, write_blocks_csv, write_confusion_csv
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -560,36 +565,3 @@ def run(params: Params, configs: Sequence[str] | None = None, folds: int | None 
     print(markdown_table(result), flush=True)
     print(f"cv: wrote {out} in {time.perf_counter() - started:.0f} s", flush=True)
     return result
-
-
-def configure_cli(parser) -> None:
-    parser.add_argument("--presets", default=None,
-                        help="comma-separated configs, e.g. tutorial:raw,conv (default: crossval.presets)")
-    parser.add_argument("--folds", type=int, default=None, help="folds over the signers (default: crossval.folds)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs budget per fold (default: crossval.epochs)")
-    parser.add_argument("--nested-folds", type=int, default=None,
-                        help="inner folds of the nested selection among the configs; 0 = off (default: crossval.nested_folds)")
-    parser.add_argument("--out", type=Path, default=None, help="report folder (default: crossval.out)")
-    parser.add_argument("--data", type=Path, default=None, help="multi-signer keypoints folder (default: crossval.data)")
-    parser.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
-
-
-def run_cli(args) -> int:
-    from signlang import paths
-    from signlang.params import CrossValParams, load_params
-
-    params = load_params(args.params or paths.PARAMS_FILE)
-    configs = [name.strip() for name in args.presets.split(",") if name.strip()] if args.presets else None
-    if configs:
-        try:
-            CrossValParams(presets=configs)
-        except ValueError as exc:
-            raise ParamsError(f"--presets: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}") from None
-    if args.folds is not None and args.folds < 2:
-        raise ParamsError(f"--folds: needs at least 2, got {args.folds}")
-    if args.epochs is not None and args.epochs < 1:
-        raise ParamsError(f"--epochs: needs at least 1, got {args.epochs}")
-    if args.nested_folds is not None and (args.nested_folds < 0 or args.nested_folds == 1):
-        raise ParamsError(f"--nested-folds: needs 0 (off) or at least 2, got {args.nested_folds}")
-    run(params, configs, args.folds, args.epochs, args.out, args.data, args.nested_folds)
-    return 0

@@ -2,8 +2,9 @@
 
     signlang evaluate --bundle models/bundle --data FOLDER --out scores.json
 
-Each subcommand is a `configure(parser)` that declares its arguments and a `handler(args)`
-that does the work, listed in SUBCOMMANDS, so adding one is two functions and one line.
+Each subcommand is a module (`signlang/cli/<command>.py`, `realtime/cli.py`, `bench/cli.py`) with
+a `configure(parser)` that declares its arguments and a handler that parses them and calls the
+library's plain functions; SUBCOMMANDS lists them, imported only when chosen.
 A SignlangError (missing file, bad parameter) is one `error: ...` line on stderr and exit
 status 1; `--debug` (or SIGNLANG_DEBUG=1) shows the traceback instead.
 """
@@ -14,41 +15,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-
-from signlang import paths
 
 Configure = Callable[[argparse.ArgumentParser], None]
 Handler = Callable[[argparse.Namespace], int | None]
-
-
-# --------------------------------------------------------------------------- evaluate
-
-
-def configure_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bundle", type=Path, default=paths.BUNDLE_DIR,
-                        help=f"exported bundle folder (default {paths.BUNDLE_DIR})")
-    parser.add_argument("--data", type=Path, required=True,
-                        help="folder to score: videos in <label>/ folders, MP_Data, PSL .h5 or multi-signer .npz")
-    parser.add_argument("--out", type=Path, required=True, help="metrics JSON to write")
-    parser.add_argument("--params", type=Path, default=None,
-                        help="params.yaml whose extract section sets the Holistic settings for videos and how "
-                             "much of a video must decode (default: Holistic's defaults, 75%%)")
-    parser.add_argument("--predictions", type=Path, default=None,
-                        help="CSV to write each sample's truth and top 3 classes to "
-                             "(columns sample,truth,pred1,p1,pred2,p2,pred3,p3)")
-
-
-def run_evaluate(args: argparse.Namespace) -> int:
-    from signlang.metrics.score_folder import evaluate_bundle
-
-    params = None
-    if args.params is not None:
-        from signlang.params import load_params
-
-        params = load_params(args.params)
-    evaluate_bundle(args.bundle, args.data, args.out, params=params, predictions_path=args.predictions)
-    return 0
 
 
 def lazy(module: str, configure: str = "configure", handler: str = "run") -> tuple[Configure, Handler]:
@@ -60,14 +29,14 @@ def lazy(module: str, configure: str = "configure", handler: str = "run") -> tup
 
 
 SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
-    "evaluate": ("score an exported bundle on a folder of labelled samples", configure_evaluate, run_evaluate),
+    "evaluate": ("score an exported bundle on a folder of labelled samples", *lazy("signlang.cli.evaluate")),
     "serve": ("web page, WebSocket and REST API translating signs live over a bundle", *lazy("realtime.server")),
-    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.metrics.report")),
-    "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.data.versions")),
+    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.cli.report")),
+    "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.cli.import_data")),
     "live": ("translate signs live from a camera, video file or stream (window or headless)", *lazy("realtime.cli", "configure_live", "run_live_command")),
     "capture": ("record labelled samples for training from a camera or video file", *lazy("realtime.cli", "configure_capture", "run_capture_command")),
-    "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.models.crossval", "configure_cli", "run_cli")),
-    "audit": ("find wrong labels, foreign signs, missing hands and duplicated people in data folders", *lazy("signlang.audit.folders")),
+    "cv": ("leave-signers-out cross-validation of presets on the same folds", *lazy("signlang.cli.cv")),
+    "audit": ("find wrong labels, foreign signs, missing hands and duplicated people in data folders", *lazy("signlang.cli.audit")),
     "bench": ("benchmark against the source projects' way, side by side: table + reports/bench.json", *lazy("bench.cli")),
 }
 
@@ -128,7 +97,3 @@ def console() -> None:
 
     quiet_native_logs(verbose_requested())
     sys.exit(main())
-
-
-if __name__ == "__main__":
-    console()

@@ -1,4 +1,4 @@
-"""signlang.models.crossval on the real multi-signer keypoints: folds by signer, validation signers
+"""signlang.crossval.cv on the real multi-signer keypoints: folds by signer, validation signers
 taken from the training side, and a tiny end-to-end run writing the documented files."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from signlang.models import crossval
 from signlang.cli import main
+from signlang.crossval import cv as crossval
 from signlang.errors import ParamsError
 from signlang.params import Params, load_params, parse_params
 
@@ -45,7 +45,7 @@ def test_load_signer_data_reads_through_ingest(project_root: Path, few_signers: 
 
 def test_folds_never_share_a_signer(shared_data: Path, project_root: Path) -> None:
     data = crossval.load_signer_data(make_params(project_root), shared_data / "keypoints" / "multisigner-258")
-    assert len(set(data.signers)) == 25  # version 2: yunlisa96 removed, SoyaChunkz+ToxicShot09 one file
+    assert len(set(data.signers)) == 33  # version 3: 8 signers added to version 2's 25
     folds = crossval.signer_folds(data.labels, data.signers, 5, seed=42)
     assert len(folds) == 5
     tested = np.concatenate([test for _, test in folds])
@@ -57,8 +57,8 @@ def test_folds_never_share_a_signer(shared_data: Path, project_root: Path) -> No
     # Seeded: the same folds again (what lets two configs be compared on the same folds).
     again = crossval.signer_folds(data.labels, data.signers, 5, seed=42)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
-    with pytest.raises(ParamsError, match="crossval.folds: 28 folds need at least 28 signers"):
-        crossval.signer_folds(data.labels, data.signers, 28, seed=42)
+    with pytest.raises(ParamsError, match="crossval.folds: 36 folds need at least 36 signers"):
+        crossval.signer_folds(data.labels, data.signers, 36, seed=42)
 
 
 def test_nested_folds_must_be_off_or_at_least_two(project_root: Path) -> None:

@@ -1,0 +1,1 @@
+"""`signlang cv`: leave-signers-out cross-validation of training configurations on the same folds."""
