@@ -35,18 +35,28 @@ fi
     || { echo "setup: an import failed; run: .venv/bin/python -c 'import cv2, mediapipe, tensorflow'" >&2; exit 1; }
 # Debian tools the test suite drives for real: headless Chromium + chromedriver (the web page
 # end to end), PostgreSQL (a shared MLflow server), Xvfb (the live window), espeak-ng (--speak).
+# And what labels in any script on video need (realtime/text.py): Noto fonts for Arabic, Hebrew,
+# Devanagari, Thai (fonts-noto-core, 12 MB download, 42 MB installed) and Hangul, kana, Han
+# (fonts-noto-cjk, 57 MB, 91 MB), libfribidi for Pillow's libraqm layout (shaping and bidi).
 # Installed when this runs as root with apt-get (CI, containers); otherwise listed.
+TEXT_PACKAGES="fonts-noto-core fonts-noto-cjk libfribidi0"
 test_tools_missing() {
     for tool in chromium chromedriver pg_ctlcluster Xvfb espeak-ng; do
         command -v "$tool" >/dev/null || return 0
+    done
+    for package in $TEXT_PACKAGES; do
+        dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || return 0
     done
     return 1
 }
 if test_tools_missing; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get update -qq && apt-get install -y -qq chromium chromium-driver postgresql xvfb espeak-ng >/dev/null
+        # shellcheck disable=SC2086
+        apt-get update -qq && apt-get install -y -qq chromium chromium-driver postgresql xvfb espeak-ng \
+            $TEXT_PACKAGES >/dev/null
     else
-        echo "setup: for the full test suite also install (Debian): chromium chromium-driver postgresql xvfb espeak-ng"
+        echo "setup: for the full test suite and labels in any script on video also install (Debian):" \
+            "chromium chromium-driver postgresql xvfb espeak-ng $TEXT_PACKAGES"
     fi
 fi
 echo "setup: done. Activate with: source .venv/bin/activate"

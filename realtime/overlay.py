@@ -3,9 +3,9 @@ landmarks, the top classes with probability bars, FPS, status, the sentence, and
 capture countdown / recording indicator. The same drawing goes to the window and to
 --out-video, so a headless run records exactly what a person would see.
 
-Text goes through realtime/text.py (Pillow, DejaVu Sans, right-to-left scripts shaped), so a
-label in any script (`xin chào`, `شكرا`) shows as written; each string is rendered once and
-cached, so an unchanged label costs one blend per frame.
+Text goes through realtime/text.py (Pillow; DejaVu Sans and Noto fonts chosen per script;
+complex scripts shaped), so a label in any script (`xin chào`, `شكرا`, `नमस्ते`, `谢谢`) shows as
+written; each string is rendered once and cached, so an unchanged label costs one blend per frame.
 """
 
 from __future__ import annotations

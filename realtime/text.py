@@ -1,20 +1,30 @@
-"""Text on video frames in any script: `xin chào`, `¿cómo estás?`, `mühendis`, `شكرا`.
+"""Text on video frames in any script: `xin chào`, `спасибо`, `شكرا`, `नमस्ते`, `ขอบคุณ`, `감사합니다`, `谢谢`.
 
-Drawn with Pillow and DejaVu Sans, the copy matplotlib ships (so nothing is downloaded and the
-figures and the overlay use one font). Right-to-left text is shaped and ordered by Pillow's
-libraqm layout when Pillow finds it (it needs the system's libfribidi); otherwise by
-arabic-reshaper (joined letter forms) and python-bidi (visual order) before Pillow's basic
-layout. A rendered string is cached as a premultiplied colour patch and a coverage mask, so
-drawing it again on the next frame is one blend of a few thousand pixels.
+A label is cut into runs of one font and one direction. Latin (Vietnamese included), Greek and
+Cyrillic are drawn with DejaVu Sans, the copy matplotlib ships (the figures and the overlay share
+it); Arabic, Hebrew, Devanagari and Thai with Debian's Noto fonts (fonts-noto-core), Hangul, kana
+and Han with Noto Sans CJK (fonts-noto-cjk); setup.sh installs both. Spaces, digits and punctuation
+stay in their run when its font has them, else go to DejaVu Sans. Where a Noto font is missing, one
+line on stderr names the package and its scripts fall back to DejaVu Sans (boxes where it has no
+glyph). Shaping (Arabic joining, Devanagari conjuncts, Thai marks) and bidi are Pillow's libraqm
+layout when Pillow finds it (its wheel bundles libraqm; it needs the system's libfribidi);
+otherwise arabic-reshaper joins Arabic letters and python-bidi orders each run before Pillow's
+basic layout (Devanagari conjuncts and Thai mark placement then need libraqm). Runs are placed in
+bidi visual order: the base direction from the first strong letter, neutral runs take their
+neighbours' direction when both agree. A rendered string is cached as a premultiplied colour patch
+and a coverage mask, so drawing it again on the next frame is one blend of a few thousand pixels.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import groupby
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +36,48 @@ PIXELS_PER_SCALE = 30.0
 CAP_HEIGHT = 0.73  # DejaVu Sans capitals, in em
 ELLIPSIS = "…"
 Colour = tuple[int, int, int]  # BGR, as OpenCV frames
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+NOTO_CORE, NOTO_CJK = "fonts-noto-core", "fonts-noto-cjk"  # the Debian packages, and their scripts:
+PACKAGE_SCRIPTS = {NOTO_CORE: "Arabic, Hebrew, Devanagari and Thai", NOTO_CJK: "Hangul, kana and Han"}
+CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
+CJK_JP, CJK_KR, CJK_SC = 0, 1, 2  # faces in the Noto Sans CJK collections: Japanese, Korean, Chinese
+STRONG = {"L": "ltr", "R": "rtl", "AL": "rtl"}  # Unicode bidi classes of letters -> direction
+FontKey = tuple[str, int]  # (font file, face in a collection)
+
+
+@dataclass(frozen=True)
+class Face:
+    """A font for one script: (regular, bold) file names, face index, the Debian package."""
+
+    files: tuple[str, str]
+    index: int = 0
+    package: str = NOTO_CORE
+
+
+def _noto(name: str) -> Face:
+    return Face((f"NotoSans{name}-Regular.ttf", f"NotoSans{name}-Bold.ttf"))
+
+
+HAN, JAPANESE = Face(CJK_FILES, CJK_SC, NOTO_CJK), Face(CJK_FILES, CJK_JP, NOTO_CJK)
+# The first word of a character's Unicode name -> its font; other scripts use DejaVu Sans. Han
+# (CJK) in a label with kana takes the Japanese forms.
+SCRIPT_FACES = {
+    "ARABIC": _noto("Arabic"), "HEBREW": _noto("Hebrew"), "DEVANAGARI": _noto("Devanagari"), "THAI": _noto("Thai"),
+    "HANGUL": Face(CJK_FILES, CJK_KR, NOTO_CJK), "CJK": HAN,
+    "HIRAGANA": JAPANESE, "KATAKANA": JAPANESE, "KATAKANA-HIRAGANA": JAPANESE,
+}
+
+
+class Run(NamedTuple):
+    """Part of a label in one font and direction: `text` as handed to Pillow (in visual order
+    without libraqm), `direction` the label's ('ltr' or 'rtl'), `x` the pen position from the
+    label's start."""
+
+    text: str
+    font: FontKey
+    direction: str
+    x: int = 0
 
 
 def font_path(bold: bool = False) -> Path:
@@ -37,6 +89,43 @@ def font_path(bold: bool = False) -> Path:
     if not path.is_file():
         raise SignlangError(f"{path}: the overlay font is missing from matplotlib's install")
     return path
+
+
+@lru_cache(maxsize=1)
+def system_fonts() -> dict[str, Path]:
+    """File name -> path of each font file under FONT_DIRS (the first found)."""
+    found: dict[str, Path] = {}
+    for folder in FONT_DIRS:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.suffix.lower() in FONT_SUFFIXES:
+                    found.setdefault(path.name, path)
+    return found
+
+
+@cache
+def _warn_missing(package: str) -> None:
+    print(f"overlay: warning: {package} is not installed: {PACKAGE_SCRIPTS[package]} labels are drawn with "
+          f"DejaVu Sans (boxes where it has no glyph); install it: apt-get install {package}", file=sys.stderr, flush=True)
+
+
+@cache
+def face_font(face: Face | None, bold: bool = False) -> FontKey:
+    """Where `face` is installed; DejaVu Sans for None, or with a warning where it is missing."""
+    if face is not None:
+        path = system_fonts().get(face.files[bold])
+        if path is not None:
+            return str(path), face.index
+        _warn_missing(face.package)
+    return str(font_path(bold)), 0
+
+
+@cache
+def charmap(font: FontKey) -> frozenset[int]:
+    """The code points `font` has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(font[0], fontNumber=font[1], lazy=True).getBestCmap())
 
 
 @lru_cache(maxsize=1)
@@ -52,24 +141,80 @@ def is_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
-def visual(text: str, raqm: bool) -> str:
-    """What to hand Pillow: NFC text; without libraqm, RTL text in joined forms and visual order."""
+def script(ch: str) -> str:
+    """The first word of the character's Unicode name: LATIN, ARABIC, CJK, ... ('' for none)."""
+    return unicodedata.name(ch, "").split(" ")[0]
+
+
+def fonts_for(text: str, bold: bool = False) -> list[FontKey]:
+    """The font chosen for each character of `text`: its script's font when that has the glyph,
+    else the previous character's font, else DejaVu Sans (its .notdef box if it lacks it too)."""
+    base = face_font(None, bold)
+    faces = [SCRIPT_FACES.get(script(ch)) for ch in text]
+    if JAPANESE in faces:
+        faces = [JAPANESE if face == HAN else face for face in faces]
+    current = next((face_font(face, bold) for face in faces if face is not None), base)  # for leading marks
+    chosen = []
+    for ch, face in zip(text, faces):
+        candidates = ([face_font(face, bold)] if face else []) + [current, base]
+        current = next((font for font in candidates if ord(ch) in charmap(font)), base)
+        chosen.append(current)
+    return chosen
+
+
+def visual_order(levels: list[int]) -> list[int]:
+    """Indices of items at bidi embedding `levels` in left-to-right display order (rule L2)."""
+    order = list(range(len(levels)))
+    for floor in range(max(levels, default=0), 0, -1):
+        flipped: list[int] = []
+        for high, group in groupby(order, key=lambda i: levels[i] >= floor):
+            group = list(group)
+            flipped.extend(group[::-1] if high else group)
+        order = flipped
+    return order
+
+
+def runs(text: str, bold: bool = False, raqm: bool | None = None) -> list[Run]:
+    """NFC `text` cut into runs of one font and one direction, in display order (pen x not set);
+    without libraqm, right-to-left runs come joined (arabic-reshaper) and reversed (python-bidi)."""
+    raqm = raqm_available() if raqm is None else raqm
     text = unicodedata.normalize("NFC", text)
-    if raqm or not is_rtl(text):
-        return text
-    import arabic_reshaper
-    from bidi.algorithm import get_display
+    if not raqm and is_rtl(text):
+        import arabic_reshaper
 
-    return get_display(arabic_reshaper.reshape(text))
+        text = arabic_reshaper.reshape(text)  # joined forms, still in logical order
+    pieces: list[list] = []  # [text, font, direction or None while only neutral characters]
+    for ch, font in zip(text, fonts_for(text, bold)):
+        direction, last = STRONG.get(unicodedata.bidirectional(ch)), pieces[-1] if pieces else None
+        if last and last[1] == font and (direction is None or last[2] in (None, direction)):
+            last[0] += ch
+            last[2] = last[2] or direction
+        else:
+            pieces.append([ch, font, direction])
+    strong = [piece[2] for piece in pieces]
+    base = next((d for d in strong if d), "ltr")
+    for i, piece in enumerate(pieces):  # neutral runs: their neighbours' direction if they agree
+        before = next((d for d in reversed(strong[:i]) if d), base)
+        after = next((d for d in strong[i + 1:] if d), base)
+        piece[2] = piece[2] or (before if before == after else base)
+    levels = [1 if d == "rtl" else 2 * (base == "rtl") for _, _, d in pieces]  # rules I1, I2
+    shown = [pieces[i] for i in visual_order(levels)]
+    if raqm:  # each run laid out in the label's direction: neutrals at its ends go where bidi puts them
+        return [Run(t, f, base) for t, f, _ in shown]
+    from bidi import get_display
+
+    return [Run(get_display(t, base_dir="R" if base == "rtl" else "L"), f, base) for t, f, _ in shown]
 
 
-@lru_cache(maxsize=32)
-def load_font(pixels: int, bold: bool, raqm: bool):
-    """A Pillow FreeType font of `pixels` em size, laid out by libraqm or the basic engine."""
+@lru_cache(maxsize=64)
+def load_font(pixels: int, bold: bool, raqm: bool, font: FontKey | None = None):
+    """A Pillow FreeType font (DejaVu Sans by default) of `pixels` em size, laid out by libraqm
+    or the basic engine."""
     from PIL import ImageFont
 
+    path, index = font or face_font(None, bold)
     engine = ImageFont.Layout.RAQM if raqm else ImageFont.Layout.BASIC
-    return ImageFont.truetype(str(font_path(bold)), pixels, layout_engine=engine)
+    return ImageFont.truetype(path, pixels, index=index, layout_engine=engine)
 
 
 def pixels_for(scale: float) -> int:
@@ -94,9 +239,20 @@ class TextPatch:
 
 
 @lru_cache(maxsize=1024)
-def _box(text: str, pixels: int, bold: bool, outline: int, raqm: bool) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the rendered text, pen at (0, 0) on the baseline."""
-    return load_font(pixels, bold, raqm).getbbox(visual(text, raqm), stroke_width=outline, anchor="ls")
+def layout(text: str, pixels: int, bold: bool, outline: int, raqm: bool) -> tuple[tuple[Run, ...], tuple[int, int, int, int]]:
+    """The runs with their pen x, and (left, top, right, bottom) of the whole rendered text with
+    the pen at (0, 0) on the baseline."""
+    placed, boxes, x = [], [], 0.0
+    for run in runs(text, bold, raqm):
+        font, direction = load_font(pixels, bold, raqm, run.font), run.direction if raqm else None
+        left, top, right, bottom = font.getbbox(run.text, direction=direction, stroke_width=outline, anchor="ls")
+        placed.append(run._replace(x=round(x)))
+        boxes.append((round(x) + left, top, round(x) + right, bottom))
+        x += font.getlength(run.text, direction=direction)
+    if not boxes:
+        return (), (0, 0, 0, 0)
+    left, top, right, bottom = zip(*boxes)
+    return tuple(placed), (min(left), min(top), max(right), max(bottom))
 
 
 @lru_cache(maxsize=256)
@@ -106,13 +262,15 @@ def render(text: str, pixels: int, colour: Colour, bold: bool = False, outline: 
     from PIL import Image, ImageDraw
 
     raqm = raqm_available() if raqm is None else raqm
-    font, shown = load_font(pixels, bold, raqm), visual(text, raqm)
-    left, top, right, bottom = _box(text, pixels, bold, outline, raqm)
+    placed, (left, top, right, bottom) = layout(text, pixels, bold, outline, raqm)
     size = (max(1, right - left), max(1, bottom - top))
     masks = []
     for stroke in (outline, 0):
         mask = Image.new("L", size, 0)
-        ImageDraw.Draw(mask).text((-left, -top), shown, font=font, fill=255, anchor="ls", stroke_width=stroke)
+        pen = ImageDraw.Draw(mask)
+        for run in placed:
+            pen.text((run.x - left, -top), run.text, font=load_font(pixels, bold, raqm, run.font), fill=255,
+                     anchor="ls", stroke_width=stroke, direction=run.direction if raqm else None)
         masks.append(np.asarray(mask, dtype=np.float32)[..., None] / 255.0)
     cover, fill = masks  # outline and letters; the letters alone
     premultiplied = np.rint(fill * np.asarray(colour, dtype=np.float32)).astype(np.uint8)
@@ -122,7 +280,7 @@ def render(text: str, pixels: int, colour: Colour, bold: bool = False, outline: 
 
 def text_width(text: str, pixels: int, bold: bool = False, outline: int = 1) -> int:
     """Pixels from the pen position to the right edge of the rendered text."""
-    return int(_box(text, pixels, bold, outline, raqm_available())[2])
+    return int(layout(text, pixels, bold, outline, raqm_available())[1][2])
 
 
 def cap_height(pixels: int) -> int:
