@@ -1,6 +1,6 @@
 """Figure 5: accuracy on unseen signers, leave-signers-out cross-validation by signer.
 
-`signlang.crossval.cv.cross_validate` over the multi-signer keypoints (crossval.data), on the
+`signlang.crossval.scoring.cross_validate` over the multi-signer keypoints of the starter data, on the
 same folds and the same epochs budget for both configurations:
 - project: the default preset with the default features and augmentation (`train.preset`
   of params.yaml);
@@ -25,16 +25,17 @@ FIGURE = "5. unseen signers macro-F1 (mean): default preset vs tutorial:raw"
 
 def measure(ctx: Context, folds: int | None = None, epochs: int | None = None, signers: int | None = None) -> list[Row]:
     try:
-        from signlang.crossval import cv as crossval
+        from signlang.crossval.data import load_signer_data
+        from signlang.crossval.scoring import cross_validate
     except ImportError as exc:
-        return [unavailable(FIGURE, f"signlang.crossval.cv cannot be imported ({exc})")]
+        return [unavailable(FIGURE, f"signlang.crossval cannot be imported ({exc})")]
     params = ctx.params()
     if ctx.quick:
         folds, epochs, signers = folds or QUICK_FOLDS, epochs or QUICK_EPOCHS, signers or QUICK_SIGNERS
     folds = folds or max(5, params.crossval.folds)
     epochs = epochs or params.crossval.epochs
     project = params.train.preset
-    data = crossval.load_signer_data(params, ctx.shared_data / MULTISIGNER)  # crossval.data's folder, from --data
+    data = load_signer_data(params, ctx.shared_data / MULTISIGNER)
     if signers:
         keep = np.unique(data.signers)[:signers]
         data = data.subset(np.flatnonzero(np.isin(data.signers, keep)))
@@ -43,7 +44,7 @@ def measure(ctx: Context, folds: int | None = None, epochs: int | None = None, s
             f"{len(np.unique(data.signers))} signers ...")
     with contextlib.redirect_stdout(io.StringIO()):  # per-epoch lines of signlang.models.train
         # The issue's figure compares two fixed presets; no selection among them (nested_folds 0).
-        result = crossval.cross_validate(params, [BASELINE, project], folds, epochs, data, log=lines.append,
+        result = cross_validate(params, [BASELINE, project], folds, epochs, data, log=lines.append,
                                          nested_folds=0)
     scores = {name: {key: value for key, value in config.items() if key not in ("y_true", "y_pred", "ids")}
               for name, config in result["configs"].items()}

@@ -41,7 +41,7 @@ def tiny_model(ctx: Context, epochs: int = 1, signers: tuple[str, ...] = TINY_SI
     as model.keras and exported as a bundle (TFLite) into a scratch folder."""
     import keras
 
-    from signlang.crossval.cv import config_params
+    from signlang.crossval.configs import config_params
     from signlang.features.keypoints import clip_to_window
     from signlang.models.train import TrainingData, fit
     from signlang.serving.bundle import write_bundle

@@ -17,12 +17,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nested-folds", type=int, default=None,
                         help="inner folds of the nested selection among the configs; 0 = off (default: crossval.nested_folds)")
     parser.add_argument("--out", type=Path, default=None, help="report folder (default: crossval.out)")
-    parser.add_argument("--data", type=Path, default=None, help="multi-signer keypoints folder (default: crossval.data)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a folder or file to cross-validate, read with ingest's rules "
+                             "(default: crossval.sources, else ingest.sources: the pipeline's data)")
+    parser.add_argument("--no-track", dest="track", action="store_false",
+                        help="do not log the run to MLflow (default: a parent run and a child per configuration and fold)")
     parser.add_argument("--params", type=Path, default=None, help="params.yaml (default: the project's)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from signlang.crossval.cv import run as cross_validate_and_report
+    from signlang.crossval.runs import run as cross_validate_and_report
     from signlang.crossval.settings import CrossValParams
     from signlang.params import load_params
 
@@ -39,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
         raise ParamsError(f"--epochs: needs at least 1, got {args.epochs}")
     if args.nested_folds is not None and (args.nested_folds < 0 or args.nested_folds == 1):
         raise ParamsError(f"--nested-folds: needs 0 (off) or at least 2, got {args.nested_folds}")
-    cross_validate_and_report(params, configs, args.folds, args.epochs, args.out, args.data, args.nested_folds)
+    cross_validate_and_report(params, configs, args.folds, args.epochs, args.out, args.data, args.nested_folds,
+                              track=args.track)
     return 0

@@ -11,16 +11,11 @@ from signlang.models.settings import PRESET_NAMES
 from signlang.settings import Section
 
 
-def _starter_video_sources() -> list[SourceParams]:
-    clips = "../shared/data/videos/clips.csv"
-    return [SourceParams(path="../shared/data/videos/asl-starter", metadata=clips),
-            SourceParams(path="../shared/data/videos/more/asl", metadata=clips)]
-
-
 class CrossValParams(Section):
-    data: str = "../shared/data/keypoints/multisigner-258"
-    # Sources (as ingest.sources) whose samples join every fold's training side and are never tested.
-    extra_training: list[SourceParams] = Field(default_factory=_starter_video_sources)
+    # The samples to cross-validate (as ingest.sources, read with ingest's rules); None: ingest.sources.
+    sources: list[SourceParams] | None = None
+    # Signers with fewer windows only train, never tested (too few to score a person).
+    min_signer_windows: int = Field(default=10, ge=1)
     folds: int = Field(default=5, ge=2)
     seed: int = 42
     epochs: int = Field(default=15, gt=0)
@@ -28,13 +23,13 @@ class CrossValParams(Section):
     presets: list[str] = Field(default_factory=lambda: ["tutorial:raw", "stats"], min_length=1)
     val_signers: int = Field(default=0, ge=0)
     early_stopping_patience: int = Field(default=0, ge=0)
-    # 0 = off; else inner folds of the nested selection among `presets` (signlang.crossval.cv).
+    # 0 = off; else inner folds of the nested selection among `presets` (signlang.crossval.scoring).
     nested_folds: int = Field(default=3, ge=0)
     select_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
-    label_aliases: dict[str, list[str]] | None = None
-    min_samples_per_class: int = Field(default=10, ge=1)
     failed_block_accuracy: float = Field(default=0.2, ge=0.0, le=1.0)
     out: str = "reports/cv"
+    # The MLflow experiment every run is logged to (parent run, a child per configuration and fold).
+    experiment: str = Field(default="signlang-cv", min_length=1)
 
     @model_validator(mode="after")
     def _known_presets(self) -> CrossValParams:

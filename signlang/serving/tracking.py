@@ -55,19 +55,19 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
-def configure() -> str:
-    """Point MLflow at the tracking store and select the project's experiment."""
+def configure(experiment: str = EXPERIMENT_NAME) -> str:
+    """Point MLflow at the tracking store and select `experiment` (the pipeline's by default)."""
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)  # exports MLFLOW_TRACKING_URI: test the URI, not the variable
-    if mlflow.get_experiment_by_name(EXPERIMENT_NAME) is None:
+    if mlflow.get_experiment_by_name(experiment) is None:
         artifact_location = None  # a tracking server decides where artifacts go
         if uri == default_tracking_uri():
             artifact_location = (project_root() / paths.MLFLOW_ARTIFACTS).as_uri()
         try:
-            mlflow.create_experiment(EXPERIMENT_NAME, artifact_location=artifact_location)
+            mlflow.create_experiment(experiment, artifact_location=artifact_location)
         except MlflowException:
             pass  # created meanwhile by a concurrent stage
-    mlflow.set_experiment(EXPERIMENT_NAME)
+    mlflow.set_experiment(experiment)
     return uri
 
 

@@ -221,7 +221,7 @@ def test_cli_help_imports_no_subcommand_module() -> None:
     script = ("import sys\nfrom signlang.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in "
               "('tensorflow', 'keras', 'mediapipe', 'cv2', 'mlflow', 'matplotlib', 'fastapi', 'realtime', 'bench')"
-              " or m in ('signlang.crossval.cv', 'signlang.metrics.report', 'signlang.data.versions', 'signlang.metrics.evaluation')), "
+              " or m in ('signlang.crossval.scoring', 'signlang.crossval.runs', 'signlang.metrics.report', 'signlang.data.versions', 'signlang.metrics.evaluation')), "
               "file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert result.stderr.strip() == "[]"
