@@ -1,6 +1,6 @@
 """Figure 1: keypoint extraction, CPU time per frame (the target) and frames per second.
 
-- 1, the target: the extract stage's parallel map (`signlang.features.extract.extract_clips`, the
+- 1, the target: the extract stage's parallel map (`signlang.features.clip_cache.extract_clips`, the
   backend, workers and Holistic settings of params.yaml) into a fresh cache folder, against
   decode + Holistic alone (`HolisticTracker`, the same settings, one per clip, nothing
   written) in this process, on the same clips in the same run. Both are measured in process
@@ -143,7 +143,7 @@ def stage_map(ctx: Context, clips: list[Path], workers: int) -> tuple[int, float
     """The extract stage's parallel map over `clips` into a fresh cache folder: (frames,
     seconds of the map, its workers' start-up included). Its workers are joined before it
     returns, so their CPU time shows in RUSAGE_CHILDREN."""
-    from signlang.features.extract import extract_clips
+    from signlang.features.clip_cache import extract_clips
     from signlang.features.holistic import HolisticSettings
 
     extract = ctx.params().extract
@@ -194,7 +194,7 @@ def measure(ctx: Context, clips: list[Path] | None = None) -> list[Row]:
 
 def figure_rows(ctx: Context, clips: list[Path], runs: dict[str, Run]) -> list[Row]:
     """Rows 1 (CPU per frame, the target), 1b (fps against the tutorial) and 1c (workers)."""
-    from signlang.features.extract import worker_count
+    from signlang.features.clip_cache import worker_count
 
     alone, stage, tutorial, one = (runs[k] for k in ("holistic_alone", "stage_all_cores", "tutorial", "stage_1_worker"))
     extract, workers, cores = ctx.params().extract, worker_count(-1, len(clips)), os.cpu_count() or 1

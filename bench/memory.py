@@ -91,7 +91,7 @@ def extraction_child(clips: list[Path], workers: int, params_path: Path) -> None
 
     from joblib.externals.loky import get_reusable_executor
 
-    from signlang.features.extract import extract_clips
+    from signlang.features.clip_cache import extract_clips
     from signlang.features.holistic import HolisticSettings
     from signlang.params import load_params
 

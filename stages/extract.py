@@ -30,8 +30,8 @@ def extract(
     from dataclasses import replace
 
     from signlang.errors import SignlangError
-    from signlang.features.extract import extract_report, read_manifest_rows, save_npz, source_windows
-    from signlang.io import read_skipped, remove_stale_temps, write_json, write_skipped
+    from signlang.features.extract import extract_report, read_manifest_rows, source_windows
+    from signlang.io import read_skipped, remove_stale_temps, save_npz, write_json, write_skipped
 
     started = time.perf_counter()
     rows = read_manifest_rows(manifest_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.features.extract import extract_clips, read_cached_clip
+from signlang.features.clip_cache import extract_clips, read_cached_clip
 from signlang.features.holistic import HolisticSettings
 from signlang.params import load_params, parse_params
 

@@ -20,14 +20,9 @@ import pytest
 import yaml
 
 from signlang.errors import InputFileError, SignlangError
-from signlang.features.extract import (
-    cache_file,
-    cache_key,
-    read_cached_clip,
-    save_npz,
-    write_cached_clip,
-)
+from signlang.features.clip_cache import cache_file, cache_key, read_cached_clip, write_cached_clip
 from signlang.features.holistic import HolisticSettings
+from signlang.io import save_npz
 from signlang.params import parse_params
 from stages.extract import extract
 from tests.processes import interruptible_child
