@@ -125,6 +125,15 @@ async def drive(url: str, clip: Path, clients: int, seconds: float, honour_retry
     return results, time.monotonic() - started
 
 
+def _reason(error: str) -> str:
+    """A refusal's kind, from the server's message (realtime/server/work_queue.py)."""
+    for words, kind in (("waiting, the limits", "queue full"), ("waited", "waited too long"),
+                        ("shutting down", "shutting down")):
+        if words in error:
+            return kind
+    return error
+
+
 def summarise(results: list, elapsed: float, seconds: float) -> dict:
     answered = [result["s"] for result in results if result["status"] == 200]
     refused = [result for result in results if result["status"] not in (200, None)]
@@ -133,7 +142,7 @@ def summarise(results: list, elapsed: float, seconds: float) -> dict:
     stated = all(result["status"] == 503 and result["retry_after"] and result["error"] for result in refused)
     return {
         "requests": len(results), "statuses": dict(sorted(statuses.items())), "connection_errors": dict(errors),
-        "refusals_stated": stated, "refusal_reasons": dict(Counter(str(result["error"]).split(":")[0] for result in refused)),
+        "refusals_stated": stated, "refusal_reasons": dict(Counter(_reason(str(result["error"])) for result in refused)),
         "answered": percentiles(answered) if answered else None,
         "refused": percentiles([result["s"] for result in refused]) if refused else None,
         "throughput_per_s": len(answered) / elapsed, "elapsed_s": elapsed,

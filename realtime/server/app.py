@@ -46,11 +46,9 @@ class Service:
     def __init__(self, bundle: Bundle, settings: ServerSettings, model: str) -> None:
         serve = settings.serve
         self.bundle, self.settings, self.model = bundle, settings, model
-        holistic = settings.holistic.for_parts(bundle.spec.parts)
-        self.rules = ClipRules(holistic, serve.max_frames, settings.min_decoded_fraction, settings.sentence,
-                               settings.fallback_fps)
+        self.rules = ClipRules.from_settings(settings, bundle)
         self.queue = WorkQueue(serve.predict_workers, serve.predict_queue, serve.predict_wait_s, name="predict")
-        self.streams = LiveStreams(bundle, holistic, settings.sentence, serve.max_words,
+        self.streams = LiveStreams(bundle, self.rules.holistic, settings.sentence, serve.max_words,
                                    int(serve.max_message_mb * MB), serve.session_idle_s,
                                    SessionSlots(serve.max_sessions), asyncio.Event())
 

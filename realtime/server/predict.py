@@ -20,6 +20,7 @@ from realtime.core import clip_hand_visible, replay_words, top_classes, top_json
 from signlang.features.keypoints import clip_to_window, normalise
 
 if TYPE_CHECKING:
+    from realtime.server.config import ServerSettings
     from realtime.settings import SentenceParams
     from signlang.features.holistic import HolisticSettings
     from signlang.serving.bundle import Bundle
@@ -43,6 +44,12 @@ class ClipRules:
     min_decoded_fraction: float
     sentence: SentenceParams
     fallback_fps: float
+
+    @classmethod
+    def from_settings(cls, settings: ServerSettings, bundle: Bundle) -> ClipRules:
+        """The rules the server loaded, with the face mesh on when the bundle reads the face."""
+        return cls(settings.holistic.for_parts(bundle.spec.parts), settings.serve.max_frames,
+                   settings.min_decoded_fraction, settings.sentence, settings.fallback_fps)
 
 
 def predict_clip(bundle: Bundle, frames: np.ndarray, source: str, sentence: SentenceParams, fps: float) -> dict:

@@ -115,6 +115,7 @@ def test_no_sign_when_nobody_is_in_the_frames(bundle, shared_data: Path, tmp_pat
         assert predict_frames(bundle, [[0.0] * width] * 30, None, rules()) == {**NO_SIGN, "frames": 30}
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_a_video_is_refused(small_bundle: Path, tmp_path: Path) -> None:
     from signlang.serving.bundle import Bundle
 
