@@ -1,7 +1,9 @@
-"""Arguments and handlers of `signlang live` and `signlang capture` (listed in signlang.cli).
+"""Arguments and handlers of `signlang live`, `signlang capture` and `signlang serve` (listed in
+signlang.cli).
 
-Both read the `live`/`sentence`/`speech`/`capture` and `extract` sections of params.yaml (`--params`,
-default ./params.yaml; the built-in defaults when there is none, e.g. outside a checkout).
+Live and capture read the `live`/`sentence`/`speech`/`capture` and `extract` sections of params.yaml,
+serve the `serve`/`sentence`/`extract`/`live` ones (`--params`, default ./params.yaml; the built-in
+defaults when there is none, e.g. outside a checkout).
 
 Importing this module is cheap (argparse only): MediaPipe, OpenCV, the runner and the
 params models are imported by the handlers, so `signlang --help` does not pay for them.
@@ -20,6 +22,7 @@ from signlang import paths
 if TYPE_CHECKING:
     from realtime.settings import CaptureParams, LiveParams, SentenceParams, SpeechParams
     from signlang.features.holistic import HolisticSettings
+    from signlang.serving.bundle import Bundle
 
 DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
 
@@ -126,4 +129,73 @@ def run_capture_command(args: argparse.Namespace) -> int:
     summary = run_capture(options, settings.capture, settings.holistic)
     if not summary.saved:
         print("capture: no sample saved", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def configure_serve(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--bundle", type=Path, default=None,
+                        help=f"exported bundle folder (default {paths.BUNDLE_DIR} unless --model-name is given)")
+    source.add_argument("--model-name", default=None,
+                        help="registered MLflow model to fetch instead of a folder (e.g. signlang)")
+    parser.add_argument("--alias", default="champion", help="alias of --model-name to fetch (default champion)")
+    parser.add_argument("--host", default=None,
+                        help="address to listen on (default params.yaml serve.host; 0.0.0.0: every interface)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default params.yaml serve.port)")
+    parser.add_argument("--ssl-certfile", type=Path, default=None,
+                        help="PEM certificate: serve over HTTPS (a browser on another device opens the camera only "
+                             "over HTTPS); with --ssl-keyfile")
+    parser.add_argument("--ssl-keyfile", type=Path, default=None, help="the certificate's PEM private key")
+    parser.add_argument("--max-sessions", type=int, default=None,
+                        help="live WebSocket sessions at once (default params.yaml serve.max_sessions)")
+    parser.add_argument("--params", type=Path, default=None,
+                        help="params.yaml with the serve, sentence, extract and live sections (default ./params.yaml)")
+
+
+def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
+    """The bundle the flags name, and how /health describes it."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from signlang.serving.bundle import Bundle
+
+    if args.model_name:
+        from signlang.serving.tracking import download_bundle
+
+        destination = tempfile.mkdtemp(prefix="signlang-serve-")
+        atexit.register(shutil.rmtree, destination, ignore_errors=True)
+        directory = download_bundle(args.model_name, args.alias, destination)
+        return Bundle.load(directory), f"models:/{args.model_name}@{args.alias}"
+    directory = args.bundle or paths.BUNDLE_DIR
+    return Bundle.load(directory), str(directory)
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    from realtime.server.app import create_app
+    from realtime.server.config import load_server_settings
+    from realtime.server.run import check_certificate, serve_app
+    from signlang.errors import ParamsError
+
+    settings = load_server_settings(args.params)
+    host = args.host or settings.serve.host
+    port = settings.serve.port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        raise ParamsError(f"--port: {port} is not a port number (0-65535)")
+    if args.max_sessions is not None:
+        if args.max_sessions < 1:
+            raise ParamsError(f"--max-sessions: must be at least 1, got {args.max_sessions}")
+        settings = settings.with_serve(max_sessions=args.max_sessions)
+    check_certificate(args.ssl_certfile, args.ssl_keyfile)  # before the bundle is loaded
+    bundle, model = load_served_bundle(args)
+    scheme = "https" if args.ssl_certfile else "http"
+    print(f"serve: {model} ({len(bundle.classes)} classes) on {scheme}://{host}:{port}/; settings from "
+          f"{settings.origin}; at most {settings.serve.max_sessions} live sessions", flush=True)
+    if scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+        print("serve: over plain HTTP a browser opens the camera only on this machine (http://localhost); "
+              "for other devices serve HTTPS with --ssl-certfile and --ssl-keyfile", flush=True)
+    serve_app(create_app(bundle, settings, model), host, port, args.ssl_certfile, args.ssl_keyfile)
     return 0

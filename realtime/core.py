@@ -1,7 +1,7 @@
 """The live core: keypoint frames in, classified windows and a sentence out, one frame at a time.
 
 `signlang live` (realtime/runner.py), the page's WebSocket and `POST /predict`
-(realtime/server.py) and realtime/evaluate_clips.py all push their frames through `LiveCore`,
+(realtime/server/) and realtime/evaluate_clips.py all push their frames through `LiveCore`,
 so one video gives the same predictions and the same sentence wherever it is shown. Every
 rule lives here and in params.yaml `sentence:` (`SentenceParams`):
 

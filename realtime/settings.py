@@ -58,6 +58,14 @@ class ServeParams(Section):
     max_upload_mb: float = Field(default=50.0, gt=0.0)
     max_frames: int = Field(default=2000, ge=1)
     max_message_mb: float = Field(default=2.0, gt=0.0)
+    # Capacity (realtime/server/): live sessions (each its own Holistic), /predict workers and queue.
+    max_sessions: int = Field(default=3, ge=1)
+    session_idle_s: float = Field(default=60.0, gt=0.0)
+    predict_workers: int = Field(default=1, ge=1)
+    predict_queue: int = Field(default=4, ge=0)
+    predict_wait_s: float = Field(default=30.0, gt=0.0)
+    retry_after_s: int = Field(default=2, ge=1)
+    shutdown_grace_s: float = Field(default=30.0, ge=0.0)
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { socket: null, sent: 0, busy: false, lastSent: 0, config: null, canvas: document.createElement("canvas") };
+const state = { socket: null, sent: 0, busy: false, lastSent: 0, config: null, lastError: null,
+  canvas: document.createElement("canvas") };
+const RETRY_MS = { 1013: 10000, 1001: 5000, default: 2000 };
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -39,6 +41,7 @@ function onMessage(event) {
   const reply = JSON.parse(event.data);
   state.busy = false;
   if (reply.error) {
+    state.lastError = reply.error;
     setStatus(`server: ${reply.error}`, true);
     return;
   }
@@ -53,9 +56,16 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws`);
   socket.binaryType = "arraybuffer";
-  socket.onopen = () => { state.busy = false; setStatus("connected"); };
+  socket.onopen = () => { state.busy = false; state.lastError = null; setStatus("connected"); };
   socket.onmessage = onMessage;
-  socket.onclose = () => { setStatus("disconnected, retrying…", true); setTimeout(connect, 2000); };
+  socket.onclose = (event) => {
+    // 1013: the server is full (serve.max_sessions); 1001: it is shutting down.
+    const wait = RETRY_MS[event.code] ?? RETRY_MS.default;
+    const why = state.lastError ? `: ${state.lastError}` : "";
+    setStatus(`disconnected (${event.code})${why}; retrying in ${wait / 1000} s…`, true);
+    $("status").dataset.closeCode = String(event.code);
+    setTimeout(connect, wait);
+  };
   state.socket = socket;
 }
 
@@ -77,7 +87,22 @@ function sendFrame() {
   }, "image/jpeg", config.jpeg_quality);
 }
 
+// A browser gives the camera only to a secure context: https://, or http://localhost on this machine.
+function cameraBlocked() {
+  if (window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) return false;
+  const https = `https://${location.host}/`;
+  $("insecure").hidden = false;
+  $("insecure").textContent =
+    `The camera is blocked: this page was opened over plain HTTP (${location.origin}), which the browser ` +
+    `does not trust with a camera. Open it on the server's own machine as http://localhost:${location.port || 80}/, ` +
+    `or start the server with HTTPS (signlang serve --host 0.0.0.0 --ssl-certfile cert.pem --ssl-keyfile key.pem) ` +
+    `and open ${https}`;
+  setStatus("camera blocked: not a secure context (use HTTPS)", true);
+  return true;
+}
+
 async function start() {
+  if (cameraBlocked()) return;
   try {
     state.config = await (await fetch("/config")).json();
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: state.config.frame_width } }, audio: false });

@@ -19,3 +19,14 @@ def count_frames(path: Path) -> int:
         count += 1
     capture.release()
     return count
+
+
+def server_settings(sentence=None, **serve):
+    """The server's settings from the project's params.yaml, with some serve: values and the
+    sentence: section replaced."""
+    from dataclasses import replace
+
+    from realtime.server.config import load_server_settings
+
+    settings = load_server_settings(Path(__file__).resolve().parents[2] / "params.yaml").with_serve(**serve)
+    return replace(settings, sentence=sentence) if sentence is not None else settings

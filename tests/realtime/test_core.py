@@ -18,6 +18,7 @@ from signlang.errors import SignlangError
 from signlang.features.keypoints import hand_seen
 from signlang.features.spec import FeatureParams
 from signlang.settings import parse_section, read_params_file
+from tests.realtime.helpers import server_settings
 
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
 CLASSES = ("hello", "thanks", "yes", "no")
@@ -211,10 +212,10 @@ def websocket_replies(bundle, clip: Path) -> list[dict]:
     import cv2
     from fastapi.testclient import TestClient
 
-    from realtime.server import create_app
+    from realtime.server.app import create_app
 
     replies = []
-    app = create_app(bundle, ServeParams(max_words=100), sentence=SENTENCE)
+    app = create_app(bundle, server_settings(SENTENCE, max_words=100))
     with TestClient(app) as client, client.websocket_connect("/ws") as socket:
         for frame in decoded_frames(clip):
             socket.send_bytes(cv2.imencode(".png", frame)[1].tobytes())
@@ -225,9 +226,9 @@ def websocket_replies(bundle, clip: Path) -> list[dict]:
 def predict_upload(bundle, clip: Path) -> dict:
     from fastapi.testclient import TestClient
 
-    from realtime.server import create_app
+    from realtime.server.app import create_app
 
-    with TestClient(create_app(bundle, ServeParams(), sentence=SENTENCE)) as client, open(clip, "rb") as handle:
+    with TestClient(create_app(bundle, server_settings(SENTENCE))) as client, open(clip, "rb") as handle:
         response = client.post("/predict", files={"file": (clip.name, handle, "video/mp4")})
     assert response.status_code == 200, response.text
     return response.json()

@@ -288,8 +288,8 @@ HEAVY_MODULES = ("tensorflow", "mediapipe", "cv2", "av", "fastapi", "starlette",
 def test_the_live_and_serve_argument_parsers_import_nothing_heavy() -> None:
     """What `signlang --help` loads for live, capture and serve: argparse, not the runner,
     MediaPipe, OpenCV, PyAV, FastAPI or TensorFlow (the handlers import them)."""
-    code = ("import argparse, sys, realtime.cli, realtime.server\n"
-            "for configure in (realtime.cli.configure_live, realtime.cli.configure_capture, realtime.server.configure):\n"
+    code = ("import argparse, sys, realtime.cli\n"
+            "for configure in (realtime.cli.configure_live, realtime.cli.configure_capture, realtime.cli.configure_serve):\n"
             "    configure(argparse.ArgumentParser())\n"
             f"print([name for name in {HEAVY_MODULES!r} if name in sys.modules])")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
