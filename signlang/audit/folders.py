@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from signlang.audit.scoring import PARTS, AuditData, AuditResult
+from signlang.audit.data import PARTS, AuditData
 from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.settings import ExtractParams
@@ -31,6 +31,7 @@ from signlang.features.spec import FeatureParams
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signlang.audit.scoring import AuditResult
     from signlang.params import Params
 
 Log = Callable[[str], None]
