@@ -39,7 +39,14 @@ def describe_block(signer: str, label: str, block: pd.DataFrame, classes: list[s
         "read_as_fraction": float(counts[top] / len(read)) if len(read) else 0.0,
         "correct_fraction": float(counts[classes.index(label)] / len(read)) if len(read) else 0.0,
         "read_counts": counts,
+        "folder_readings": folder_readings(block, classes.index(label)),
     }
+
+
+def folder_readings(block: pd.DataFrame, own: int) -> dict[str, tuple[int, int]]:
+    """Per source folder of a block: (windows read as the block's class, windows read)."""
+    read = block[block.reading >= 0]
+    return {folder: (int((rows.reading == own).sum()), len(rows)) for folder, rows in read.groupby("folder", sort=True)}
 
 
 def class_medians(blocks: pd.DataFrame, column: str) -> pd.Series:

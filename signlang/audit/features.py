@@ -38,7 +38,10 @@ def window_features(views: BodyViews) -> np.ndarray:
 
 def setup_features(views: BodyViews) -> np.ndarray:
     """(n, features): where the body sits in the image and how big it and the hands are, from
-    the raw coordinates: the camera framing and the body's proportions of one recording setup."""
+    the raw coordinates: the camera framing, the body's proportions and the hands' size of one
+    person on one recording setup (signlang.audit.pairs compares them alone, so one person
+    under two names is found even when the names' classes differ). Pose values are taken as
+    recorded, so a file in another layout is compared with its own kind."""
     pose = views.raw["pose"][:, :, : kp.UPPER_POSE, :2]
     seen = kp.part_present(views.raw["pose"])
     columns = [masked_mean(pose.reshape(*pose.shape[:2], -1), seen)]

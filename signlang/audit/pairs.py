@@ -42,12 +42,14 @@ def neighbour_shares(signers: np.ndarray, nearest: np.ndarray) -> pd.DataFrame:
 
 def same_person_rows(signers: np.ndarray, nearest: np.ndarray, nearest_setup: np.ndarray,
                      p: AuditParams) -> list[dict]:
-    """Pairs whose windows are each other's nearest neighbours (sign and setup together). Each
-    direction's share of windows is taken beyond chance (the share the other signer's windows
-    would get if neighbours fell at random: (share - chance) / (1 - chance)); the score is the
-    smaller direction. Flagged from `same_person_neighbours` when the data holds at least
-    `same_person_min_signers` signers (among fewer, the nearest other signer says little),
-    listed from half of it."""
+    """Pairs whose windows are each other's nearest neighbours, by sign and setup together
+    (`nearest`) or by the setup alone (`nearest_setup`: camera framing, body proportions, hand
+    size), so that one person under two names is found even when the names' classes differ.
+    Each direction's share of windows is taken beyond chance (the share the other signer's
+    windows would get if neighbours fell at random: (share - chance) / (1 - chance)); a score is
+    the smaller direction, the pair's the larger of its two scores. Flagged from
+    `same_person_neighbours` when the data holds at least `same_person_min_signers` signers
+    (among fewer, the nearest other signer says little), listed from half of it."""
     counts, setup = neighbour_shares(signers, nearest), neighbour_shares(signers, nearest_setup)
     sizes = pd.Series(signers).value_counts()
     enough = len(sizes) >= p.same_person_min_signers
@@ -56,20 +58,28 @@ def same_person_rows(signers: np.ndarray, nearest: np.ndarray, nearest_setup: np
         for b in counts.columns:
             if not a < b:
                 continue
-            ab, ba = int(counts.at[a, b]), int(counts.at[b, a])
-            score = min(beyond_chance(ab / sizes[a], sizes[b] / (len(signers) - sizes[a])),
-                        beyond_chance(ba / sizes[b], sizes[a] / (len(signers) - sizes[b])))
+            both, alone = mutual_score(counts, sizes, a, b), mutual_score(setup, sizes, a, b)
+            score = max(both, alone)
             if score < p.same_person_neighbours / 2:
                 continue
             flag = enough and score >= p.same_person_neighbours and min(sizes[a], sizes[b]) >= p.min_block_windows
             rows.append({"kind": "same_person", "signer_a": a, "label_a": "", "signer_b": b, "label_b": "",
                          "windows": int(sizes[a] + sizes[b]), "score": score, "flag": "same_person" if flag else "",
-                         "evidence": (f"{ab}/{sizes[a]} of {a}'s windows have their nearest other-signer window in "
-                                      f"{b}, {ba}/{sizes[b]} of {b}'s in {a}; by camera framing and body "
-                                      f"proportions alone {int(setup.at[a, b])}/{sizes[a]} and "
-                                      f"{int(setup.at[b, a])}/{sizes[b]}"
+                         "evidence": (f"{int(counts.at[a, b])}/{sizes[a]} of {a}'s windows have their nearest "
+                                      f"other-signer window in {b}, {int(counts.at[b, a])}/{sizes[b]} of {b}'s in "
+                                      f"{a} (score {max(both, 0.0):.2f}); by camera framing, body proportions and hand size "
+                                      f"alone {int(setup.at[a, b])}/{sizes[a]} and {int(setup.at[b, a])}/{sizes[b]} "
+                                      f"(score {max(alone, 0.0):.2f})"
                                       + ("" if enough else f" (only {len(sizes)} signers: not flagged)"))})
     return rows
+
+
+def mutual_score(counts: pd.DataFrame, sizes: pd.Series, a: str, b: str) -> float:
+    """The smaller over both directions of the share of a signer's windows whose nearest
+    other-signer window is the other's, beyond chance."""
+    total = int(sizes.sum())
+    return min(beyond_chance(counts.at[a, b] / sizes[a], sizes[b] / (total - sizes[a])),
+               beyond_chance(counts.at[b, a] / sizes[b], sizes[a] / (total - sizes[b])))
 
 
 def beyond_chance(share: float, chance: float) -> float:

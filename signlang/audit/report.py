@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 BLOCK_COLUMNS = ["signer", "label", "windows", "folders", "no_hand_fraction", "motion", "hand_slot_mismatch",
                  "pose_implausible", "read_as", "read_as_fraction", "correct_fraction", "other_signers", "flag",
                  "severity", "evidence"]
-SEVERITY_ORDER = ("high", "medium", "low", "")
+SEVERITY_ORDER = ("high", "medium", "review", "low", "")
 
 
 # --------------------------------------------------------------------------- tables
@@ -72,8 +72,9 @@ def findings(blocks: pd.DataFrame) -> list[dict]:
 
 def suggestions(blocks: pd.DataFrame) -> list[str]:
     """params.yaml lines a person may choose to add under `ingest:`: foreign signers excluded
-    whole, swapped folders relabelled, other_sign / no_hands / static blocks excluded."""
-    exclude, relabel, done = [], [], set()
+    whole, swapped folders relabelled, other_sign / no_hands / static blocks excluded; misread
+    blocks as comments, to exclude only after looking at them."""
+    exclude, relabel, review, done = [], [], [], set()
     for row in findings(blocks):
         first, signer = row["flag"].split(";")[0], _yaml(row["signer"])
         if first == "foreign" and row["signer"] not in done:
@@ -84,7 +85,11 @@ def suggestions(blocks: pd.DataFrame) -> list[str]:
                         for folder in row["folders"].split("|")]
         elif first in ("other_sign", "no_hands", "static"):
             exclude.append(f"    - {{signer: {signer}, label: {_yaml(row['label'])}}}  # {first}")
-    return (["  exclude:", *exclude] if exclude else []) + (["  relabel:", *relabel] if relabel else [])
+        elif first == "misread":
+            review.append(f"  #   - {{signer: {signer}, label: {_yaml(row['label'])}}}  # misread")
+    if review:
+        review.insert(0, "  # misread, for review: exclude only a block that is not the signer's own form of the sign")
+    return (["  exclude:", *exclude] if exclude else []) + (["  relabel:", *relabel] if relabel else []) + review
 
 
 def _yaml(text: str) -> str:
@@ -119,6 +124,8 @@ def markdown(result: AuditResult, figures: dict[int, str]) -> str:
              "sequences. Each block is read by a model that never saw its signer (nor anyone like them)."
              + ("" if s["signers"] > 1 else " With one signer (or none known) no block can be read so: only "
                 "no_hands, static, hand_slots and layout were checked."), "",
+             "Severity: high and medium, a data problem (candidates under Acting on it); review, look at the "
+             "block first: a data problem or the signer's own form of the sign; low, worth knowing.", "",
              "## Look at these first", ""]
     for n, row in enumerate(findings(blocks), 1):
         lines.append(f"{n}. **{row['flag']}** ({row['severity']}) {row['signer']} / {row['label']}, "

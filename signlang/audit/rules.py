@@ -1,5 +1,6 @@
-"""The flags on blocks: model-free rules (no_hands, static, hand_slots, layout) and the model's
-readings (swapped, foreign, other_sign), with the evidence a person reads."""
+"""The flags on blocks: model-free rules (no_hands, static, hand_slots, layout), the model's
+readings (swapped, foreign, other_sign) and, for review, blocks read as their own class in under
+half their windows that no other flag explains (misread), with the evidence a person reads."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import pandas as pd
 from signlang.audit.blocks import class_medians, percent, readable, reading_text
 from signlang.audit.settings import AuditParams
 
-# Flags in the order they are listed; severity of each.
+# Flags in the order they are listed; severity of each. `review`: a person looks before deciding
+# (a data problem or the signer's own form of the sign); nothing is suggested for it.
 SEVERITY = {"swapped": "high", "foreign": "high", "other_sign": "high", "no_hands": "high",
-            "static": "medium", "hand_slots": "medium", "layout": "low"}
+            "static": "medium", "hand_slots": "medium", "misread": "review", "layout": "low"}
+# Flags that already say why a block is read as another class (misread is not added to them).
+READING_EXPLAINED = ("swapped", "foreign", "other_sign", "no_hands", "static")
 # Flags whose blocks no model should learn from (pass 2 leaves them out of training).
 UNTRUSTED = ("swapped", "foreign", "no_hands", "static")
 
@@ -99,6 +103,36 @@ def rule_other_sign(blocks: pd.DataFrame, p: AuditParams, classes: list[str], ok
     return found
 
 
+def rule_misread(blocks: pd.DataFrame, p: AuditParams, classes: list[str], ok: pd.Series) -> dict[int, str]:
+    """Blocks read as their own class in under `misread_correct` of their windows by a model that
+    learnt the class from at least `misread_min_signers` other signers, not explained by another
+    flag: for review."""
+    found = {}
+    for i, row in blocks[ok & (blocks.other_signers >= p.misread_min_signers)].iterrows():
+        if row.correct_fraction < p.misread_correct and not set(row["issues"]) & set(READING_EXPLAINED):
+            other = most_read_other(row, classes)
+            found[i] = (f"read as {row.label} in only {reading_text(row, classes, row.label)} windows by a model that "
+                        f"never saw {row.signer} (most often otherwise as {other}: "
+                        f"{reading_text(row, classes, other)}; {row.other_signers} other signer(s) of {row.label})"
+                        f"{by_folder(row)}: look at it, a data problem or {row.signer}'s own form of {row.label}")
+    return found
+
+
+def by_folder(row: pd.Series) -> str:
+    """`; as <class> by folder: a 1/30, b 28/30` where a block gathers several source folders."""
+    if len(row.folder_readings) < 2:
+        return ""
+    shares = ", ".join(f"{folder} {own}/{read}" for folder, (own, read) in row.folder_readings.items())
+    return f"; as {row.label} by folder: {shares}"
+
+
+def most_read_other(row: pd.Series, classes: list[str]) -> str:
+    """The class other than its own that a block is read as most often."""
+    counts = row.read_counts.astype(float).copy()
+    counts[classes.index(row.label)] = -1.0
+    return classes[int(np.argmax(counts))]
+
+
 def flag_blocks(blocks: pd.DataFrame, p: AuditParams, classes: list[str]) -> pd.DataFrame:
     """Adds `issues` (list, SEVERITY order), `evidence` (list, aligned) and `holds` (the class
     a swapped block holds) to the blocks."""
@@ -120,6 +154,7 @@ def flag_blocks(blocks: pd.DataFrame, p: AuditParams, classes: list[str]) -> pd.
     add("foreign", find_foreign(blocks, p, ok))
     add("other_sign", rule_other_sign(blocks, p, classes, ok))
     add("hand_slots", rule_hand_slots(blocks, p))
+    add("misread", rule_misread(blocks, p, classes, ok))
     add("layout", rule_layout(blocks, p))
     order = list(SEVERITY)
     for i in blocks.index:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from signlang.audit.rules import SEVERITY, UNTRUSTED
+from signlang.audit.report import block_rows
+from signlang.audit.rules import SEVERITY, UNTRUSTED, flag_blocks
 from tests.signlang.audit.helpers import PLANTED, flags_of
 
 
@@ -47,3 +48,25 @@ def test_flags_are_listed_by_severity_and_untrusted_ones_are_known(found) -> Non
     for flags in found.blocks["issues"]:
         assert flags == sorted(flags, key=order.index)
     assert set(UNTRUSTED) <= set(SEVERITY)
+
+
+def test_a_block_read_as_its_own_class_in_a_third_of_its_windows_is_for_review(found) -> None:
+    """A thanks folder holding 20 of the signer's thanks and 40 of their hello: misread, for review."""
+    flags = flags_of(found)
+    assert flags["Omar-AlQashlan", "thanks"] == ["misread"]
+    row = block_rows(found).set_index(["signer", "label"]).loc["Omar-AlQashlan", "thanks"]
+    assert row.severity == "review" and row.windows == 60
+    assert row.correct_fraction < found.params.misread_correct and row.read_as == "hello"
+    assert "most often otherwise as hello: " in row.evidence and "own form of thanks" in row.evidence
+    assert not flags["Omar-AlQashlan", "hello"] and not flags["Omar-AlQashlan", "iloveyou"]
+
+
+def test_misread_needs_enough_other_signers_of_the_class(found) -> None:
+    classes = sorted(set(found.data.labels))
+    row = found.blocks[(found.blocks.signer == "Omar-AlQashlan") & (found.blocks.label == "thanks")].iloc[0]
+    strict = found.params.model_copy(update={"misread_min_signers": int(row.other_signers) + 1})
+    again = flag_blocks(found.blocks.drop(columns=["issues", "evidence", "holds"]), strict, classes)
+    assert again.loc[row.name, "issues"] == []
+    loose = found.params.model_copy(update={"misread_correct": 0.2})
+    assert flag_blocks(found.blocks.drop(columns=["issues", "evidence", "holds"]), loose, classes).loc[
+        row.name, "issues"] == []
