@@ -10,9 +10,9 @@ def audit(params) -> None:
     from signlang.io import require_inputs
 
     require_inputs("audit", {paths.DATASET: "extract", paths.MANIFEST: "ingest"})
+    from signlang.audit.data import load_dataset
     from signlang.audit.report import summary_line, write_audit
     from signlang.audit.scoring import audit as score
-    from signlang.audit.scoring import load_dataset
 
     result = score(load_dataset(paths.DATASET, paths.MANIFEST, params.features.parts), params.audit)
     write_audit(result, params.audit.out)

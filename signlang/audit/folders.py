@@ -5,8 +5,9 @@ any folders ingest reads, before training on them.
 
 Every signer x class block is read by a model that never saw its signer; blocks read whole
 as another class, signers whose folders hold each other's signs, signers unlike everyone,
-blocks without hands or without motion, hand slots not following handedness, signer pairs
-that look like one person and duplicated sequences are written to OUT (see
+blocks without hands or without motion, hand slots not following handedness, blocks read as
+their own class in under half their windows (for review), signer pairs that look like one
+person (also when their classes differ) and duplicated sequences are written to OUT (see
 signlang.audit.report). Nothing is changed: acting on it is a person's decision, made in
 params.yaml (`ingest.exclude`, `ingest.relabel`) and versioned in git. The folders are read
 with params.yaml's label_aliases, signer_pattern and decisions; videos go through Holistic
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from signlang.audit.scoring import PARTS, AuditData, AuditResult
+from signlang.audit.data import PARTS, AuditData
 from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.settings import ExtractParams
@@ -31,6 +32,7 @@ from signlang.features.spec import FeatureParams
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signlang.audit.scoring import AuditResult
     from signlang.params import Params
 
 Log = Callable[[str], None]

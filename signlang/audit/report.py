@@ -4,7 +4,8 @@
 - `signers.csv`: signer pairs that look like one person or setup, duplicated sequences;
 - `audit.md` and `audit.html`: what to look at first, with the numbers, and a suggested
   `ingest.exclude` / `ingest.relabel` for a person to decide on (never applied by the audit);
-- `figures/block_NN.png`: a flagged block's mean trajectory beside its class's typical form.
+- `figures/block_NN.png`: a flagged block's mean trajectory beside its class's typical form
+  (signlang.audit.figures).
 
 Everything is sorted and rounded, with no timestamp, so the same data gives the same bytes.
 """
@@ -13,29 +14,23 @@ from __future__ import annotations
 
 import csv
 import html
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from signlang.audit.scoring import DOMINANT, PAIR_COLUMNS, SECOND, SEVERITY, AuditResult, percent
+from signlang.audit.figures import write_figures
+from signlang.audit.pairs import PAIR_COLUMNS
+from signlang.audit.rules import SEVERITY
 from signlang.io import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    from signlang.audit.scoring import AuditResult
 
 BLOCK_COLUMNS = ["signer", "label", "windows", "folders", "no_hand_fraction", "motion", "hand_slot_mismatch",
                  "pose_implausible", "read_as", "read_as_fraction", "correct_fraction", "other_signers", "flag",
                  "severity", "evidence"]
-SEVERITY_ORDER = ("high", "medium", "low", "")
-# Pose points as audit_core.POSE_POINTS orders them: nose, shoulders, elbows, wrists.
-POSE_BONES = ((1, 2), (1, 3), (3, 5), (2, 4), (4, 6))
-HAND_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (9, 10), (10, 11), (11, 12),
-              (13, 14), (14, 15), (15, 16), (0, 17), (17, 18), (18, 19), (19, 20), (5, 9), (9, 13), (13, 17))
-PNG_METADATA = {"Software": None}
-FIGURES = "figures"
+SEVERITY_ORDER = ("high", "medium", "review", "low", "")
 
 
 # --------------------------------------------------------------------------- tables
@@ -77,8 +72,9 @@ def findings(blocks: pd.DataFrame) -> list[dict]:
 
 def suggestions(blocks: pd.DataFrame) -> list[str]:
     """params.yaml lines a person may choose to add under `ingest:`: foreign signers excluded
-    whole, swapped folders relabelled, other_sign / no_hands / static blocks excluded."""
-    exclude, relabel, done = [], [], set()
+    whole, swapped folders relabelled, other_sign / no_hands / static blocks excluded; misread
+    blocks as comments, to exclude only after looking at them."""
+    exclude, relabel, review, done = [], [], [], set()
     for row in findings(blocks):
         first, signer = row["flag"].split(";")[0], _yaml(row["signer"])
         if first == "foreign" and row["signer"] not in done:
@@ -89,7 +85,11 @@ def suggestions(blocks: pd.DataFrame) -> list[str]:
                         for folder in row["folders"].split("|")]
         elif first in ("other_sign", "no_hands", "static"):
             exclude.append(f"    - {{signer: {signer}, label: {_yaml(row['label'])}}}  # {first}")
-    return (["  exclude:", *exclude] if exclude else []) + (["  relabel:", *relabel] if relabel else [])
+        elif first == "misread":
+            review.append(f"  #   - {{signer: {signer}, label: {_yaml(row['label'])}}}  # misread")
+    if review:
+        review.insert(0, "  # misread, for review: exclude only a block that is not the signer's own form of the sign")
+    return (["  exclude:", *exclude] if exclude else []) + (["  relabel:", *relabel] if relabel else []) + review
 
 
 def _yaml(text: str) -> str:
@@ -124,6 +124,8 @@ def markdown(result: AuditResult, figures: dict[int, str]) -> str:
              "sequences. Each block is read by a model that never saw its signer (nor anyone like them)."
              + ("" if s["signers"] > 1 else " With one signer (or none known) no block can be read so: only "
                 "no_hands, static, hand_slots and layout were checked."), "",
+             "Severity: high and medium, a data problem (candidates under Acting on it); review, look at the "
+             "block first: a data problem or the signer's own form of the sign; low, worth knowing.", "",
              "## Look at these first", ""]
     for n, row in enumerate(findings(blocks), 1):
         lines.append(f"{n}. **{row['flag']}** ({row['severity']}) {row['signer']} / {row['label']}, "
@@ -196,76 +198,7 @@ def _html_line(line: str) -> str:
     return f"<p>{escaped}</p>" if text else ""
 
 
-# --------------------------------------------------------------------------- pictures
-
-
-def draw_panel(axes: Axes, form: dict, title: str) -> None:
-    """A stick figure (mean pose), the dominant wrist's mean path (light to dark over time) and
-    the dominant hand's mean shape at its most seen frame; the second hand's path in grey."""
-    with warnings.catch_warnings():  # no pose in any frame (another layout): nothing drawn
-        warnings.simplefilter("ignore", RuntimeWarning)
-        pose = np.nanmean(form["pose"], axis=0)
-    for a, b in POSE_BONES:
-        axes.plot(pose[[a, b], 0], pose[[a, b], 1], color="0.3", linewidth=2)
-    axes.plot(pose[0, 0], pose[0, 1], "o", color="0.3", markersize=10)
-    for hand, colour in ((SECOND, "0.6"), (DOMINANT, "tab:red")):
-        path = form[hand][:, 0]
-        axes.plot(path[:, 0], path[:, 1], color=colour, linewidth=1.5)
-        axes.scatter(path[:, 0], path[:, 1], c=np.linspace(0.2, 1, len(path)), cmap="Reds" if hand == DOMINANT
-                     else "Greys", s=8, vmin=0, vmax=1)
-    seen = np.nan_to_num(form[f"{DOMINANT}_seen"])
-    if seen.max() > 0:
-        shape = form[DOMINANT][int(np.argmax(seen))]
-        for a, b in HAND_BONES:
-            axes.plot(shape[[a, b], 0], shape[[a, b], 1], color="tab:blue", linewidth=1)
-    axes.set_xlim(-2.0, 2.0)
-    axes.set_ylim(2.2, -1.8)
-    axes.set_aspect("equal")
-    axes.set_xticks([])
-    axes.set_yticks([])
-    axes.set_title(title, fontsize=9)
-    axes.set_xlabel(f"a hand seen in {percent(float(np.mean(np.maximum(seen, np.nan_to_num(form[f'{SECOND}_seen'])))))}"
-                    " of frames", fontsize=8)
-
-
-def block_figure(result: AuditResult, row: dict, path: Path) -> Path:
-    """The block's mean trajectory beside its class's typical form (and the form it is read as)."""
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from signlang.audit.scoring import trajectory
-
-    data = result.data
-    rows = np.flatnonzero((data.signers == row["signer"]) & (data.labels == row["label"]))
-    panels = [(trajectory(result.views, rows), f"{row['signer']}: {row['label']} ({len(rows)} windows)")]
-    for label, what in ((row["label"], "typical"), (row["read_as"], "read as")):
-        if label and label in result.typical and not (what == "read as" and label == row["label"]):
-            panels.append((result.typical[label], f"{what}: {label} (other signers)"))
-    with matplotlib.rc_context({"svg.hashsalt": "signlang"}):
-        figure = Figure(figsize=(3.0 * len(panels), 3.6), dpi=90)
-        FigureCanvasAgg(figure)
-        for k, (form, title) in enumerate(panels):
-            draw_panel(figure.add_subplot(1, len(panels), k + 1), form, title)
-        figure.suptitle(f"{row['flag']}: mean pose, dominant wrist path (red, light to dark over time), hand shape "
-                        "(blue), other wrist (grey); shoulder widths", fontsize=8)
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, format="png", metadata=PNG_METADATA)
-    return path
-
-
-def write_figures(result: AuditResult, out: Path) -> dict[int, str]:
-    """One picture per flagged block (the first `figures` of `findings`); old ones removed."""
-    folder = out / FIGURES
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("block_*.png")):
-        old.unlink()
-    written = {}
-    for n, row in enumerate(findings(block_rows(result))[: result.params.figures], 1):
-        name = f"block_{n:02d}.png"
-        block_figure(result, row, folder / name)
-        written[n] = f"{FIGURES}/{name}"
-    return written
+# --------------------------------------------------------------------------- the folder
 
 
 def write_audit(result: AuditResult, out: str | Path) -> Path:
@@ -274,7 +207,7 @@ def write_audit(result: AuditResult, out: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "blocks.csv", block_rows(result)[BLOCK_COLUMNS], 3)
     _write_csv(out / "signers.csv", result.pairs[PAIR_COLUMNS], 4)
-    text = markdown(result, write_figures(result, out))
+    text = markdown(result, write_figures(result, findings(block_rows(result)), out))
     atomic_write_text(out / "audit.md", text)
     atomic_write_text(out / "audit.html", html_page(text))
     return out

@@ -20,6 +20,7 @@ class AuditParams(Section):
     other_sign_correct: float = Field(default=0.2, ge=0.0, lt=1.0)
     swap_fraction: float = Field(default=0.5, gt=0.0, le=1.0)
     misread_correct: float = Field(default=0.5, gt=0.0, le=1.0)
+    misread_min_signers: int = Field(default=2, ge=1)
     foreign_share: float = Field(default=0.5, ge=0.0, lt=1.0)
     foreign_min_blocks: int = Field(default=2, ge=1)
     shrinkage: float = Field(default=0.2, ge=0.0, le=1.0)
