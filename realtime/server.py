@@ -1,6 +1,6 @@
 """`signlang serve`: a web page, a WebSocket and a REST API over one exported bundle.
 
-    signlang serve [--bundle DIR | --model-name signlang --alias champion] [--host H] [--port P]
+    signlang serve [--model DIR | --model models:/signlang@champion] [--host H] [--port P]
 
 Every frame goes through the live core (realtime/core.py) that `signlang live` uses: the
 same windows, no-sign rule, top-3 and sentence (params.yaml `sentence:`), so a video gives
@@ -27,10 +27,8 @@ and `sentence:`.
 
 import argparse
 import asyncio
-import atexit
 import json
 import math
-import shutil
 import tempfile
 import time
 from collections import deque
@@ -391,12 +389,9 @@ async def _serve_session(websocket, session: LiveSession, max_bytes: int) -> Non
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--bundle", type=Path, default=None,
-                        help=f"exported bundle folder (default {paths.BUNDLE_DIR} unless --model-name is given)")
-    source.add_argument("--model-name", default=None,
-                        help="registered MLflow model to fetch instead of a folder (e.g. signlang)")
-    parser.add_argument("--alias", default="champion", help="alias of --model-name to fetch (default champion)")
+    from signlang.cli.model_option import add_model_argument
+
+    add_model_argument(parser)
     parser.add_argument("--host", default=None, help="address to listen on (default params.yaml serve.host)")
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default params.yaml serve.port)")
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE,
@@ -415,16 +410,11 @@ def _load_settings(path: Path) -> tuple["ServeParams", "SentenceParams", Holisti
 
 
 def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
-    """The bundle the flags name, and how /health describes it."""
-    if args.model_name:
-        from signlang.serving.tracking import download_bundle
+    """The bundle `--model` names (signlang/serving/resolve.py, as live and evaluate), and how
+    /health describes it."""
+    from signlang.serving.resolve import load_bundle
 
-        destination = tempfile.mkdtemp(prefix="signlang-serve-")
-        atexit.register(shutil.rmtree, destination, ignore_errors=True)
-        directory = download_bundle(args.model_name, args.alias, destination)
-        return Bundle.load(directory), f"models:/{args.model_name}@{args.alias}"
-    directory = args.bundle or paths.BUNDLE_DIR
-    return Bundle.load(directory), str(directory)
+    return load_bundle(args.model)
 
 
 def run(args: argparse.Namespace) -> int:
