@@ -84,6 +84,9 @@ def run_live_command(args: argparse.Namespace) -> int:
 
     if args.max_frames is not None and args.max_frames < 1:
         raise ParamsError(f"--max-frames: must be at least 1, got {args.max_frames}")
+    # A clone with nothing exported yet is told so first; a named model is resolved after the
+    # cheap checks of the display and the source (a registry model is a download).
+    resolved = resolve_bundle(None) if args.model is None else None
     settings = load_settings(args.params)
     options = LiveOptions(source=str(args.source), window=args.window, out_video=args.out_video,
                           out_json=args.out_json, speak=args.speak, speech_language=settings.speech.language,
@@ -92,7 +95,7 @@ def run_live_command(args: argparse.Namespace) -> int:
     if options.window:
         check_display("live", "--no-window with --out-video/--out-json")
     open_source(options.source).close()  # a bad source fails before the model is fetched
-    resolved = resolve_bundle(args.model)
+    resolved = resolved or resolve_bundle(args.model)
     bundle = Bundle.load(resolved.path)
     print(f"live: {resolved.description}: {len(bundle.classes)} classes ({', '.join(bundle.classes)}); "
           f"settings from {settings.origin}", flush=True)
