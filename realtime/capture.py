@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from realtime import overlay
+from realtime import overlay, window
 from realtime.settings import CaptureParams
 from realtime.sources import open_source
 from signlang import paths
@@ -113,18 +113,14 @@ def run_capture(options: CaptureOptions, capture: CaptureParams, settings: Holis
     if options.count < 1:
         raise ParamsError(f"--count: must be at least 1, got {options.count}")
     if options.window:
-        from realtime.runner import check_display
-
-        check_display("capture", "--no-window")
+        window.check_display("capture", "--no-window")
     folder = Path(options.raw_dir) / label
     summary = CaptureSummary()
     source = open_source(options.source)
     with ExitStack() as stack:
         stack.callback(source.close)
         if options.window:
-            import cv2
-
-            stack.callback(cv2.destroyAllWindows)
+            stack.callback(window.close_windows)
         tracker = stack.enter_context(HolisticTracker(settings or HolisticSettings()))
         fps = source.fps or capture.fallback_fps
         countdown = countdown_seconds(source.kind, capture)
@@ -210,8 +206,6 @@ class _Recorder:
             self.writer = None
 
     def _show(self, shown: np.ndarray, landmarks) -> bool:
-        import cv2
-
         if landmarks is not None:
             overlay.draw_landmarks(shown, landmarks)
         saved = len(self.summary.saved)
@@ -220,5 +214,4 @@ class _Recorder:
         else:
             what = "get ready" if self.phase == "countdown" else f"next: sample {saved + 1} of {self.options.count}"
             overlay.draw_countdown(shown, what, self.left / self.fps)
-        cv2.imshow(WINDOW_TITLE, shown)
-        return (cv2.waitKey(1) & 0xFF) not in (ord("q"), 27)
+        return window.show(WINDOW_TITLE, shown) not in window.STOP_KEYS

@@ -1,9 +1,11 @@
 """Arguments and handlers of `signlang live`, `signlang capture` and `signlang serve` (listed in
 signlang.cli).
 
-Live and capture read the `live`/`sentence`/`speech`/`capture` and `extract` sections of params.yaml,
-serve the `serve`/`sentence`/`extract`/`live` ones (`--params`, default ./params.yaml; the built-in
-defaults when there is none, e.g. outside a checkout).
+`live` and `serve` run the model `--model` names (signlang/serving/resolve.py; default
+models/bundle), as `evaluate` does; `capture` records samples and runs no model. Live and capture
+read the `live`/`sentence`/`speech`/`capture` and `extract` sections of params.yaml, serve the
+`serve`/`sentence`/`extract`/`live` ones (`--params`, default ./params.yaml; the built-in defaults
+when there is none, e.g. outside a checkout).
 
 Importing this module is cheap (argparse only): MediaPipe, OpenCV, the runner and the
 params models are imported by the handlers, so `signlang --help` does not pay for them.
@@ -18,14 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from signlang import paths
+from signlang.cli.model_option import add_model_argument
 
 if TYPE_CHECKING:
     from realtime.settings import CaptureParams, LiveParams, SentenceParams, SpeechParams
     from signlang.features.holistic import HolisticSettings
     from signlang.serving.bundle import Bundle
-
-DEFAULT_MODEL_NAME, DEFAULT_ALIAS = "signlang", "champion"
-
 
 @dataclass(frozen=True)
 class RealtimeSettings:
@@ -34,8 +34,6 @@ class RealtimeSettings:
     capture: CaptureParams
     speech: SpeechParams
     holistic: HolisticSettings
-    model_name: str
-    alias: str
     origin: str
 
 
@@ -45,18 +43,16 @@ def load_settings(path: Path | None) -> RealtimeSettings:
     from realtime.settings import CaptureParams, LiveParams, SentenceParams, SpeechParams
     from signlang.features.holistic import HolisticSettings
     from signlang.features.settings import ExtractParams
-    from signlang.serving.settings import ExportParams
     from signlang.settings import load_sections
 
     if path is None and not paths.PARAMS_FILE.is_file():
         return RealtimeSettings(LiveParams(), SentenceParams(), CaptureParams(), SpeechParams(), HolisticSettings(),
-                                DEFAULT_MODEL_NAME, DEFAULT_ALIAS, "built-in defaults (no params.yaml here)")
+                                "built-in defaults (no params.yaml here)")
     chosen = path or paths.PARAMS_FILE
     params = load_sections(chosen, live=LiveParams, sentence=SentenceParams, capture=CaptureParams,
-                           speech=SpeechParams, extract=ExtractParams, export=ExportParams)
+                           speech=SpeechParams, extract=ExtractParams)
     return RealtimeSettings(params.live, params.sentence, params.capture, params.speech,
-                            HolisticSettings.from_params(params.extract),
-                            params.export.registered_model, params.export.champion_alias, str(chosen))
+                            HolisticSettings.from_params(params.extract), str(chosen))
 
 
 def _add_params_argument(parser: argparse.ArgumentParser) -> None:
@@ -68,10 +64,7 @@ def _add_params_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def configure_live(parser: argparse.ArgumentParser) -> None:
-    model = parser.add_argument_group("model (default: the MLflow champion)")
-    model.add_argument("--bundle", type=Path, default=None, help="an exported bundle folder (e.g. models/bundle)")
-    model.add_argument("--model-name", default=None, help="registered model (default: params.yaml export.registered_model)")
-    model.add_argument("--alias", default=None, help="its alias (default: params.yaml export.champion_alias)")
+    add_model_argument(parser)
     parser.add_argument("--source", default="0", help="camera index (0), video file or stream URL (default 0)")
     parser.add_argument("--no-window", dest="window", action="store_false",
                         help="no window (headless: use --out-video/--out-json)")
@@ -85,15 +78,19 @@ def configure_live(parser: argparse.ArgumentParser) -> None:
 
 
 def run_live_command(args: argparse.Namespace) -> int:
-    from realtime.runner import LiveOptions, check_display, load_live_bundle, run_live
+    from realtime.runner import LiveOptions, run_live
     from realtime.sources import open_source
+    from realtime.window import check_display
     from signlang.errors import ParamsError
+    from signlang.serving.bundle import Bundle
+    from signlang.serving.resolve import resolve_bundle
 
     if args.max_frames is not None and args.max_frames < 1:
         raise ParamsError(f"--max-frames: must be at least 1, got {args.max_frames}")
+    # A clone with nothing exported yet is told so first; a named model is resolved after the
+    # cheap checks of the display and the source (a registry model is a download).
+    resolved = resolve_bundle(None) if args.model is None else None
     settings = load_settings(args.params)
-    if args.bundle is not None and (args.model_name or args.alias):
-        raise ParamsError("--bundle cannot be combined with --model-name/--alias")
     options = LiveOptions(source=str(args.source), window=args.window, out_video=args.out_video,
                           out_json=args.out_json, speak=args.speak, speech_language=settings.speech.language,
                           max_frames=args.max_frames,
@@ -101,8 +98,10 @@ def run_live_command(args: argparse.Namespace) -> int:
     if options.window:
         check_display("live", "--no-window with --out-video/--out-json")
     open_source(options.source).close()  # a bad source fails before the model is fetched
-    bundle = load_live_bundle(args.bundle, args.model_name or settings.model_name, args.alias or settings.alias)
-    print(f"live: {len(bundle.classes)} classes ({', '.join(bundle.classes)}); settings from {settings.origin}", flush=True)
+    resolved = resolved or resolve_bundle(args.model)
+    bundle = Bundle.load(resolved.path)
+    print(f"live: {resolved.description}: {len(bundle.classes)} classes ({', '.join(bundle.classes)}); "
+          f"settings from {settings.origin}", flush=True)
     run_live(bundle, options, settings.live, settings.holistic, settings.sentence)
     return 0
 
@@ -136,12 +135,7 @@ def run_capture_command(args: argparse.Namespace) -> int:
 
 
 def configure_serve(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--bundle", type=Path, default=None,
-                        help=f"exported bundle folder (default {paths.BUNDLE_DIR} unless --model-name is given)")
-    source.add_argument("--model-name", default=None,
-                        help="registered MLflow model to fetch instead of a folder (e.g. signlang)")
-    parser.add_argument("--alias", default="champion", help="alias of --model-name to fetch (default champion)")
+    add_model_argument(parser)
     parser.add_argument("--host", default=None,
                         help="address to listen on (default params.yaml serve.host; 0.0.0.0: every interface)")
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default params.yaml serve.port)")
@@ -156,22 +150,11 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
 
 
 def load_served_bundle(args: argparse.Namespace) -> tuple[Bundle, str]:
-    """The bundle the flags name, and how /health describes it."""
-    import atexit
-    import shutil
-    import tempfile
+    """The bundle `--model` names (the one resolver of live, serve and evaluate), and how /health
+    describes it."""
+    from signlang.serving.resolve import load_bundle
 
-    from signlang.serving.bundle import Bundle
-
-    if args.model_name:
-        from signlang.serving.tracking import download_bundle
-
-        destination = tempfile.mkdtemp(prefix="signlang-serve-")
-        atexit.register(shutil.rmtree, destination, ignore_errors=True)
-        directory = download_bundle(args.model_name, args.alias, destination)
-        return Bundle.load(directory), f"models:/{args.model_name}@{args.alias}"
-    directory = args.bundle or paths.BUNDLE_DIR
-    return Bundle.load(directory), str(directory)
+    return load_bundle(args.model)
 
 
 def run_serve_command(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ import numpy as np
 
 from realtime.core import clip_hand_visible, replay, track_clip
 from realtime.settings import SentenceParams
+from signlang.cli.model_option import add_model_argument
 from signlang.features.holistic import HolisticSettings
 from signlang.serving.bundle import Bundle
 
@@ -112,12 +113,13 @@ def find_clips(folders: Iterable[Path]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m realtime.evaluate_clips", description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", type=Path, nargs="+", help="folders of <label>/<clip> videos")
-    parser.add_argument("--bundle", type=Path, default=Path("models/bundle"), help="bundle folder (default models/bundle)")
+    add_model_argument(parser)
     parser.add_argument("--agreeing-windows", type=int, nargs="*", default=[], help="values to compare")
     parser.add_argument("--threshold", type=float, nargs="*", default=[], help="values to compare")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="sentence and extract sections")
     args = parser.parse_args(argv)
     from signlang.features.settings import ExtractParams
+    from signlang.serving.resolve import load_bundle
     from signlang.settings import load_sections
 
     params = load_sections(args.params, sentence=SentenceParams, extract=ExtractParams)
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     grid = [SentenceParams.model_validate({**base.model_dump(), "agreeing_windows": a, "threshold": t})
             for a, t in itertools.product(args.agreeing_windows or [base.agreeing_windows], args.threshold or [base.threshold])]
     clips = find_clips(args.folders)
-    results = compare_settings(clips, Bundle.load(args.bundle), grid, HolisticSettings.from_params(params.extract))
+    bundle, _ = load_bundle(args.model)
+    results = compare_settings(clips, bundle, grid, HolisticSettings.from_params(params.extract))
     for result in results:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

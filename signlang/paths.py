@@ -58,8 +58,6 @@ CURVES_PNG = FIGURES_DIR / "curves.png"
 # Embedded MLflow store used when MLFLOW_TRACKING_URI is not set (ignored by git).
 MLFLOW_DB = Path("mlruns.db")
 MLFLOW_ARTIFACTS = Path("mlartifacts")
-# Where `signlang live` downloads the registered bundle (run-time scratch, ignored by git).
-LIVE_BUNDLE_CACHE = Path(".signlang") / "live-bundles"
 
 # Bundle contents: what live inference needs and nothing else.
 BUNDLE_MODEL = "model.tflite"

@@ -1,6 +1,6 @@
 """The `signlang` console command: one subcommand per task, outside the DVC pipeline.
 
-    signlang evaluate --bundle models/bundle --data FOLDER --out scores.json
+    signlang evaluate --model models/bundle --data FOLDER --out scores.json
 
 Each subcommand is a module (`signlang/cli/<command>.py`, `realtime/cli.py`, `bench/cli.py`) with
 a `configure(parser)` that declares its arguments and a handler that parses them and calls the
@@ -75,12 +75,30 @@ def _debug_from_environment() -> bool:
     return os.environ.get("SIGNLANG_DEBUG", "").lower() in ("1", "true", "yes")
 
 
+# What the base install (live, serve, capture, evaluate) leaves out: the `pipeline` extra's packages.
+PIPELINE_MODULES = frozenset({"tensorflow", "keras", "mlflow", "sklearn", "scipy", "dvc", "joblib"})
+
+
+def missing_pipeline_package(exc: ModuleNotFoundError, command: str | None) -> str | None:
+    """The one-line error for a command run in the base install that needs the pipeline's packages."""
+    if (exc.name or "").split(".")[0] not in PIPELINE_MODULES:
+        return None
+    return (f"signlang {command or ''}: needs the pipeline's packages ({exc.name} is not installed): "
+            "pip install 'signlang[pipeline]', or bash setup.sh in a checkout")
+
+
 def main(argv: list[str] | None = None) -> int:
     from signlang.errors import SignlangError
 
     args = build_parser(argv).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
+    except ModuleNotFoundError as exc:
+        message = missing_pipeline_package(exc, args.command)
+        if message is None or args.debug or _debug_from_environment():
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
     except SignlangError as exc:
         if args.debug or _debug_from_environment():
             raise

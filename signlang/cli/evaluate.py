@@ -1,16 +1,16 @@
-"""`signlang evaluate`: score an exported bundle on any folder ingest can read."""
+"""`signlang evaluate`: score an exported bundle (`--model`, default models/bundle) on any
+folder ingest can read."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from signlang import paths
+from signlang.cli.model_option import add_model_argument
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bundle", type=Path, default=paths.BUNDLE_DIR,
-                        help=f"exported bundle folder (default {paths.BUNDLE_DIR})")
+    add_model_argument(parser)
     parser.add_argument("--data", type=Path, required=True,
                         help="folder to score: videos in <label>/ folders, MP_Data, PSL .h5 or multi-signer .npz")
     parser.add_argument("--out", type=Path, required=True, help="metrics JSON to write")
@@ -24,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from signlang.metrics.score_folder import evaluate_bundle
+    from signlang.serving.resolve import resolve_bundle
 
     extract = None
     if args.params is not None:
@@ -31,5 +32,6 @@ def run(args: argparse.Namespace) -> int:
         from signlang.settings import load_section
 
         extract = load_section("extract", ExtractParams, args.params)
-    evaluate_bundle(args.bundle, args.data, args.out, extract=extract, predictions_path=args.predictions)
+    resolved = resolve_bundle(args.model)
+    evaluate_bundle(resolved.path, args.data, args.out, extract=extract, predictions_path=args.predictions)
     return 0

@@ -58,10 +58,9 @@ def classification_metrics(
     run over the classes that occur in `y_true` or `y_pred` (sklearn's default), so scoring
     a folder that holds a few of the model's classes is not dragged down by the others.
     Zero division counts as 0. Floats are rounded to 6 decimals. With no samples the
-    summary scores are None.
+    summary scores are None. The scores are sklearn's (precision_recall_fscore_support,
+    accuracy_score), computed with numpy so `signlang evaluate` runs without scikit-learn.
     """
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-
     classes = [str(name) for name in classes]
     y_true = np.asarray(y_true, dtype=str)
     y_pred = np.asarray(y_pred, dtype=str)
@@ -71,13 +70,7 @@ def classification_metrics(
     if unknown:
         raise ValueError(f"labels {unknown} are not among the classes {classes}")
 
-    if len(y_true):
-        precision, recall, f1, support = precision_recall_fscore_support(
-            y_true, y_pred, labels=classes, average=None, zero_division=0
-        )
-    else:
-        precision = recall = f1 = np.zeros(len(classes))
-        support = np.zeros(len(classes), dtype=int)
+    precision, recall, f1, support = precision_recall_f1(y_true, y_pred, classes)
     per_class = {
         name: {
             "precision": round_score(precision[i]),
@@ -92,17 +85,30 @@ def classification_metrics(
         metrics.update({key: None for key in SUMMARY_KEYS})
         return metrics
     seen = set(y_true) | set(y_pred)
-    present = [name for name in classes if name in seen]
-    macro = precision_recall_fscore_support(y_true, y_pred, labels=present, average="macro", zero_division=0)
+    present = [i for i, name in enumerate(classes) if name in seen]
     metrics.update(
         {
-            "accuracy": round_score(accuracy_score(y_true, y_pred)),
-            "macro_precision": round_score(macro[0]),
-            "macro_recall": round_score(macro[1]),
-            "macro_f1": round_score(macro[2]),
+            "accuracy": round_score(np.mean(y_true == y_pred)),
+            "macro_precision": round_score(np.mean(precision[present])),
+            "macro_recall": round_score(np.mean(recall[present])),
+            "macro_f1": round_score(np.mean(f1[present])),
         }
     )
     return metrics
+
+
+def precision_recall_f1(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Per class: precision, recall, F1 (float64; 0 where undefined, as sklearn's zero_division=0
+    and its F-score formula 2tp / (true + predicted)) and support (int)."""
+    truth = y_true[:, None] == np.asarray(classes, dtype=str)[None, :]
+    guess = y_pred[:, None] == np.asarray(classes, dtype=str)[None, :]
+    hits = (truth & guess).sum(axis=0)
+    support, predicted = truth.sum(axis=0), guess.sum(axis=0)
+
+    def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        return np.divide(numerator, denominator, out=np.zeros(len(classes)), where=denominator != 0)
+
+    return divide(hits, predicted), divide(hits, support), divide(2 * hits, support + predicted), support
 
 
 def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> dict:

@@ -179,7 +179,7 @@ def first_frames(path: Path, count: int) -> list[np.ndarray]:
 
 
 def write_clip(frames: list[np.ndarray], path: Path, fps: float = 25.0) -> Path:
-    from realtime.runner import VideoOutput
+    from realtime.writers import VideoOutput
 
     video = VideoOutput(path, fps)
     for frame in frames:

@@ -54,6 +54,6 @@ def test_serve_help_lists_the_documented_flags(project_root: Path) -> None:
     completed = subprocess.run([sys.executable, "-m", "signlang.cli", "serve", "--help"], cwd=project_root,
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
-    for flag in ("--bundle", "--model-name", "--alias", "--host", "--port", "--ssl-certfile", "--ssl-keyfile",
+    for flag in ("--model", "--bundle", "--host", "--port", "--ssl-certfile", "--ssl-keyfile",
                  "--max-sessions", "--params"):
         assert flag in completed.stdout, flag

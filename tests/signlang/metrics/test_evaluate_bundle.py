@@ -104,3 +104,23 @@ def test_nothing_usable_names_every_file(small_bundle: Path, shared_data: Path, 
     assert str(raised.value) == f"{folder}: no sample to score: 1 file(s) could not be used: {unopenable} (reasons above)"
     assert lines == [f"evaluate: skipped {unopenable}: {UNOPENABLE}"]
     assert not out.exists()
+
+
+def test_evaluate_imports_no_pipeline_package(small_bundle: Path, shared_data: Path, tmp_path: Path) -> None:
+    """`signlang evaluate` on keypoints and on a video, in one process: LiteRT, pandas and numpy
+    scores; TensorFlow, Keras, MLflow, scikit-learn and DVC are never imported (the operator's
+    install has none)."""
+    import subprocess
+    import sys
+
+    video = tmp_path / "clips" / "hello"
+    video.mkdir(parents=True)
+    shutil.copy(shared_data / STARTER / "hello" / "hello_02.mp4", video)
+    code = ("import sys\nfrom signlang.cli import main\n"
+            f"codes = [main(['evaluate', '--model', {str(small_bundle)!r}, '--data', folder, '--out', 'scores.json'])"
+            f" for folder in ({str(shared_data / 'keypoints' / 'mp_data-sample')!r}, {str(tmp_path / 'clips')!r})]\n"
+            "print(codes, [name for name in ('tensorflow', 'keras', 'mlflow', 'sklearn', 'dvc') if name in sys.modules])")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines()[-1] == "[0, 0] []"
+    assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["samples"] == 1

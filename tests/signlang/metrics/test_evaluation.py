@@ -401,3 +401,25 @@ def test_confusion_figure_and_pairs_at_real_vocabulary_size(shared_data: Path, t
     table_path = per_class_csv(tmp_path / "per_class.csv", classification_metrics(truth, guess, classes))
     with open(table_path, newline="", encoding="utf-8") as handle:
         assert [row["class"] for row in csv.DictReader(handle)] == classes
+
+
+def test_metrics_are_sklearns_to_the_last_bit() -> None:
+    """classification_metrics runs on numpy (the operator's install has no scikit-learn); its
+    scores are sklearn's exactly, on real-sized random predictions with absent classes."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    from signlang.metrics.evaluation import precision_recall_f1
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        classes = [f"c{i}" for i in range(int(rng.integers(2, 30)))]
+        truth = np.array(classes)[rng.integers(0, len(classes) - 1, int(rng.integers(1, 300)))]
+        guess = np.where(rng.random(len(truth)) < rng.random(), truth, np.array(classes)[rng.integers(0, len(classes), len(truth))])
+        ours = precision_recall_f1(truth, guess, classes)
+        theirs = precision_recall_fscore_support(truth, guess, labels=classes, average=None, zero_division=0)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
+        present = [name for name in classes if name in set(truth) | set(guess)]
+        macro = precision_recall_fscore_support(truth, guess, labels=present, average="macro", zero_division=0)
+        metrics = classification_metrics(truth, guess, classes)
+        assert [metrics[key] for key in ("macro_precision", "macro_recall", "macro_f1")] == [round(v, 6) for v in macro[:3]]
+        assert metrics["accuracy"] == round(accuracy_score(truth, guess), 6)
