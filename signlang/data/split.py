@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from signlang import paths
 from signlang.data.dataset import SUBSETS, seen_test_signers
+from signlang.data.settings import SplitParams
 from signlang.errors import SignlangError
 from signlang.io import atomic_path
-from signlang.data.settings import SplitParams
 
 # Fewer signer ids than this cannot give train, val and test a person each.
 MIN_SIGNERS = 3

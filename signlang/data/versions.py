@@ -11,7 +11,6 @@ dataset version; `git checkout REV <raw-dir>.dvc && dvc checkout` brings it back
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
