@@ -60,6 +60,8 @@ MLFLOW_DB = Path("mlruns.db")
 MLFLOW_ARTIFACTS = Path("mlartifacts")
 # Where `signlang live` downloads the registered bundle (run-time scratch, ignored by git).
 LIVE_BUNDLE_CACHE = Path(".signlang") / "live-bundles"
+# What ingest read from each source file, by size and modification time (run-time scratch).
+INGEST_CACHE_DIR = Path(".signlang") / "ingest-cache"
 
 # Bundle contents: what live inference needs and nothing else.
 BUNDLE_MODEL = "model.tflite"

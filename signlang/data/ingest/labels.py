@@ -52,12 +52,21 @@ def canonical(raw: str, table: Mapping[str, str]) -> str:
     return table.get(fold_label(raw), unicodedata.normalize("NFC", str(raw).strip()))
 
 
+def unicode_form(text: str) -> str:
+    """NFC, NFD, or "mixed" (neither): how a name's accented letters are stored."""
+    if unicodedata.is_normalized("NFC", text):
+        return "NFC"
+    return "NFD" if unicodedata.is_normalized("NFD", text) else "mixed"
+
+
 def merge_spellings(table: pd.DataFrame) -> pd.DataFrame:
     """One class per name up to case, spacing, `_`/`-` and Unicode form (`fold_label`): `Hello`
     and `hello`, `xin  chào` and `xin chào` become the spelling with the most samples (ties:
     the first in code-point order), named on stderr with the others. Raw names differing only
     in Unicode form (NFC and NFD `chào`, one class since `canonical` composes to NFC) are named
-    too. `attrs["merged_labels"]`: {class kept: [spellings merged into it]}."""
+    too. `attrs["merged_labels"]`: {class kept: [spellings merged into it]}; `attrs["unicode_forms"]`:
+    {class: {"NFC": samples, "NFD": samples}} where one name came in several forms."""
+    attrs = dict(table.attrs)
     counts = table["label"].value_counts()
     renames, merged = {}, {}
     for names in table.groupby(table["label"].map(fold_label), sort=True)["label"].unique():
@@ -66,12 +75,19 @@ def merge_spellings(table: pd.DataFrame) -> pd.DataFrame:
             merged[kept] = sorted(name for name in names if name != kept)
             renames.update(dict.fromkeys(merged[kept], kept))
             warn(f"class names {', '.join(f'{n!r} ({counts[n]} samples)' for n in sorted(names))} differ only in "
-                  f"case, spacing or Unicode form: merged into one class {kept!r}")
-    table = table.assign(label=table["label"].replace(renames)) if renames else table
-    raw = table["raw_label"].drop_duplicates()
-    for composed, forms in raw.groupby(raw.map(lambda name: unicodedata.normalize("NFC", name)), sort=True):
-        if len(forms) > 1:
-            warn(f"names {', '.join(ascii(form) for form in sorted(forms))} are {composed!r} in different Unicode "
-                  "forms (NFC, NFD): read as one class, in NFC")
-    table.attrs["merged_labels"] = merged
+                 f"case, spacing or Unicode form: merged into one class {kept!r}")
+    table = table.assign(label=table["label"].replace(renames)) if renames else table.copy()
+    forms: dict[str, dict[str, int]] = {}
+    raw = table[["raw_label", "label"]]
+    for composed, group in raw.groupby(raw["raw_label"].map(lambda name: unicodedata.normalize("NFC", name)), sort=True):
+        spellings = group["raw_label"].value_counts()
+        if len(spellings) > 1:
+            warn(f"names {', '.join(f'{ascii(form)} ({count} samples)' for form, count in sorted(spellings.items()))} "
+                 f"are {composed!r} in different Unicode forms (NFC, NFD): read as one class, in NFC")
+            name = group["label"].mode().iloc[0]
+            for spelling, count in spellings.items():
+                entry = forms.setdefault(name, {})
+                entry[unicode_form(spelling)] = entry.get(unicode_form(spelling), 0) + int(count)
+    table.attrs = {**attrs, "merged_labels": merged,
+                   "unicode_forms": {name: dict(sorted(entry.items())) for name, entry in sorted(forms.items())}}
     return table

@@ -32,11 +32,18 @@ def ingest_report(table: pd.DataFrame, skipped: list, params: IngestParams) -> d
         "per_class_signers": {str(label): int(group.loc[group != ""].nunique())
                               for label, group in sorted(table.groupby("label")["signer"])},
         "per_source": {source.path: int((table["source"] == source.path).sum()) for source in params.sources},
+        # Samples of each source no signer rule named (a split by signer cannot place them).
+        "per_source_unknown_signer": {source.path: int(((table["source"] == source.path) & (table["signer"] == "")).sum())
+                                      for source in params.sources},
         "dropped_classes": dict(table.attrs.get("dropped_classes", {})),
         "excluded_by_include_labels": int(table.attrs.get("excluded", 0)),
     }
-    if table.attrs.get("merged_labels"):  # spellings of one name merged into one class
-        report["merged_labels"] = dict(sorted(table.attrs["merged_labels"].items()))
+    # Every spelling read as another: label_aliases ({class: {spelling: samples}}), names differing
+    # only in case or spacing ({class kept: [spellings merged into it]}), names stored in several
+    # Unicode forms ({class: {"NFC": samples, "NFD": samples}}).
+    for key in ("aliased_labels", "merged_labels", "unicode_forms"):
+        if table.attrs.get(key):
+            report[key] = dict(sorted(table.attrs[key].items()))
     decisions = table.attrs.get("decisions", {})
     if any(decisions.values()):  # ingest.exclude / ingest.relabel, each with the samples it matched
         report["decisions"] = decisions

@@ -1,29 +1,37 @@
 """Scanning: every sample of a source, per layout (videos, MP_Data, PSL .h5, multi-signer
-.npz); unreadable files go to the skip list with the reason, never a crash."""
+.npz), with its label and signer; unreadable files go to the skip list with the reason, never a
+crash. What a file holds is read by formats.py, through the cache when one is given."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from signlang.data.ingest.labels import alias_table, canonical
+from signlang.data.ingest.cache import ScanCache, stat_signature
+from signlang.data.ingest.formats import (
+    H5_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    read_h5,
+    read_mp_data,
+    read_npz_file,
+    read_video,
+)
+from signlang.data.ingest.labels import alias_table
 from signlang.data.ingest.manifest import to_table
-from signlang.data.ingest.readers import check_frames, frame_number, read_h5_samples, read_npz
+from signlang.data.ingest.notice import say, warn
+from signlang.data.ingest.readers import frame_number
 from signlang.data.ingest.skips import SkipList, StrictStop
-from signlang.data.ingest.sources import Source, hidden
-from signlang.data.layout import LAYOUTS
+from signlang.data.ingest.sources import Source, check_sources_apart, hidden
 from signlang.data.settings import IngestParams
 from signlang.errors import InputFileError, SignlangError
-from signlang.io import file_sha256
 
-VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".webm", ".mkv"})
-H5_EXTENSIONS = frozenset({".h5", ".hdf5"})
-_WIDTHS = tuple(sorted(LAYOUTS))  # 258, 1662
+LAYOUTS_EXPECTED = ("expected videos in <label>/<clip> folders, MP_Data <action>/<sequence>/<frame>.npy, PSL .h5 "
+                    "or multi-signer .npz files")
+NO_LABEL_FOLDER = ("video is not inside a <label> folder", "MP_Data sequence folder is not inside an <action> folder")
 
 
 def _label_folder(rel: str, depth: int) -> str | None:
@@ -32,95 +40,67 @@ def _label_folder(rel: str, depth: int) -> str | None:
     return parts[-1 - depth] if len(parts) > depth else None
 
 
-def _video_rows(src: Source, path: Path, rel: str) -> list[dict]:
-    raw = _label_folder(rel, 1)
-    if raw is None:
-        raise InputFileError(path, "video is not inside a <label> folder")
-    frames, fps = _probe_video(path)
-    label = canonical(raw, src.aliases)
-    return [src.row(rel, raw, label, src.signer(path, path.stem), file_sha256(path), frames, "video", fps=fps)]
-
-
-def _probe_video(path: Path) -> tuple[int, float | None]:
-    """(frame count, fps or None) from OpenCV; refuses a file it cannot open or decode."""
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    try:
-        if not capture.isOpened():
-            raise InputFileError(path, "cannot be opened as a video (damaged or unsupported format)")
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        if not capture.read()[0]:
-            raise InputFileError(path, "video has no decodable frames (empty, damaged, or a codec OpenCV cannot decode)")
-        if count <= 0:  # some containers (webm, mkv) carry no frame count: count them
-            count = 1
-            while capture.grab():
-                count += 1
-    finally:
-        capture.release()
-    return count, (float(fps) if fps and np.isfinite(fps) and fps > 0 else None)
-
-
-def _mp_data_row(src: Source, folder: Path, rel: str, files: list[Path]) -> dict:
-    raw = _label_folder(rel, 1)
-    if raw is None:
-        raise InputFileError(folder, "MP_Data sequence folder is not inside an <action> folder")
-    digest, frames = hashlib.sha256(), []
-    for file in files:
-        data = file.read_bytes()
-        digest.update(data)
+def _record(cache: ScanCache | None, key: str, files: list[Path], read: Callable[..., dict], *args) -> dict:
+    """What `read(*args)` gives (or the InputFileError it raises), from the cache while `files`
+    are unchanged."""
+    if cache is None:
+        return read(*args)
+    signature = [[file.name, *stat] for file, stat in zip(files, stat_signature(*files))]
+    record = cache.get(key, signature)
+    if record is None:
         try:
-            frames.append(np.load(io.BytesIO(data), allow_pickle=False))
-        except (ValueError, OSError, EOFError) as exc:
-            raise InputFileError(folder, f"frame file {file.name} cannot be read: {exc}") from None
-    shapes = sorted({frame.shape for frame in frames})
-    if len(shapes) != 1 or len(shapes[0]) != 1 or shapes[0][0] not in LAYOUTS:
-        raise InputFileError(folder, f"frame files have shape(s) {shapes}; expected one ({'|'.join(map(str, _WIDTHS))},) vector each")
-    check_frames(np.stack(frames), folder)
-    label = canonical(raw, src.aliases)
-    return src.row(rel, raw, label, src.signer(folder, folder.name), digest.hexdigest(), len(frames), "mp_data")
+            record = read(*args)
+        except InputFileError as exc:
+            record = {"error": exc.problem}
+        cache.put(key, signature, record)
+    if "error" in record:
+        raise InputFileError(files[0] if len(files) == 1 else files[0].parent, record["error"])
+    return record
 
 
-def _h5_rows(src: Source, path: Path, rel: str) -> list[dict]:
-    samples = read_h5_samples(path)
-    if not samples:
-        raise InputFileError(path, "holds no samples")
+def _video_rows(src: Source, path: Path, rel: str, cache: ScanCache | None) -> list[dict]:
+    raw = _label_folder(rel, 1)
+    if raw is None:
+        raise InputFileError(path, NO_LABEL_FOLDER[0])
+    signer = src.signer(rel, path.stem, label_level=rel.count("/") - 1)
+    record = _record(cache, rel, [path], read_video, path)
+    label = src.label(raw)
+    return [src.row(rel, raw, label, signer, record["hash"], record["frames"], "video", fps=record["fps"])]
+
+
+def _mp_data_row(src: Source, folder: Path, rel: str, files: list[Path], cache: ScanCache | None) -> dict:
+    raw = _label_folder(rel, 1)
+    if raw is None:
+        raise InputFileError(folder, NO_LABEL_FOLDER[1])
+    signer = src.signer(rel, folder.name, label_level=rel.count("/") - 1)
+    record = _record(cache, f"{rel}/", files, read_mp_data, folder, files)
+    label = src.label(raw)
+    return src.row(rel, raw, label, signer, record["hash"], record["frames"], "mp_data")
+
+
+def _h5_rows(src: Source, path: Path, rel: str, cache: ScanCache | None) -> list[dict]:
     raw = path.stem
-    label, signer = canonical(raw, src.aliases), src.signer(path, path.stem)
-    rows = []
-    for sample, frames in samples.items():
-        check_frames(frames, f"{path} sample {sample}")
-        digest = hashlib.sha256(frames.tobytes()).hexdigest()
-        rows.append(src.row(rel, raw, label, signer, digest, len(frames), "psl_h5", index=sample))
-    return rows
+    signer = src.signer(rel, path.stem, label_level=None)
+    record = _record(cache, rel, [path], read_h5, path)
+    label = src.label(raw)
+    return [src.row(rel, raw, label, signer, digest, frames, "psl_h5", index=sample)
+            for sample, digest, frames in record["samples"]]
 
 
-def _npz_rows(src: Source, path: Path, rel: str, skipped: list) -> list[dict]:
-    data = read_npz(path)
-    missing = [key for key in ("X", "label") if key not in data]
-    if missing:
-        raise InputFileError(path, f"missing array(s) {', '.join(missing)} (a multi-signer npz needs X, label)")
-    X, labels = data["X"], data["label"]
-    raws = data.get("source_action", labels)
-    if X.ndim != 3 or X.shape[2] not in LAYOUTS or len(labels) != len(X) or len(raws) != len(X):
-        raise InputFileError(
-            path, f"X of shape {X.shape} with {len(labels)} labels; expected (n, frames, 1662|258) and n labels"
-        )
-    finite = np.isfinite(X).all(axis=(1, 2))
-    signer = src.signer(path, path.stem, fallback=path.stem)
+def _npz_rows(src: Source, path: Path, rel: str, cache: ScanCache | None, skipped: list) -> list[dict]:
+    signer = src.signer(rel, path.stem, label_level=None, fallback=path.stem)
+    record = _record(cache, rel, [path], read_npz_file, path)
     rows = []
-    for index in range(len(X)):
-        if not finite[index]:
+    for index, digest in enumerate(record["hashes"]):
+        if digest is None:
             skipped.append({"path": f"{src.location(rel)}#{index}", "reason": "holds NaN or infinite keypoint values"})
             continue
-        label = canonical(str(labels[index]), src.aliases)
-        digest = hashlib.sha256(X[index].tobytes()).hexdigest()
-        rows.append(src.row(rel, str(raws[index]), label, signer, digest, X.shape[1], "npz", index=index))
+        label = src.label(record["labels"][index])
+        rows.append(src.row(rel, record["raws"][index], label, signer, digest, record["frames"], "npz", index=index))
     return rows
 
 
-def scan_source(src: Source, skipped: list) -> list[dict]:
+def scan_source(src: Source, skipped: list, cache: ScanCache | None = None) -> list[dict]:
     """Every sample in one source folder; unreadable files go to `skipped` with the reason."""
     rows: list[dict] = []
 
@@ -143,51 +123,54 @@ def scan_source(src: Source, skipped: list) -> list[dict]:
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
         frame_files = []
         for name in sorted(filenames):
-            path = folder / name
-            if hidden(name) or (src.metadata is not None and path.resolve() == src.metadata):
+            if hidden(name) or src.is_metadata(folder, name):
                 continue
+            path = folder / name
             rel, ext = prefix + name, path.suffix.lower()
             if not src.reads(rel):
                 continue
             if frame_number(name) is not None:
                 frame_files.append(name)
             elif ext in VIDEO_EXTENSIONS:
-                attempt(src.location(rel), _video_rows, src, path, rel)
+                attempt(src.location(rel), _video_rows, src, path, rel, cache)
             elif ext in H5_EXTENSIONS:
-                attempt(src.location(rel), _h5_rows, src, path, rel)
+                attempt(src.location(rel), _h5_rows, src, path, rel, cache)
             elif ext == ".npz":
-                attempt(src.location(rel), _npz_rows, src, path, rel, skipped)
+                attempt(src.location(rel), _npz_rows, src, path, rel, cache, skipped)
             elif ext == ".npy":
                 skipped.append({"path": src.location(rel), "reason": "a .npy file not named <n>.npy (MP_Data <action>/<sequence>/<n>.npy)"})
             else:
                 skipped.append({"path": src.location(rel), "reason": f"unknown file type {ext or '(no extension)'}"})
         if frame_files:
             files = [folder / name for name in sorted(frame_files, key=frame_number)]
-            attempt(src.location(rel_folder), _mp_data_row, src, folder, rel_folder, files)
+            attempt(src.location(rel_folder), _mp_data_row, src, folder, rel_folder, files, cache)
     return rows
 
 
-
-def scan_sources(params: IngestParams, skipped: list | None = None) -> pd.DataFrame:
-    """Every sample of every source, labels aliased, before class filtering; sorted by id."""
+def scan_sources(params: IngestParams, skipped: list | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """Every sample of every source, labels aliased, before class filtering; sorted by id.
+    `cache_dir`: where what each file held is kept between runs (cache.py); None reads every file."""
     skipped = [] if skipped is None else skipped
+    check_sources_apart(params)
     aliases = alias_table(params.label_aliases)
     rows: list[dict] = []
+    aliased: Counter[tuple[str, str]] = Counter()
     for number, source in enumerate(params.sources):
         src = Source(number, source, params, aliases)
-        before = len(skipped)
+        cache = None if cache_dir is None else ScanCache(Path(source.path), Path(cache_dir))
         collected = SkipList(params.on_error == "strict")
-        found = scan_source(src, collected)
+        found = scan_source(src, collected, cache)
+        if cache is not None:
+            cache.save()
         skipped.extend(collected)
         if not found:
-            detail = f"{len(skipped) - before} file(s) could not be read" if len(skipped) > before else "it is empty"
-            raise SignlangError(
-                f"ingest.sources[{number}].path: no samples found in {source.path} ({detail}); expected videos in "
-                "<label>/<clip> folders, MP_Data <action>/<sequence>/<frame>.npy, PSL .h5 or multi-signer .npz files"
-            )
+            raise SignlangError(_nothing_found(number, source.path, collected))
+        _warn_about_signers(src, found)
+        aliased.update(src.aliased)
         rows.extend(found)
     skipped.sort(key=lambda entry: (entry["path"], entry["reason"]))
     table = to_table(rows)
+    table.attrs["aliased_labels"] = _aliased_labels(aliased)
     duplicated = table["id"][table["id"].duplicated()]
     if len(duplicated):
         raise SignlangError(
@@ -195,3 +178,37 @@ def scan_sources(params: IngestParams, skipped: list | None = None) -> pd.DataFr
             "name (ids start with the source folder's name), rename or nest one of them"
         )
     return table
+
+
+def _nothing_found(number: int, path: str, skipped: list) -> str:
+    if not skipped:
+        return f"ingest.sources[{number}].path: no samples found in {path} (it is empty); {LAYOUTS_EXPECTED}"
+    message = f"ingest.sources[{number}].path: no samples found in {path} ({len(skipped)} file(s) could not be read"
+    if all(entry["reason"] in NO_LABEL_FOLDER for entry in skipped):
+        # The usual slip: one <label> folder or one MP_Data sequence given instead of the dataset.
+        return (f"{message}: no <label> folder above them); {path} looks like one label or sequence folder: give the "
+                f"folder above its <label> folders (the dataset's top folder)")
+    return f"{message}, first: {skipped[0]['path']}: {skipped[0]['reason']}); {LAYOUTS_EXPECTED}"
+
+
+def _warn_about_signers(src: Source, found: list[dict]) -> None:
+    """Say which samples no signer rule named, and metadata rows that named nothing here."""
+    unknown = sum(1 for row in found if not row["signer"])
+    if unknown:
+        warn(f"ingest.sources[{src.number}] ({src.path}): {unknown} of {len(found)} samples have no signer; name them "
+             "with signer: NAME, signer_folder: N, signer_pattern, signer_path_pattern or a metadata CSV (a split "
+             "by signer needs them)")
+    unused = src.unused_metadata_rows()
+    if unused:
+        warn(f"ingest.sources[{src.number}].metadata: {len(unused)} row(s) name a file or folder under {src.path} that "
+             f"holds no sample ingest could read, first: {unused[0]}")
+
+
+def _aliased_labels(aliased: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """{class: {spelling as written: samples}} of what label_aliases renamed, each said on the console."""
+    classes: dict[str, dict[str, int]] = {}
+    for (label, spelling), count in sorted(aliased.items()):
+        classes.setdefault(label, {})[spelling] = count
+    for label, spellings in classes.items():
+        say(f"label_aliases: {', '.join(f'{s!r} ({n} samples)' for s, n in spellings.items())} read as class {label!r}")
+    return classes

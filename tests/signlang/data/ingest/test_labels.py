@@ -70,9 +70,9 @@ def _copy_sequences(shared_data: Path, target: Path, sequences: range) -> None:
         shutil.copytree(source / str(number), target / str(number))
 
 
-def _every_class(path: Path) -> IngestParams:
-    """Ingest of `path` with no label aliases, every class kept."""
-    return IngestParams(sources=[SourceParams(path=str(path))], label_aliases={}, min_samples_per_class=1)
+def _every_class(path: Path, **params) -> IngestParams:
+    """Ingest of `path` (one signer, "T") with no label aliases, every class kept."""
+    return IngestParams(sources=[SourceParams(path=str(path), signer="T")], min_samples_per_class=1, **params)
 
 
 def _manifest(folder: Path) -> pd.DataFrame:
@@ -91,6 +91,9 @@ def test_nfc_and_nfd_folder_names_are_one_class_and_both_are_named(tmp_path: Pat
     assert sorted(set(table["raw_label"])) == sorted([composed, decomposed])
     message = capsys.readouterr().err
     assert ascii(composed) in message and ascii(decomposed) in message and "Unicode" in message
+    assert f"{ascii(composed)} (4 samples)" in message and f"{ascii(decomposed)} (6 samples)" in message
+    report = ingest.ingest_report(table, [], _every_class(tmp_path / "data"))
+    assert report["unicode_forms"] == {composed: {"NFC": 4, "NFD": 6}} and report["classes"] == 1
 
 
 def test_case_and_spacing_variants_merge_into_the_most_recorded_spelling(tmp_path: Path, shared_data: Path,
@@ -115,7 +118,26 @@ def test_distinct_names_are_not_merged(tmp_path: Path, shared_data: Path, capsys
         _copy_sequences(shared_data, tmp_path / "data" / name, range(2 * index, 2 * index + 2))
     table = _manifest(tmp_path / "data")
     assert table["label"].nunique() == 4 and table.attrs["merged_labels"] == {}
-    assert "warning" not in capsys.readouterr().err
+    assert capsys.readouterr().err == ""
+    report = ingest.ingest_report(table, [], _every_class(tmp_path / "data"))
+    assert not {"merged_labels", "unicode_forms", "aliased_labels"} & set(report)
+
+
+def test_labels_are_kept_as_written_unless_params_state_an_alias(shared_data: Path, capsys) -> None:
+    """The real MP_Data sample's `thankYou` folder stays `thankYou` under the code's defaults;
+    the starter's English alias applies only where params state it, and is said and reported."""
+    source = shared_data / "keypoints" / "mp_data-sample"
+    assert IngestParams(sources=[SourceParams(path=str(source))]).label_aliases == {}
+    table = ingest.build_manifest(_every_class(source))
+    assert sorted(table["label"].unique()) == ["hello", "no", "thankYou"]
+    assert "label_aliases" not in capsys.readouterr().err
+
+    aliases = {"thanks": ["thank you", "thankyou"]}
+    table = ingest.build_manifest(_every_class(source, label_aliases=aliases))
+    assert sorted(table["label"].unique()) == ["hello", "no", "thanks"]
+    assert "ingest: label_aliases: 'thankYou' (10 samples) read as class 'thanks'" in capsys.readouterr().err
+    report = ingest.ingest_report(table, [], _every_class(source, label_aliases=aliases))
+    assert report["aliased_labels"] == {"thanks": {"thankYou": 10}}
 
 
 def test_a_folder_names_a_models_class_up_to_case_spacing_and_unicode_form() -> None:
