@@ -90,8 +90,26 @@ class SplitParams(Section):
     train: float = Field(gt=0.0, lt=1.0)
     val: float = Field(ge=0.0, lt=1.0)
     test: float = Field(gt=0.0, lt=1.0)
-    strategy: Literal["by_signer", "stratified"] = "by_signer"
+    # signer: no signer in two subsets (needs signer ids, else the stage stops and says how to name
+    # them); sequence: stratified by class, ignoring signers, and every report says the test
+    # signers were seen in training.
+    by: Literal["signer", "sequence"] = "signer"
     seed: int = 42
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_strategy(cls, data: object) -> object:
+        """`strategy` (before `by`) still reads, as what it meant: by_signer -> signer, stratified -> sequence."""
+        if not isinstance(data, dict) or "strategy" not in data:
+            return data
+        renamed = {"by_signer": "signer", "stratified": "sequence"}
+        data = dict(data)
+        strategy = data.pop("strategy")
+        if "by" in data or strategy not in renamed:
+            raise ValueError(f"strategy: renamed `by` (got strategy: {strategy!r}); write by: signer for a split by "
+                             "signer, by: sequence for a split by sequence that ignores signers")
+        data["by"] = renamed[strategy]
+        return data
 
     @model_validator(mode="after")
     def _fractions_sum_to_one(self) -> SplitParams:
