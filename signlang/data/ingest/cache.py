@@ -20,16 +20,20 @@ from pathlib import Path
 from signlang.io import atomic_write_text
 
 # Bump when formats.py changes what a record holds or how it is computed.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-def stat_signature(*files: Path) -> list[list[int]]:
-    """[size, mtime_ns, inode] per file, in order."""
-    signature = []
+def stat_signature(files: list[str]) -> str:
+    """One string for the files' names, sizes, modification times (ns) and inodes, in order: a
+    file's own for a file, every frame file's (hashed, to keep the cache small) for an MP_Data
+    sequence."""
+    parts = []
     for file in files:
         stat = os.stat(file)
-        signature.append([stat.st_size, stat.st_mtime_ns, stat.st_ino])
-    return signature
+        parts.append(f"{os.path.basename(file)}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
+    if len(parts) == 1:
+        return parts[0]
+    return "sha256:" + hashlib.sha256("/".join(parts).encode("utf-8")).hexdigest()
 
 
 class ScanCache:
@@ -56,7 +60,7 @@ class ScanCache:
         entries = content.get("entries")
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, key: str, signature: list) -> dict | None:
+    def get(self, key: str, signature: str) -> dict | None:
         """The record stored for `key` when its signature is `signature`, else None."""
         entry = self.stored.get(key)
         if entry is None or entry.get("signature") != signature:
@@ -64,7 +68,7 @@ class ScanCache:
         self.seen[key] = entry
         return entry["record"]
 
-    def put(self, key: str, signature: list, record: dict) -> None:
+    def put(self, key: str, signature: str, record: dict) -> None:
         self.seen[key] = {"signature": signature, "record": record}
 
     def save(self) -> None:

@@ -40,21 +40,21 @@ def _label_folder(rel: str, depth: int) -> str | None:
     return parts[-1 - depth] if len(parts) > depth else None
 
 
-def _record(cache: ScanCache | None, key: str, files: list[Path], read: Callable[..., dict], *args) -> dict:
-    """What `read(*args)` gives (or the InputFileError it raises), from the cache while `files`
-    are unchanged."""
+def _record(cache: ScanCache | None, key: str, files: list[str], read: Callable[[], dict]) -> dict:
+    """What `read()` gives (or the InputFileError it raises), from the cache while `files` are
+    unchanged."""
     if cache is None:
-        return read(*args)
-    signature = [[file.name, *stat] for file, stat in zip(files, stat_signature(*files))]
+        return read()
+    signature = stat_signature(files)
     record = cache.get(key, signature)
     if record is None:
         try:
-            record = read(*args)
+            record = read()
         except InputFileError as exc:
             record = {"error": exc.problem}
         cache.put(key, signature, record)
     if "error" in record:
-        raise InputFileError(files[0] if len(files) == 1 else files[0].parent, record["error"])
+        raise InputFileError(files[0] if len(files) == 1 else os.path.dirname(files[0]), record["error"])
     return record
 
 
@@ -63,17 +63,18 @@ def _video_rows(src: Source, path: Path, rel: str, cache: ScanCache | None) -> l
     if raw is None:
         raise InputFileError(path, NO_LABEL_FOLDER[0])
     signer = src.signer(rel, path.stem, label_level=rel.count("/") - 1)
-    record = _record(cache, rel, [path], read_video, path)
+    record = _record(cache, rel, [str(path)], lambda: read_video(path))
     label = src.label(raw)
     return [src.row(rel, raw, label, signer, record["hash"], record["frames"], "video", fps=record["fps"])]
 
 
-def _mp_data_row(src: Source, folder: Path, rel: str, files: list[Path], cache: ScanCache | None) -> dict:
+def _mp_data_row(src: Source, folder: str, rel: str, names: list[str], cache: ScanCache | None) -> dict:
     raw = _label_folder(rel, 1)
     if raw is None:
         raise InputFileError(folder, NO_LABEL_FOLDER[1])
-    signer = src.signer(rel, folder.name, label_level=rel.count("/") - 1)
-    record = _record(cache, f"{rel}/", files, read_mp_data, folder, files)
+    signer = src.signer(rel, os.path.basename(folder), label_level=rel.count("/") - 1)
+    record = _record(cache, f"{rel}/", [os.path.join(folder, name) for name in names],
+                     lambda: read_mp_data(Path(folder), [Path(folder, name) for name in names]))
     label = src.label(raw)
     return src.row(rel, raw, label, signer, record["hash"], record["frames"], "mp_data")
 
@@ -81,7 +82,7 @@ def _mp_data_row(src: Source, folder: Path, rel: str, files: list[Path], cache: 
 def _h5_rows(src: Source, path: Path, rel: str, cache: ScanCache | None) -> list[dict]:
     raw = path.stem
     signer = src.signer(rel, path.stem, label_level=None)
-    record = _record(cache, rel, [path], read_h5, path)
+    record = _record(cache, rel, [str(path)], lambda: read_h5(path))
     label = src.label(raw)
     return [src.row(rel, raw, label, signer, digest, frames, "psl_h5", index=sample)
             for sample, digest, frames in record["samples"]]
@@ -89,7 +90,7 @@ def _h5_rows(src: Source, path: Path, rel: str, cache: ScanCache | None) -> list
 
 def _npz_rows(src: Source, path: Path, rel: str, cache: ScanCache | None, skipped: list) -> list[dict]:
     signer = src.signer(rel, path.stem, label_level=None, fallback=path.stem)
-    record = _record(cache, rel, [path], read_npz_file, path)
+    record = _record(cache, rel, [str(path)], lambda: read_npz_file(path))
     rows = []
     for index, digest in enumerate(record["hashes"]):
         if digest is None:
@@ -123,15 +124,15 @@ def scan_source(src: Source, skipped: list, cache: ScanCache | None = None) -> l
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
         frame_files = []
         for name in sorted(filenames):
-            if hidden(name) or src.is_metadata(folder, name):
+            if hidden(name) or src.is_metadata(folder, name) or not src.reads(prefix + name):
+                continue
+            number = frame_number(name)
+            if number is not None:  # MP_Data frames (the bulk of the files): no Path per file
+                frame_files.append((number, name))
                 continue
             path = folder / name
             rel, ext = prefix + name, path.suffix.lower()
-            if not src.reads(rel):
-                continue
-            if frame_number(name) is not None:
-                frame_files.append(name)
-            elif ext in VIDEO_EXTENSIONS:
+            if ext in VIDEO_EXTENSIONS:
                 attempt(src.location(rel), _video_rows, src, path, rel, cache)
             elif ext in H5_EXTENSIONS:
                 attempt(src.location(rel), _h5_rows, src, path, rel, cache)
@@ -142,8 +143,8 @@ def scan_source(src: Source, skipped: list, cache: ScanCache | None = None) -> l
             else:
                 skipped.append({"path": src.location(rel), "reason": f"unknown file type {ext or '(no extension)'}"})
         if frame_files:
-            files = [folder / name for name in sorted(frame_files, key=frame_number)]
-            attempt(src.location(rel_folder), _mp_data_row, src, folder, rel_folder, files, cache)
+            names = [name for _, name in sorted(frame_files)]
+            attempt(src.location(rel_folder), _mp_data_row, src, dirpath, rel_folder, names, cache)
     return rows
 
 

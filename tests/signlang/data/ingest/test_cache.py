@@ -101,4 +101,4 @@ def test_a_damaged_cache_file_is_only_a_slower_run(sources: Path, tmp_path: Path
         path.write_text("{not json", encoding="utf-8")
     again, _ = _run(sources, tmp_path / "again.csv", cache)
     assert again == first
-    assert all(json.loads(path.read_text(encoding="utf-8"))["version"] == 1 for path in cache.glob("*.json"))
+    assert all(json.loads(path.read_text(encoding="utf-8"))["version"] == 2 for path in cache.glob("*.json"))
