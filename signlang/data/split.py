@@ -86,7 +86,8 @@ def check_signers(signers: np.ndarray, params: SplitParams) -> None:
                             f"signer); {HOW_TO_NAME_SIGNERS}")
     if len(known) < needed:
         raise SignlangError(f"split: {len(known)} signer id(s) ({', '.join(known)}), fewer than the {needed} a split by "
-                            f"signer needs (one person per subset at least); {HOW_TO_NAME_SIGNERS}")
+                            f"signer needs (one person per subset at least): record more people (or, if the samples "
+                            f"of several people share one id, {HOW_TO_NAME_SIGNERS})")
 
 
 def assign_subsets(labels: np.ndarray, signers: np.ndarray, params: SplitParams) -> tuple[np.ndarray, str]:
