@@ -58,7 +58,7 @@ def training_data(windows: np.ndarray, labels: np.ndarray, params, spec):
     from signlang.features.keypoints import normalise
     from signlang.models.train import TrainingData
 
-    subsets, _ = assign_subsets(labels, np.full(len(labels), ""), params.split)
+    subsets, _ = assign_subsets(labels, np.full(len(labels), ""), params.split.model_copy(update={"by": "sequence"}))
     classes = tuple(sorted(set(labels)))
     index = {name: i for i, name in enumerate(classes)}
     targets = keras.utils.to_categorical([index[label] for label in labels], len(classes)).astype(np.float32)

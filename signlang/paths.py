@@ -58,6 +58,8 @@ CURVES_PNG = FIGURES_DIR / "curves.png"
 # Embedded MLflow store used when MLFLOW_TRACKING_URI is not set (ignored by git).
 MLFLOW_DB = Path("mlruns.db")
 MLFLOW_ARTIFACTS = Path("mlartifacts")
+# What ingest read from each source file, by size and modification time (run-time scratch).
+INGEST_CACHE_DIR = Path(".signlang") / "ingest-cache"
 
 # Bundle contents: what live inference needs and nothing else.
 BUNDLE_MODEL = "model.tflite"

@@ -15,8 +15,10 @@ def ingest(
     manifest_path: str | Path = paths.MANIFEST,
     report_path: str | Path = paths.INGEST_REPORT,
     skipped_path: str | Path = paths.INGEST_SKIPPED,
+    cache_dir: str | Path | None = paths.INGEST_CACHE_DIR,
 ):
-    """Run the stage; returns the manifest table."""
+    """Run the stage; returns the manifest table. `cache_dir`: what each source file held, kept
+    so that a run over unchanged files reads none of them again (None: read every file)."""
     from signlang.data.ingest import check_sources_exist
 
     check_sources_exist(params.ingest)  # before the heavy imports
@@ -25,7 +27,7 @@ def ingest(
 
     # Read: every source, with ingest.exclude / relabel and the class filters applied.
     unreadable: list[dict] = []
-    manifest = build_manifest(params.ingest, unreadable)
+    manifest = build_manifest(params.ingest, unreadable, cache_dir)
     report = ingest_report(manifest, unreadable, params.ingest)
 
     # Write: the manifest, the report, and the samples left out (unreadable files first).

@@ -1,5 +1,5 @@
-"""Stage split: data/dataset.npz -> data/split.csv (train / val / test per sample: by signer when
-there are enough signers, else by sequence, stratified by class) and reports/split.json."""
+"""Stage split: data/dataset.npz -> data/split.csv (train / val / test per sample: by signer, or by
+sequence stratified by class when params.yaml says split.by: sequence) and reports/split.json."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ def split(
     from signlang.io import require_inputs
 
     require_inputs("split", {dataset_path: "extract"})
-    from signlang.data.split import assign_subsets, read_samples, summarise, summary_line, write_split
+    from signlang.data.split import (
+        assign_subsets,
+        read_samples,
+        summarise,
+        summary_line,
+        warnings_for,
+        write_split,
+    )
     from signlang.io import write_json
 
     table = read_samples(dataset_path)
@@ -29,8 +36,8 @@ def split(
 
     write_split(table, split_path)
     write_json(report_path, report, sort_keys=False)
-    if "notice" in report:  # said before training starts, and kept in the report
-        print(f"split: warning: {report['notice']}", flush=True)
+    for line in warnings_for(report):  # said before training starts, and kept in the report
+        print(f"split: warning: {line}", flush=True)
     print(summary_line(table))
     return table
 

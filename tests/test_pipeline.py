@@ -132,8 +132,9 @@ def test_training_param_reruns_train_evaluate_export_only(pipeline_copy: Path) -
 def test_one_params_change_switches_the_dataset(tmp_path: Path, shared_data: Path, project_root: Path) -> None:
     """`dvc exp run -S ingest.sources=...` on a project that has never run: the Peruvian set
     (PSL .h5 files, one signer) and a Turkish vocabulary file (one recorder, a non-ASCII label)
-    go through every stage with nothing else changed; their labels come out exactly as written,
-    and the report says the test scores are on signers seen in training."""
+    go through every stage with split.by: sequence stated (one recorder each: no person can be held
+    out); their labels come out exactly as written, and the report says the test scores are on
+    signers seen in training."""
     project = make_pipeline_copy(tmp_path, shared_data, project_root, epochs=3)
     keypoints = tmp_path / "shared" / "data" / "keypoints"
     shutil.copytree(shared_data / "keypoints" / "psl-h5", keypoints / "psl-h5")
@@ -141,7 +142,8 @@ def test_one_params_change_switches_the_dataset(tmp_path: Path, shared_data: Pat
     shutil.copy(shared_data / "keypoints" / "vocab" / "fatih150.npz", keypoints / "vocab")
     sources = "[{path: ../shared/data/keypoints/psl-h5}, {path: ../shared/data/keypoints/vocab/fatih150.npz}]"
 
-    output = _run(["dvc", "exp", "run", "-S", f"ingest.sources={sources}", "-S", "ingest.min_samples_per_class=10"], project)
+    output = _run(["dvc", "exp", "run", "-S", f"ingest.sources={sources}", "-S", "ingest.min_samples_per_class=10",
+                   "-S", "split.by=sequence"], project)
     assert _stages_run(output) == ["ingest", "extract", "audit", "split", "train", "evaluate", "export", "track"]
     classes = ["adios", "buenos_dias", "como_estas", "evet", "hola-izq", "merhaba", "teşekkürederim"]
     assert json.loads((project / "models" / "bundle" / "labels.json").read_text())["classes"] == classes

@@ -1,9 +1,11 @@
 """Assign every sample to train, val or test.
 
-By signer when at least MIN_SIGNERS signer ids exist (no signer in two subsets, so test scores
-mean "people the model never saw"); otherwise by sequence, stratified by class, and the report
-says plainly that the test scores are on people the model saw in training (a team's own set
-often has one to three signers). Seeded, and written to a file.
+split.by: signer (the default) keeps every signer in one subset, so test scores mean "people the
+model never saw"; it needs signer ids, and without enough of them it stops and says how to name
+them instead of quietly splitting otherwise. Samples without a signer id then train only.
+split.by: sequence is the stated choice of a team with one or two recorders: stratified by
+class, ignoring signers, and the report says plainly that the test scores are on people the
+model saw in training. Seeded, and written to a file.
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from signlang import paths
 from signlang.data.dataset import SUBSETS, seen_test_signers
+from signlang.data.settings import SplitParams
 from signlang.errors import SignlangError
 from signlang.io import atomic_path
-from signlang.data.settings import SplitParams
 
-# Fewer signer ids than this cannot give train, val and test a person each.
-MIN_SIGNERS = 3
+BY_SIGNER = "by_signer"
+BY_SEQUENCE = "stratified by sequence (split.by: sequence)"
+HOW_TO_NAME_SIGNERS = (
+    "name who signed each sample in params.yaml ingest.sources (`signer: NAME` for a one-person source, "
+    "`signer_folder: 1` for <signer>/<label>/... folders, `signer_pattern` or `signer_path_pattern` for names such "
+    "as <label>/<signer>_<n>, or a `metadata:` CSV with columns file,signer; `signlang import` writes a template), "
+    "or set split.by: sequence to split by sequence and accept test scores on people seen in training"
+)
 
 
 def _folds_for(fraction: float) -> int:
@@ -69,32 +76,41 @@ def _take_one_fold(labels: np.ndarray, groups: np.ndarray | None, fraction: floa
     return _best_fold(folds, labels, fraction)
 
 
-def signer_groups(signers: np.ndarray) -> np.ndarray:
-    """Group id per sample: its signer, or the sample alone when the signer is unknown."""
-    return np.array([s if s else f"\0sample{i}" for i, s in enumerate(signers)], dtype=object)
+def check_signers(signers: np.ndarray, params: SplitParams) -> None:
+    """Refuse a split by signer that cannot hold people out: no signer ids, or fewer than one
+    person per subset."""
+    known = sorted(set(np.asarray(signers, dtype=str)) - {""})
+    needed = 3 if params.val > 0 else 2
+    if not known:
+        raise SignlangError(f"split: no sample has a signer id, so the test set cannot hold out people (split.by: "
+                            f"signer); {HOW_TO_NAME_SIGNERS}")
+    if len(known) < needed:
+        raise SignlangError(f"split: {len(known)} signer id(s) ({', '.join(known)}), fewer than the {needed} a split by "
+                            f"signer needs (one person per subset at least): record more people (or, if the samples "
+                            f"of several people share one id, {HOW_TO_NAME_SIGNERS})")
 
 
 def assign_subsets(labels: np.ndarray, signers: np.ndarray, params: SplitParams) -> tuple[np.ndarray, str]:
-    """Subset name per sample, and the strategy actually used."""
+    """Subset name per sample, and the strategy used (BY_SIGNER or BY_SEQUENCE). By signer,
+    samples without a signer id are kept in train (they cannot be shown to be new people)."""
     labels = np.asarray(labels, dtype=str)
     signers = np.asarray(signers, dtype=str)
-    known = len(set(signers) - {""})
-    if params.strategy == "by_signer" and known >= MIN_SIGNERS:
-        groups, strategy = signer_groups(signers), "by_signer"
-    else:
-        groups = None
-        strategy = ("stratified" if params.strategy == "stratified"
-                    else f"stratified by sequence ({known} signer ids, fewer than {MIN_SIGNERS})")
-
     subsets = np.full(len(labels), "train", dtype=object)
-    test = _take_one_fold(labels, groups, params.test, params.seed)
-    subsets[test] = "test"
+    if params.by == "sequence":
+        groups, placed, strategy = None, np.arange(len(labels)), BY_SEQUENCE
+    else:
+        check_signers(signers, params)
+        placed = np.flatnonzero(signers != "")
+        groups, strategy = signers[placed], BY_SIGNER
+
+    test = _take_one_fold(labels[placed], groups, params.test, params.seed)
+    subsets[placed[test]] = "test"
     if params.val > 0:
-        rest = np.flatnonzero(subsets == "train")
+        rest = np.setdiff1d(np.arange(len(placed)), test)
         val_fraction = params.val / (params.train + params.val)
         rest_groups = groups[rest] if groups is not None else None
-        val = _take_one_fold(labels[rest], rest_groups, val_fraction, params.seed + 1)
-        subsets[rest[val]] = "val"
+        val = _take_one_fold(labels[placed][rest], rest_groups, val_fraction, params.seed + 1)
+        subsets[placed[rest[val]]] = "val"
     return subsets.astype(str), strategy
 
 
@@ -108,9 +124,14 @@ def seen_signers_notice(strategy: str, seen: list[str]) -> str | None:
 
 def summarise(table: pd.DataFrame, strategy: str) -> dict:
     seen = seen_test_signers(table.signer.values, table.subset.values)
-    summary: dict = {"strategy": strategy, "seen_test_signers": seen}
+    summary: dict = {"strategy": strategy, "by": "sequence" if strategy == BY_SEQUENCE else "signer",
+                     "seen_test_signers": seen}
     if notice := seen_signers_notice(strategy, seen):
         summary["notice"] = notice
+    if strategy == BY_SIGNER and (table.signer == "").any():
+        summary["train_only_without_signer"] = int((table.signer == "").sum())
+    trained = set(table.label[table.subset == "train"])
+    summary["classes_without_training_samples"] = sorted(set(table.label) - trained)
     summary["subsets"] = {}
     for subset in SUBSETS:
         part = table[table.subset == subset]
@@ -120,6 +141,21 @@ def summarise(table: pd.DataFrame, strategy: str) -> dict:
             "per_class": {label: int(n) for label, n in sorted(part.label.value_counts().items())},
         }
     return summary
+
+
+def warnings_for(summary: dict) -> list[str]:
+    """What the stage says before training starts (each also in reports/split.json)."""
+    lines = []
+    if "notice" in summary:
+        lines.append(summary["notice"])
+    if summary.get("train_only_without_signer"):
+        lines.append(f"{summary['train_only_without_signer']} samples have no signer id: they are kept in train, so "
+                     "val and test hold only named people (ingest's warnings name their sources)")
+    if summary["classes_without_training_samples"]:
+        lines.append(f"classes {', '.join(summary['classes_without_training_samples'])} have no training samples "
+                     "(every person who recorded them is in val or test): the model cannot learn them; have more "
+                     "people record them, leave them out (ingest.include_labels), or set split.by: sequence")
+    return lines
 
 
 def read_samples(dataset_path: str | Path) -> pd.DataFrame:

@@ -23,6 +23,11 @@ SCHEMAS = {**{name: field.annotation for name, field in Params.model_fields.item
 SECTIONS = tuple(SCHEMAS)
 
 
+# Values params.yaml states for the starter data, never a default for a team's own data: the
+# starter's English spellings (`thankYou` read as `thanks`) must not rename another team's labels.
+STARTER_DATA_KEYS = {"ingest.label_aliases"}
+
+
 def defaults_unlike(model: BaseModel, where: str) -> list[str]:
     """'key: code default ... params.yaml ...' for every non-required field of `model` (and of the
     sections inside it, e.g. train.augment) whose default is not its value."""
@@ -31,7 +36,7 @@ def defaults_unlike(model: BaseModel, where: str) -> list[str]:
         value = getattr(model, name)
         if not field.is_required():
             default = field.get_default(call_default_factory=True)
-            if default != value:
+            if default != value and f"{where}{name}" not in STARTER_DATA_KEYS:
                 found.append(f"{where}{name}: code default {default!r}, params.yaml {value!r}")
         if isinstance(value, BaseModel):
             found += defaults_unlike(value, f"{where}{name}.")

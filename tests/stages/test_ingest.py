@@ -245,8 +245,19 @@ def test_empty_or_unusable_source_is_an_error(shared_data: Path, starter_raw: di
     broken = tmp_path / "broken"
     (broken / "hello").mkdir(parents=True)
     (broken / "hello" / "a.mp4").write_bytes(b"not a video")
-    with pytest.raises(SignlangError, match=r"no samples found in .*broken \(1 file\(s\) could not be read\)"):
+    with pytest.raises(SignlangError, match=r"no samples found in .*broken \(1 file\(s\) could not be read, first: "
+                                            r".*broken/hello/a.mp4: cannot be opened as a video"):
         ingest.build_manifest(make_ingest(starter_raw, [{"path": str(broken)}]))
+
+
+def test_one_label_or_sequence_folder_given_as_a_source_is_named(shared_data: Path, starter_raw: dict) -> None:
+    """The slip `signlang import` used to let through: one MP_Data <action> folder or one
+    sequence instead of the dataset's top folder."""
+    mp_data = shared_data / "keypoints" / "mp_data-sample" / "AD-Codex" / "MP_Data"
+    for folder in (mp_data / "hello", mp_data / "hello" / "3"):
+        with pytest.raises(SignlangError, match=rf"no samples found in {folder} \(\d+ file\(s\) could not be read: no "
+                                                rf"<label> folder above them\); {folder} looks like one label or sequence"):
+            ingest.build_manifest(make_ingest(starter_raw, [{"path": str(folder)}]))
 
 
 def test_two_sources_with_the_same_folder_name_are_refused(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
