@@ -9,7 +9,6 @@ The DVC-tracked reports hold no timestamps, run ids or timings; timings go to st
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import random
@@ -27,15 +26,14 @@ from signlang import paths
 from signlang.data.dataset import load_labelled_windows
 from signlang.errors import SignlangError
 from signlang.features.keypoints import normalise
+from signlang.features.spec import FeatureParams
 from signlang.models.networks import (
     AdversarialWeightTraining,
     LateDropoutSwitch,
     build_model,
     compile_model,
     ensemble_of,
-    save_model,
 )
-from signlang.features.spec import FeatureParams
 from signlang.models.settings import TrainParams
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")

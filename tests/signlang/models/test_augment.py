@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from signlang.features import keypoints
-from signlang.models import augment
 from signlang.features.keypoints import output_size
 from signlang.features.spec import FeatureParams
+from signlang.models import augment
 from signlang.models.settings import AugmentParams
 
 PARTS = ("pose", "left_hand", "right_hand")
