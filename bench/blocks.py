@@ -9,7 +9,7 @@ two hands (share with both), height (the moving hand's wrist below the shoulder 
 shoulder widths; negative: above it), motion (that wrist's mean path per frame, shoulder widths),
 openness (mean fingertip-to-wrist distance over the hand's size, wrist to middle knuckle: a
 fist ~1, an open hand ~2), and with --predictions the block's accuracy and the class it is most
-often taken for. Prints the blocks at or under --max-accuracy next to the medians of their class's
+often taken for when wrong. Prints the blocks at or under --max-accuracy next to the medians of their class's
 other signers and of the class they are taken for; --out writes every block as CSV.
 """
 
@@ -82,7 +82,9 @@ def block_table(dataset: Path, predictions: Path | None) -> pd.DataFrame:
     table.insert(0, "windows", grouped.size())
     if predictions is not None:
         table["accuracy"] = grouped.correct.mean().round(3)
-        table["taken_for"] = grouped.predicted.agg(lambda values: values.value_counts().index[0])
+        wrong = frame[~frame.correct].groupby(["label", "signer"]).predicted
+        table["taken_for"] = wrong.agg(lambda values: values.value_counts().index[0])
+        table["taken_for"] = table["taken_for"].fillna("")
     return table.reset_index()
 
 
@@ -96,7 +98,7 @@ def failing_blocks(table: pd.DataFrame, max_accuracy: float) -> pd.DataFrame:
     """Each block at or under `max_accuracy`, with its class's typical form and the taken-for class's."""
     rows = []
     for _, block in table[table.accuracy <= max_accuracy].sort_values(["label", "accuracy"]).iterrows():
-        own, other = typical(table, block.label, block.signer), typical(table, block.taken_for)
+        own, other = typical(table, block.label, block.signer), typical(table, block.taken_for or block.label)
         row = {"signer": block.signer, "label": block.label, "windows": block.windows, "accuracy": block.accuracy,
                "taken_for": block.taken_for}
         for name in DESCRIPTORS:
