@@ -173,3 +173,17 @@ def contains(interval: Interval | Sequence[float] | None, value: float | None) -
     if interval is None or value is None:
         return False
     return float(interval[0]) <= float(value) <= float(interval[1])
+
+
+def interval_settings(confidence: float, n_resamples: int, seed: int) -> dict:
+    """How the intervals of a document were made (metrics.json's `intervals`)."""
+    return {"confidence": confidence, "resamples": n_resamples, "seed": seed,
+            "resampled": "test signers with replacement, then each drawn signer's windows"}
+
+
+def interval_line(scores: Mapping[str, float | None], found: Mapping[str, Interval | None],
+                  confidence: float) -> str:
+    """`accuracy 0.890 [0.795, 0.995], macro_f1 ...` for the terminal."""
+    shown = [f"{name} {scores[name]:.3f} [{found[name][0]:.3f}, {found[name][1]:.3f}]" for name in METRICS
+             if found.get(name) is not None and scores.get(name) is not None]
+    return ", ".join(shown) + f" ({confidence:.0%} intervals over signer resamples)"
