@@ -66,7 +66,8 @@ def evaluate(
     # Score each subset; its confusion matrix as a CSV (for `dvc plots`) and a picture.
     by_subset, blocks, pairs = {}, [], []
     for subset in SUBSETS:
-        by_subset[subset], subset_blocks, subset_pairs = score_subset(data, predicted, subset)
+        by_subset[subset], subset_blocks, subset_pairs = score_subset(data, predicted, subset,
+                                                                      params.evaluate.min_signer_windows)
         blocks += subset_blocks
         pairs += subset_pairs
         mask = data.subset(subset)
@@ -77,12 +78,14 @@ def evaluate(
     # How sure the test scores are: intervals by resampling the test signers (and their windows).
     test, settings = data.subset("test"), params.evaluate
     test_intervals = signer_bootstrap(data.labels[test], predicted[test], data.signers[test], data.classes,
-                                      settings.bootstrap_resamples, settings.confidence, settings.bootstrap_seed)
+                                      settings.bootstrap_resamples, settings.confidence, settings.bootstrap_seed,
+                                      settings.min_signer_windows)
 
     # The reports DVC tracks, and the training curves.
     seen = seen_test_signers(data.signers, data.subsets)
     extra = {"test_signers_seen_in_training": len(seen), **interval_fields(test_intervals),
-             "intervals": interval_settings(settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed)}
+             "intervals": interval_settings(settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed,
+                                            settings.min_signer_windows)}
     document = write_metrics_json(metrics_path, by_subset, extra)
     train = data.subset("train")
     per_class_csv(per_class_path, by_subset["test"],

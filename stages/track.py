@@ -35,15 +35,17 @@ def champion_challenge(params, seen_in_training: int):
     from signlang.metrics.comparison import compare_bundles, load_test_windows
     from signlang.serving import promotion, tracking
 
-    def challenge(champion_dir: Path, champion_tags: dict[str, str]) -> promotion.Promotion:
+    def challenge(champion_dir: Path | None, champion_tags: dict[str, str]) -> promotion.Promotion:
         windows = load_test_windows(paths.DATASET, paths.SPLIT)
-        comparison = compare_bundles(paths.BUNDLE_DIR, champion_dir, windows, params.evaluate)
         notes = [promotion.seen_note(seen_in_training, windows.n_signers)]
+        export = params.export
+        if champion_dir is None:
+            return promotion.decide(None, export.promotion_metric, export.min_gain, export.max_worst_signer_drop, notes)
+        comparison = compare_bundles(paths.BUNDLE_DIR, champion_dir, windows, params.evaluate)
         trained_on = champion_tags.get(tracking.DATA_TAGS["split"])
         if comparison.comparable and trained_on is not None and trained_on != file_sha256(paths.SPLIT):
             notes.append("the champion was trained on another split: some of these test windows may have been "
                          "in its training data")
-        export = params.export
         return promotion.decide(comparison.as_dict("candidate", "champion"), export.promotion_metric,
                                 export.min_gain, export.max_worst_signer_drop, notes)
 

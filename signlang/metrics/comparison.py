@@ -143,13 +143,15 @@ def compare_predictions(windows: ScoringWindows, new: np.ndarray, old: np.ndarra
     """Scores of two prediction sets on `windows`, their difference and its paired interval."""
     classes = sorted(set(windows.classes) | set(windows.labels.tolist()) | set(np.asarray(new).tolist())
                      | set(np.asarray(old).tolist()))
-    scores_new = intervals.point_scores(windows.labels, new, windows.signers, classes)
-    scores_old = intervals.point_scores(windows.labels, old, windows.signers, classes)
+    least = evaluate.min_signer_windows
+    scores_new = intervals.point_scores(windows.labels, new, windows.signers, classes, least)
+    scores_old = intervals.point_scores(windows.labels, old, windows.signers, classes, least)
     difference = {name: (None if scores_new[name] is None or scores_old[name] is None
                          else round(scores_new[name] - scores_old[name], intervals.DIGITS))
                   for name in intervals.METRICS}
     ci = intervals.paired_signer_bootstrap(windows.labels, old, new, windows.signers, classes,
-                                           evaluate.bootstrap_resamples, evaluate.confidence, evaluate.bootstrap_seed)
+                                           evaluate.bootstrap_resamples, evaluate.confidence, evaluate.bootstrap_seed,
+                                           least)
     return BundleComparison(True, windows=len(windows.labels), signers=windows.n_signers,
                             seen_in_training=windows.seen_in_training, new=scores_new, old=scores_old,
                             difference=difference, difference_ci=ci, adapted=tuple(adapted),

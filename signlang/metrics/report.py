@@ -206,7 +206,7 @@ def scores_section(metrics_path: Path = paths.METRICS) -> list[str]:
             lines.append(f"| {name} | {value:.4f} | {shown} |")
     lines += ["", f"{metrics.get('samples', '?')} test windows of {metrics.get('signers', '?')} signers; "
               "intervals over resamples of the signers and their windows. Trained and scored on this machine: "
-              "another CPU gives other figures, inside these intervals.", ""]
+              "another CPU or training seed gives other figures; the intervals say how far they may move.", ""]
     seen = int(metrics.get("test_signers_seen_in_training") or 0)
     if seen:
         lines += [seen_in_training_note(seen), ""]

@@ -13,3 +13,5 @@ class EvaluateParams(Section):
     bootstrap_resamples: int = Field(default=2000, ge=100)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     bootstrap_seed: int = Field(default=0, ge=0)
+    # The worst signer is the worst among signers with at least this many windows of the subset.
+    min_signer_windows: int = Field(default=10, ge=1)

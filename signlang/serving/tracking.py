@@ -152,9 +152,9 @@ def bundle_signature(bundle_dir: str | Path):
 
 
 WORST_SIGNER = "worst_signer_accuracy"
-# What `register_bundle` calls to decide a promotion when a champion exists: the champion's
-# bundle folder (downloaded) and its version's tags -> the decision.
-Challenge = Callable[[Path, Mapping[str, str]], Promotion]
+# What `register_bundle` calls to decide a promotion: the champion's bundle folder (downloaded)
+# and its version's tags, or None and {} when there is no champion yet -> the decision.
+Challenge = Callable[[Path | None, Mapping[str, str]], Promotion]
 
 
 def champion_version(client: MlflowClient, model_name: str, alias: str):
@@ -172,9 +172,11 @@ def register_bundle(
 ) -> dict[str, Any]:
     """Log the bundle to the active run, register it as a new version of `model_name` (tagged
     with its test `metric` = `score`, any other `scores` and `tags`), and move `alias` to it when
-    there is no champion yet or when `challenge` (called with the champion's bundle, downloaded,
-    and its version's tags) promotes it. Without a challenge a champion is never replaced: no
-    score stored on a version is compared with another model's."""
+    `challenge` promotes it: it is called with the champion's bundle (downloaded) and its
+    version's tags, or with None and {} when there is no champion. Without a challenge, the
+    first version takes the alias and a champion is never replaced: no score stored on a version
+    is compared with another model's. A champion that cannot be fetched or read is not replaced
+    either; the reason says why."""
     client = MlflowClient()
     import signlang
 
@@ -196,13 +198,16 @@ def register_bundle(
         client.set_model_version_tag(model_name, version, key, value)
     champion = champion_version(client, model_name, alias)
     if champion is None:
-        promotion = Promotion(True, "no champion yet")
+        promotion = challenge(None, {}) if challenge is not None else Promotion(True, "no champion yet")
     elif challenge is None:
         promotion = Promotion(False, "not compared with the champion on the same windows (no challenge given)")
     else:
-        with tempfile.TemporaryDirectory(prefix="signlang-champion-") as scratch:
-            champion_dir = download_bundle(model_name, alias, scratch)
-            promotion = challenge(champion_dir, dict(champion.tags))
+        try:
+            with tempfile.TemporaryDirectory(prefix="signlang-champion-") as scratch:
+                champion_dir = download_bundle(model_name, alias, scratch)
+                promotion = challenge(champion_dir, dict(champion.tags))
+        except SignlangError as exc:  # the run and the version stay; the alias does not move
+            promotion = Promotion(False, f"the champion (version {champion.version}) could not be challenged: {exc}")
     if promotion.promoted:
         client.set_registered_model_alias(model_name, alias, version)
     client.update_model_version(model_name, version,
@@ -222,10 +227,10 @@ def download_bundle(model_name: str, alias: str, destination: str | Path) -> Pat
     uri = f"models:/{model_name}@{alias}"
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(destination)))
+        # The pyfunc flavour records where its artifacts were copied (artifacts/bundle today).
+        flavor = Model.load(local).flavors.get("python_function", {})
     except MlflowException as exc:
         raise SignlangError(f"{uri}: cannot be fetched from {tracking_uri()}: {exc.message}") from None
-    # The pyfunc flavour records where its artifacts were copied (artifacts/bundle today).
-    flavor = Model.load(local).flavors.get("python_function", {})
     relative = flavor.get("artifacts", {}).get(BUNDLE_ARTIFACT, {}).get("path", f"artifacts/{BUNDLE_ARTIFACT}")
     bundle_dir = local / relative
     if not bundle_dir.is_dir():

@@ -181,13 +181,14 @@ def test_metrics_json_holds_the_test_intervals(evaluated) -> None:
     settings = params.evaluate
     expected = signer_bootstrap(evaluated["labels"][test], predicted, np.array(["shreebandal"] * int(test.sum())),
                                 evaluated["classes"], settings.bootstrap_resamples, settings.confidence,
-                                settings.bootstrap_seed)
+                                settings.bootstrap_seed, settings.min_signer_windows)
     for name in ("accuracy", "macro_f1", "worst_signer_accuracy"):
         low, high = document[f"{name}_ci"]
         assert [low, high] == list(expected[name])
         assert low <= document[name] <= high
     assert document["intervals"]["confidence"] == settings.confidence
     assert document["intervals"]["resamples"] == settings.bootstrap_resamples
+    assert document["intervals"]["worst_signer_min_windows"] == settings.min_signer_windows
 
 
 # Real signers of multisigner-258 for the two-seed test: several test signers, so the interval

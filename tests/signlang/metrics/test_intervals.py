@@ -116,3 +116,22 @@ def test_bad_input_is_refused(predictions: dict) -> None:
         intervals.signer_bootstrap(truth, predicted, signers, classes, n_resamples=10, confidence=95)
     with pytest.raises(ValueError, match="no windows"):
         intervals.signer_bootstrap([], [], [], classes)
+
+
+def test_the_worst_signer_counts_only_signers_with_enough_windows(predictions: dict) -> None:
+    """Three windows of AD-Codex's, all read wrong, would be the worst signer at 0: with
+    min_signer_windows they count for accuracy and macro-F1 but not for the worst signer."""
+    truth, predicted, signers, classes = (predictions[k] for k in ("truth", "predicted", "signers", "classes"))
+    keep = (signers != "AD-Codex") | (np.cumsum(signers == "AD-Codex") <= 3)
+    truth, predicted, signers = truth[keep], predicted[keep].copy(), signers[keep]
+    wrong = signers == "AD-Codex"
+    predicted[wrong] = np.where(truth[wrong] == "hello", "thanks", "hello")
+    assert intervals.point_scores(truth, predicted, signers, classes)["worst_signer_accuracy"] == 0.0
+    counted = intervals.point_scores(truth, predicted, signers, classes, min_signer_windows=10)
+    assert counted["worst_signer_accuracy"] == round(min(np.mean(truth[signers == name] == predicted[signers == name])
+                                                         for name in set(signers.tolist()) - {"AD-Codex"}), 6)
+    found = intervals.signer_bootstrap(truth, predicted, signers, classes, n_resamples=300, min_signer_windows=10)
+    assert found["worst_signer_accuracy"][0] > 0.0 and intervals.contains(found["worst_signer_accuracy"],
+                                                                           counted["worst_signer_accuracy"])
+    assert intervals.signer_bootstrap(truth, predicted, signers, classes, n_resamples=50,
+                                      min_signer_windows=10_000)["worst_signer_accuracy"] is None

@@ -159,6 +159,14 @@ def test_the_champion_moves_only_when_its_challenge_says_so(store: str, bundle_d
     assert run.data.tags["signlang.promoted"] == "true" and run.data.tags["signlang.promotion_reason"] == "because"
     assert client.get_model_version("signlang-test", "3").description == "not promoted: because"
 
+    # A champion whose files are gone from the store is not replaced, and the reason says so.
+    import shutil
+
+    shutil.rmtree(tmp_path / "mlruns")
+    lost = _register(bundle_dir, 0.3, challenge(True))
+    assert lost["promoted"] is False and lost["reason"].startswith("the champion (version 4) could not be challenged")
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "4"
+
 
 @pytest.mark.slow
 def test_the_store_finds_a_logged_result_without_mlflow(store: str, tmp_path: Path) -> None:
