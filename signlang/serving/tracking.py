@@ -320,8 +320,11 @@ def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[
                                        export.promotion_metric, float(score), scores, challenge, data_tags)
         comparison = registration.get("comparison") or {}
         if comparison.get("comparable"):
+            bounds = {f"vs_champion_{key}_difference_ci_{side}": float(interval[index])
+                      for key, interval in comparison["difference_ci"].items() if interval
+                      for index, side in enumerate(("low", "high"))}
             mlflow.log_metrics({f"champion_{key}": float(value) for key, value in comparison["champion"].items()
                                 if _number(value)}
                                | {f"vs_champion_{key}_difference": float(value)
-                                  for key, value in comparison["difference"].items() if _number(value)})
+                                  for key, value in comparison["difference"].items() if _number(value)} | bounds)
     return {"run_id": run.info.run_id, "logged": True, "registration": registration}

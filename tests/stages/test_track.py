@@ -153,8 +153,12 @@ def test_a_retrain_challenges_the_champion_on_its_own_windows(tracked: dict, in_
                                      <= params.export.max_worst_signer_drop)
     assert f"difference {difference:+.4f}" in promotion["reason"]
     assert f"interval [{low:+.4f}, {high:+.4f}]" in promotion["reason"]
-    champion = MlflowClient().get_model_version_by_alias(params.export.registered_model, params.export.champion_alias)
+    client = MlflowClient()
+    champion = client.get_model_version_by_alias(params.export.registered_model, params.export.champion_alias)
     assert str(champion.version) == ("2" if promotion["promoted"] else "1")
+    logged = client.get_run(result["run_id"]).data.metrics
+    assert logged[f"champion_{metric}"] == pytest.approx(promotion["champion"][metric])
+    assert logged[f"vs_champion_{metric}_difference_ci_low"] == pytest.approx(low)
 
 
 def test_a_model_of_another_vocabulary_is_registered_and_never_promoted(
