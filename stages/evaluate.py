@@ -1,5 +1,6 @@
 """Stage evaluate: models/model.keras + data/dataset.npz + data/split.csv -> reports/metrics.json
-(accuracy, macro scores and per-signer figures of train, val and test), reports/per_class.csv,
+(accuracy, macro scores and per-signer figures of train, val and test; the test accuracy, macro-F1
+and worst-signer accuracy with their intervals over signer resamples, `<metric>_ci`), reports/per_class.csv,
 reports/signer_blocks.csv (each subset's signer x class blocks: where one person's recordings of
 a word are read as another), reports/confused_pairs.csv (the pairs of classes most taken for each
 other), reports/plots/confusion_<subset>.csv and reports/figures/*.png."""
@@ -52,6 +53,7 @@ def evaluate(
         write_confusion_csv,
         write_metrics_json,
     )
+    from signlang.metrics.intervals import interval_fields, interval_line, interval_settings, signer_bootstrap
 
     started = time.perf_counter()
     data = load_scoring_data(dataset_path, split_path, params.features)
@@ -64,7 +66,8 @@ def evaluate(
     # Score each subset; its confusion matrix as a CSV (for `dvc plots`) and a picture.
     by_subset, blocks, pairs = {}, [], []
     for subset in SUBSETS:
-        by_subset[subset], subset_blocks, subset_pairs = score_subset(data, predicted, subset)
+        by_subset[subset], subset_blocks, subset_pairs = score_subset(data, predicted, subset,
+                                                                      params.evaluate.min_signer_windows)
         blocks += subset_blocks
         pairs += subset_pairs
         mask = data.subset(subset)
@@ -72,9 +75,18 @@ def evaluate(
         confusion_png(confusion_png_path(subset), data.labels[mask], predicted[mask], data.classes,
                       f"Confusion matrix ({subset})")
 
+    # How sure the test scores are: intervals by resampling the test signers (and their windows).
+    test, settings = data.subset("test"), params.evaluate
+    test_intervals = signer_bootstrap(data.labels[test], predicted[test], data.signers[test], data.classes,
+                                      settings.bootstrap_resamples, settings.confidence, settings.bootstrap_seed,
+                                      settings.min_signer_windows)
+
     # The reports DVC tracks, and the training curves.
     seen = seen_test_signers(data.signers, data.subsets)
-    document = write_metrics_json(metrics_path, by_subset, {"test_signers_seen_in_training": len(seen)})
+    extra = {"test_signers_seen_in_training": len(seen), **interval_fields(test_intervals),
+             "intervals": interval_settings(settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed,
+                                            settings.min_signer_windows)}
+    document = write_metrics_json(metrics_path, by_subset, extra)
     train = data.subset("train")
     per_class_csv(per_class_path, by_subset["test"],
                   class_signer_support(data.labels[train], data.signers[train], data.classes))
@@ -83,6 +95,7 @@ def evaluate(
     curves_png(history_path, curves_path)
 
     print(f"evaluate: {summary_line(by_subset)}; {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"evaluate: test {interval_line(document, test_intervals, settings.confidence)}", flush=True)
     if seen:
         print(f"evaluate: warning: {len(seen)} of the {by_subset['test']['signers']} test signers were seen in "
               f"training ({', '.join(seen)}): the test scores do not say how the model does on new people", flush=True)

@@ -111,18 +111,21 @@ def precision_recall_f1(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequenc
     return divide(hits, predicted), divide(hits, support), divide(2 * hits, support + predicted), support
 
 
-def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> dict:
-    """Accuracy per signer summarised: how many signers, the worst one and its accuracy, the
-    median signer's accuracy and the standard deviation (population) over signers. A model
-    that serves most people well and one person badly shows here, not in the mean."""
+def signer_scores(signers: Sequence[str], truth: Sequence[str], predicted: Sequence[str], min_windows: int = 1) -> dict:
+    """Accuracy per signer summarised: how many signers, the worst one and its accuracy (among
+    signers with at least `min_windows` windows: on fewer, one window moves it too far to say
+    who is served worst), the median signer's accuracy and the standard deviation (population)
+    over signers. A model that serves most people well and one person badly shows here."""
     signers, truth, predicted = (np.asarray(values).astype(str) for values in (signers, truth, predicted))
     names = sorted(set(signers.tolist()))
     if not names:
         return {"signers": 0, "worst_signer": None, "worst_signer_accuracy": None,
                 "median_signer_accuracy": None, "signer_accuracy_std": None}
     accuracy = np.array([np.mean(truth[signers == name] == predicted[signers == name]) for name in names])
-    worst = int(np.argmin(accuracy))
-    return {"signers": len(names), "worst_signer": names[worst], "worst_signer_accuracy": round_score(accuracy[worst]),
+    counted = np.array([np.sum(signers == name) >= min_windows for name in names])
+    worst = int(np.argmin(np.where(counted, accuracy, np.inf))) if counted.any() else None
+    return {"signers": len(names), "worst_signer": names[worst] if worst is not None else None,
+            "worst_signer_accuracy": round_score(accuracy[worst]) if worst is not None else None,
             "median_signer_accuracy": round_score(np.median(accuracy)), "signer_accuracy_std": round_score(np.std(accuracy))}
 
 
@@ -471,12 +474,14 @@ def load_keras_model(model_path: str | Path, spec: FeatureParams, n_classes: int
     return model
 
 
-def score_subset(data: LabelledWindows, predicted: np.ndarray, subset: str) -> tuple[dict, list[dict], list[dict]]:
+def score_subset(data: LabelledWindows, predicted: np.ndarray, subset: str,
+                 min_signer_windows: int = 1) -> tuple[dict, list[dict], list[dict]]:
     """One subset's scores: its metrics (per class with how many signers support each class, per
     signer), its signer x class blocks and its most confused pairs of classes."""
     mask = data.subset(subset)
     truth, guess, signers = data.labels[mask], predicted[mask], data.signers[mask]
-    metrics = {**classification_metrics(truth, guess, data.classes), **signer_scores(signers, truth, guess)}
+    metrics = {**classification_metrics(truth, guess, data.classes),
+               **signer_scores(signers, truth, guess, min_signer_windows)}
     support = class_signer_support(truth, signers, data.classes)
     for name, scores in metrics["per_class"].items():
         scores["signers"] = support[name]

@@ -1,5 +1,5 @@
 """The `export` section of params.yaml (the registered model and the champion rule, applied by the
-track stage) and the `segment` section (how export derives the bundle's segmenter)."""
+track stage: signlang/serving/promotion.py) and the `segment` section (how export derives the bundle's segmenter)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from signlang.settings import Section
 class ExportParams(Section):
     registered_model: str = Field(min_length=1)
     champion_alias: str = Field(min_length=1)
-    promotion_metric: Literal["accuracy", "macro_f1", "macro_precision", "macro_recall"] = "macro_f1"
+    # Promotion compares candidate and champion on the same windows (signlang/serving/promotion.py):
+    # the metrics the paired comparison measures.
+    promotion_metric: Literal["accuracy", "macro_f1", "worst_signer_accuracy"] = "macro_f1"
+    # The lower bound of the paired interval of the difference must exceed this (0-1).
+    min_gain: float = Field(default=0.0, ge=0.0, le=1.0)
     # None (null): the worst signer plays no part in promotion.
     max_worst_signer_drop: float | None = Field(default=0.05, ge=0.0, le=1.0)
 

@@ -3,10 +3,12 @@
 Tracking goes to an embedded SQLite store in the project (paths.MLFLOW_DB, artifacts in
 paths.MLFLOW_ARTIFACTS, both ignored by git) unless MLFLOW_TRACKING_URI is set. The pipeline's
 stages do not talk to MLflow: the last stage, `track`, logs one complete run from the files they
-wrote (params, per-epoch curves, train/test metrics, figures, the bundle, registered and
-promoted only when better). It runs on every `dvc repro`, since the store is not versioned and
-a stage DVC skipped logs nothing, and it is keyed by a fingerprint of the results, so a result
-already in the store is not logged twice.
+wrote (params, per-epoch curves, train/test metrics and their intervals, figures, the bundle,
+registered and promoted only when it beats the champion on the same windows: see
+signlang/serving/promotion.py). It runs on every `dvc repro`, since the store is not versioned and
+a stage DVC skipped logs nothing, and it is keyed by a fingerprint of the results
+(signlang/serving/store.py, which needs no MLflow import), so a result already in the store is
+not logged twice.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,31 +31,27 @@ from mlflow.tracking import MlflowClient
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.io import file_sha256
+from signlang.serving.promotion import Promotion
+from signlang.serving.store import (  # noqa: F401 - part of this module's interface
+    EXPERIMENT_NAME,
+    FINGERPRINT_TAG,
+    PIPELINE_SECTIONS,
+    default_tracking_uri,
+    pipeline_fingerprint,
+    project_root,
+    results_fingerprint,
+    tracking_uri,
+)
 
-EXPERIMENT_NAME = os.environ.get("SIGNLANG_EXPERIMENT", "signlang")
 MODEL_HASH_TAG = "signlang.model_hash"
-FINGERPRINT_TAG = "signlang.results_fingerprint"
+# On each registered version: the sha256 of the dataset and split its run was trained and tested
+# on (a champion trained on other windows may have seen the candidate's test windows).
+DATA_TAGS = {"dataset": "signlang.dataset_sha256", "split": "signlang.split_sha256"}
 METRIC_TAG_PREFIX = "signlang.test_"
 BUNDLE_ARTIFACT = "bundle"
 # A params key that can be part of an MLflow param name as it is (letters of any script,
 # digits, `_`, `-`, spaces; no `.`: it joins the levels).
 PARAM_KEY = re.compile(r"[\w\- ]+")
-
-
-def project_root() -> Path:
-    """DVC_ROOT when DVC runs the stage, else the working directory. A queued `dvc exp run`
-    runs in a temporary copy (.dvc/tmp/exps/...) and sets DVC_ROOT to the real repository,
-    so its runs land in the project's store, not in a folder deleted afterwards."""
-    return Path(os.environ.get("DVC_ROOT") or Path.cwd())
-
-
-def default_tracking_uri() -> str:
-    return f"sqlite:///{project_root() / paths.MLFLOW_DB}"
-
-
-def tracking_uri() -> str:
-    """MLFLOW_TRACKING_URI when set, else the embedded SQLite store in the project root."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
 def configure(experiment: str = EXPERIMENT_NAME) -> str:
@@ -128,21 +127,6 @@ def find_run_for_model(model_hash: str) -> str | None:
     return find_run(MODEL_HASH_TAG, model_hash)
 
 
-def results_fingerprint(files: list[Path], params: Mapping[str, Any]) -> str:
-    """One sha256 over the params and the bytes of every result file (folders: each file in
-    them, by relative path): the same pipeline result always has the same fingerprint."""
-    import hashlib
-    import json
-
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
-    for path in files:
-        members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for member in members:
-            digest.update(member.as_posix().encode())
-            digest.update(file_sha256(member).encode())
-    return digest.hexdigest()
-
-
 # The pyfunc model logged with each bundle, as code (see that file).
 PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_model.py")
 
@@ -168,51 +152,31 @@ def bundle_signature(bundle_dir: str | Path):
 
 
 WORST_SIGNER = "worst_signer_accuracy"
+# What `register_bundle` calls to decide a promotion: the champion's bundle folder (downloaded)
+# and its version's tags, or None and {} when there is no champion yet -> the decision.
+Challenge = Callable[[Path | None, Mapping[str, str]], Promotion]
 
 
-def champion_score(client: MlflowClient, model_name: str, alias: str, metric: str) -> float | None:
-    """The test `metric` recorded on the version holding `alias`, or None when there is none
-    (or when that version was registered without it)."""
+def champion_version(client: MlflowClient, model_name: str, alias: str):
+    """The model version holding `alias`, or None when there is none."""
     try:
-        version = client.get_model_version_by_alias(model_name, alias)
+        return client.get_model_version_by_alias(model_name, alias)
     except MlflowException:
         return None
-    value = version.tags.get(METRIC_TAG_PREFIX + metric)
-    return float(value) if value is not None else None
-
-
-def promotion_decision(
-    metric: str, score: float, previous: float | None,
-    worst_signer: float | None = None, previous_worst_signer: float | None = None,
-    max_worst_signer_drop: float | None = None,
-) -> tuple[bool, str]:
-    """Whether a new model takes the champion alias, and why, in one sentence.
-
-    It must beat the champion's test `metric` (higher is better) and, when both worst-signer
-    accuracies are known and `max_worst_signer_drop` is set, must not serve its worst-served
-    test signer more than that much worse than the champion did."""
-    if previous is None:
-        return True, "no champion yet"
-    if not score > previous:
-        return False, f"test {metric} {score:.4f} does not beat the champion's {previous:.4f}"
-    reason = f"test {metric} {score:.4f} beats the champion's {previous:.4f}"
-    if max_worst_signer_drop is not None and worst_signer is not None and previous_worst_signer is not None:
-        drop = previous_worst_signer - worst_signer
-        if drop > max_worst_signer_drop:
-            return False, (f"{reason}, but its worst signer's accuracy {worst_signer:.4f} is {drop:.4f} below the "
-                           f"champion's {previous_worst_signer:.4f} (allowed drop {max_worst_signer_drop:g})")
-        reason += (f" and its worst signer's accuracy {worst_signer:.4f} (champion {previous_worst_signer:.4f}) "
-                   f"drops by at most {max_worst_signer_drop:g}")
-    return True, reason
 
 
 def register_bundle(
     bundle_dir: str | Path, model_name: str, alias: str, metric: str, score: float,
-    worst_signer: float | None = None, max_worst_signer_drop: float | None = None,
+    scores: Mapping[str, float] | None = None, challenge: Challenge | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Log the bundle to the active run, register it as a new version of `model_name`, and
-    move `alias` to it when `promotion_decision` says so: its test `metric` beats the current
-    holder's and its worst signer's accuracy drops by at most `max_worst_signer_drop`."""
+    """Log the bundle to the active run, register it as a new version of `model_name` (tagged
+    with its test `metric` = `score`, any other `scores` and `tags`), and move `alias` to it when
+    `challenge` promotes it: it is called with the champion's bundle (downloaded) and its
+    version's tags, or with None and {} when there is no champion. Without a challenge, the
+    first version takes the alias and a champion is never replaced: no score stored on a version
+    is compared with another model's. A champion that cannot be fetched or read is not replaced
+    either; the reason says why."""
     client = MlflowClient()
     import signlang
 
@@ -228,19 +192,31 @@ def register_bundle(
             registered_model_name=model_name,
         )
     version = str(info.registered_model_version)
-    client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + metric, repr(score))
-    if worst_signer is not None:
-        client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + WORST_SIGNER, repr(worst_signer))
-    previous = champion_score(client, model_name, alias, metric)
-    previous_worst = champion_score(client, model_name, alias, WORST_SIGNER)
-    promoted, reason = promotion_decision(metric, score, previous, worst_signer, previous_worst, max_worst_signer_drop)
-    if promoted:
+    for name, value in {metric: score, **(scores or {})}.items():
+        client.set_model_version_tag(model_name, version, METRIC_TAG_PREFIX + name, repr(value))
+    for key, value in (tags or {}).items():
+        client.set_model_version_tag(model_name, version, key, value)
+    champion = champion_version(client, model_name, alias)
+    if champion is None:
+        promotion = challenge(None, {}) if challenge is not None else Promotion(True, "no champion yet")
+    elif challenge is None:
+        promotion = Promotion(False, "not compared with the champion on the same windows (no challenge given)")
+    else:
+        try:
+            with tempfile.TemporaryDirectory(prefix="signlang-champion-") as scratch:
+                champion_dir = download_bundle(model_name, alias, scratch)
+                promotion = challenge(champion_dir, dict(champion.tags))
+        except SignlangError as exc:  # the run and the version stay; the alias does not move
+            promotion = Promotion(False, f"the champion (version {champion.version}) could not be challenged: {exc}")
+    if promotion.promoted:
         client.set_registered_model_alias(model_name, alias, version)
-    client.update_model_version(model_name, version, description=("promoted: " if promoted else "not promoted: ") + reason)
-    mlflow.set_tags({"signlang.registered_version": version, "signlang.promoted": str(promoted).lower(),
-                     "signlang.promotion_reason": reason})
-    return {"version": version, "promoted": promoted, "score": score, "previous_champion_score": previous,
-            "reason": reason}
+    client.update_model_version(model_name, version,
+                                description=("promoted: " if promotion.promoted else "not promoted: ") + promotion.reason)
+    mlflow.set_tags({"signlang.registered_version": version, "signlang.promoted": str(promotion.promoted).lower(),
+                     "signlang.promotion_reason": promotion.reason[:5000]})
+    return {"version": version, "promoted": promotion.promoted, "reason": promotion.reason, "score": score,
+            "champion_version": str(champion.version) if champion is not None else None,
+            "comparison": dict(promotion.comparison)}
 
 
 def download_bundle(model_name: str, alias: str, destination: str | Path) -> Path:
@@ -251,10 +227,10 @@ def download_bundle(model_name: str, alias: str, destination: str | Path) -> Pat
     uri = f"models:/{model_name}@{alias}"
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(destination)))
+        # The pyfunc flavour records where its artifacts were copied (artifacts/bundle today).
+        flavor = Model.load(local).flavors.get("python_function", {})
     except MlflowException as exc:
         raise SignlangError(f"{uri}: cannot be fetched from {tracking_uri()}: {exc.message}") from None
-    # The pyfunc flavour records where its artifacts were copied (artifacts/bundle today).
-    flavor = Model.load(local).flavors.get("python_function", {})
     relative = flavor.get("artifacts", {}).get(BUNDLE_ARTIFACT, {}).get("path", f"artifacts/{BUNDLE_ARTIFACT}")
     bundle_dir = local / relative
     if not bundle_dir.is_dir():
@@ -264,22 +240,30 @@ def download_bundle(model_name: str, alias: str, destination: str | Path) -> Pat
 
 # --------------------------------------------------------------------------- the track stage
 
-# The params sections that shape a pipeline result (logged and fingerprinted); the apps'
-# sections (serve, live, capture, speech, sentence) and cross-validation's are not.
-PIPELINE_SECTIONS = ("ingest", "extract", "features", "split", "train", "evaluate", "export")
 # metrics.json numbers logged per subset (`test_accuracy`, `val_worst_signer_accuracy`, ...).
 LOGGED_SCORES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "worst_signer_accuracy",
                  "median_signer_accuracy", "signer_accuracy_std")
+# The test intervals of metrics.json, logged as `test_<metric>_ci_low` and `test_<metric>_ci_high`.
+LOGGED_INTERVALS = ("accuracy_ci", "macro_f1_ci", "worst_signer_accuracy_ci")
 EXPORT_SCORES = ("max_abs_diff", "argmax_agreement", "tflite_bytes")
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def subset_scores(metrics: Mapping[str, Any]) -> dict[str, float]:
-    """{"test_macro_f1": ..., "train_accuracy": ...} from a metrics.json document (test at the
-    top level, the other subsets nested)."""
+    """{"test_macro_f1": ..., "train_accuracy": ..., "test_macro_f1_ci_low": ...} from a
+    metrics.json document (test at the top level, the other subsets nested)."""
     subsets = {"test": metrics, **{name: value for name, value in metrics.items()
                                    if isinstance(value, Mapping) and name != "per_class"}}
-    return {f"{subset}_{key}": float(scores[key]) for subset, scores in subsets.items()
-            for key in LOGGED_SCORES if isinstance(scores.get(key), (int, float))}
+    scores = {f"{subset}_{key}": float(values[key]) for subset, values in subsets.items()
+              for key in LOGGED_SCORES if _number(values.get(key))}
+    for key in LOGGED_INTERVALS:
+        bounds = metrics.get(key)
+        if isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(map(_number, bounds)):
+            scores[f"test_{key}_low"], scores[f"test_{key}_high"] = float(bounds[0]), float(bounds[1])
+    return scores
 
 
 def log_history(history_path: Path) -> None:
@@ -292,17 +276,18 @@ def log_history(history_path: Path) -> None:
             mlflow.log_metrics(values, step=int(row["epoch"]))
 
 
-def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[Path]) -> dict[str, Any]:
+def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[Path],
+                        challenge: Challenge | None = None, data_files: Mapping[str, Path] | None = None
+                        ) -> dict[str, Any]:
     """Log one complete MLflow run for the pipeline's current results unless the store holds
-    one with the same fingerprint; register the bundle and move the champion alias when
-    `promotion_decision` says so. `files` names model, history, train_report, metrics, bundle,
-    export_report; `artifacts` are logged under `evaluation/`. Returns run_id, logged and,
-    when logged, registration."""
-    import json
-
+    one with the same fingerprint; register the bundle and move the champion alias when there
+    is none yet or `challenge` promotes it (see `register_bundle`). `files` names model,
+    history, train_report, metrics, bundle, export_report; `artifacts` are logged under
+    `evaluation/`; `data_files` (dataset, split) are hashed into the version's DATA_TAGS.
+    Returns run_id, logged and, when logged, registration."""
     configure()
     logged_params = params.model_dump(mode="json", include=set(PIPELINE_SECTIONS))
-    fingerprint = results_fingerprint([files[key] for key in sorted(files)], logged_params)
+    fingerprint = pipeline_fingerprint(params, files)
     existing = find_run(FINGERPRINT_TAG, fingerprint)
     if existing is not None:
         return {"run_id": existing, "logged": False}
@@ -314,23 +299,32 @@ def record_pipeline_run(params: Any, files: Mapping[str, Path], artifacts: list[
     tags = {**provenance_tags(), MODEL_HASH_TAG: model_hash, FINGERPRINT_TAG: fingerprint}
     export = params.export
     score = metrics.get(export.promotion_metric)
-    if not isinstance(score, (int, float)):
-        raise InputFileError(files["metrics"], f"holds no test {export.promotion_metric} to decide the promotion "
-                                               f"on (run `dvc repro evaluate`)")
-    with mlflow.start_run(tags=tags) as run:
+    if not _number(score):
+        raise InputFileError(files["metrics"], f"holds no test {export.promotion_metric} (run `dvc repro evaluate`)")
+    data_tags = {DATA_TAGS[name]: file_sha256(path) for name, path in (data_files or {}).items()
+                 if name in DATA_TAGS and Path(path).is_file()}
+    with mlflow.start_run(tags={**tags, **data_tags}) as run:
         mlflow.log_params(flatten(logged_params))
         mlflow.log_params({f"data.{key}": train_report[key] for key in ("train_samples", "val_samples", "classes")
                            if key in train_report} | {"model.parameters": train_report.get("parameters")})
         log_history(Path(files["history"]))
         mlflow.log_metrics({key: float(value) for key, value in train_report.items()
-                            if key.startswith("best_") and isinstance(value, (int, float))})
+                            if key.startswith("best_") and _number(value)})
         mlflow.log_metrics(subset_scores(metrics))
         mlflow.log_metrics({f"export_{key}": float(export_report[key]) for key in EXPORT_SCORES
-                            if isinstance(export_report.get(key), (int, float))})
+                            if _number(export_report.get(key))})
         for path in artifacts:
             mlflow.log_artifact(str(path), artifact_path="evaluation")
-        registration = register_bundle(
-            files["bundle"], export.registered_model, export.champion_alias, export.promotion_metric,
-            float(score), metrics.get(WORST_SIGNER), export.max_worst_signer_drop,
-        )
+        scores = {key: float(metrics[key]) for key in (WORST_SIGNER,) if _number(metrics.get(key))}
+        registration = register_bundle(files["bundle"], export.registered_model, export.champion_alias,
+                                       export.promotion_metric, float(score), scores, challenge, data_tags)
+        comparison = registration.get("comparison") or {}
+        if comparison.get("comparable"):
+            bounds = {f"vs_champion_{key}_difference_ci_{side}": float(interval[index])
+                      for key, interval in comparison["difference_ci"].items() if interval
+                      for index, side in enumerate(("low", "high"))}
+            mlflow.log_metrics({f"champion_{key}": float(value) for key, value in comparison["champion"].items()
+                                if _number(value)}
+                               | {f"vs_champion_{key}_difference": float(value)
+                                  for key, value in comparison["difference"].items() if _number(value)} | bounds)
     return {"run_id": run.info.run_id, "logged": True, "registration": registration}

@@ -167,3 +167,89 @@ def test_missing_inputs_are_one_error_line(tmp_path: Path, monkeypatch: pytest.M
     error = capsys.readouterr().err
     assert error.startswith("error: data/dataset.npz: not found")
     assert "Traceback" not in error
+
+
+@pytest.mark.slow
+def test_metrics_json_holds_the_test_intervals(evaluated) -> None:
+    """Test accuracy, macro-F1 and worst-signer accuracy each get an interval over signer
+    resamples, made as evaluate.bootstrap_resamples / confidence / bootstrap_seed say."""
+    from signlang.metrics.intervals import signer_bootstrap
+
+    document, params, model = evaluated["document"], evaluated["params"], evaluated["model"]
+    test = evaluated["subsets"] == "test"
+    predicted = evaluated["classes"][np.argmax(model.predict(evaluated["X"][test], verbose=0), axis=1)]
+    settings = params.evaluate
+    expected = signer_bootstrap(evaluated["labels"][test], predicted, np.array(["shreebandal"] * int(test.sum())),
+                                evaluated["classes"], settings.bootstrap_resamples, settings.confidence,
+                                settings.bootstrap_seed, settings.min_signer_windows)
+    for name in ("accuracy", "macro_f1", "worst_signer_accuracy"):
+        low, high = document[f"{name}_ci"]
+        assert [low, high] == list(expected[name])
+        assert low <= document[name] <= high
+    assert document["intervals"]["confidence"] == settings.confidence
+    assert document["intervals"]["resamples"] == settings.bootstrap_resamples
+    assert document["intervals"]["worst_signer_min_windows"] == settings.min_signer_windows
+
+
+# Real signers of multisigner-258 for the two-seed test: several test signers, so the interval
+# is one over people, not over one person's windows.
+SEED_TRAIN = ("AdrLfv", "FahmidaJuthi", "Jeet10", "JefferyJiang-YF", "NadimintiSujan", "Quisha16",
+              "avanishgarg", "daita-sur", "enamilkovicc", "hirak214", "jackfai1993", "tamtridung", "zunaidansari")
+SEED_VAL = ("techgeekshinobi", "poojanvig")
+SEED_TEST = ("AD-Codex", "ArnavPundir22", "Chrille91", "ShivaNagalla", "dylan-ngjj", "electronicaddict")
+PER_BLOCK = 12  # windows per signer and class
+
+
+def _write_signer_split(root: Path, shared_data: Path, sequence_length: int) -> None:
+    """data/dataset.npz and data/split.csv as extract and a by-signer split write them."""
+    from signlang.features.keypoints import resample
+
+    subset_of = {**dict.fromkeys(SEED_TRAIN, "train"), **dict.fromkeys(SEED_VAL, "val"),
+                 **dict.fromkeys(SEED_TEST, "test")}
+    rows, windows = [], []
+    for signer in sorted(subset_of):
+        with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
+            X, labels = data["X"], data["label"].astype(str)
+        for label in sorted(set(labels)):
+            for index in np.flatnonzero(labels == label)[:PER_BLOCK]:
+                rows.append((f"multisigner-258/{signer}.npz#{index:03d}", label, signer))
+                windows.append(resample(X[index].astype(np.float32), sequence_length))
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0])
+    rows, X = [rows[i] for i in order], np.stack([windows[i] for i in order])
+    ids, labels, signers = (np.array(column) for column in zip(*rows))
+    (root / paths.DATA_DIR).mkdir(parents=True)
+    np.savez(root / paths.DATASET, X=X, ids=ids, labels=labels, signers=signers, classes=np.array(sorted(set(labels))))
+    with open(root / paths.SPLIT, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "label", "signer", "subset"])
+        writer.writerows((i, label, signer, subset_of[signer]) for i, label, signer in rows)
+
+
+@pytest.mark.slow
+def test_the_intervals_cover_what_a_second_seed_gives(shared_data: Path, project_root: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same data, params and code with another train.seed: its test scores fall inside the
+    first seed's intervals, and the other way round (the run-to-run spread a reader sees between
+    two machines or seeds is what the interval is for)."""
+    from stages.evaluate import evaluate
+    from stages.train import train
+    from tests.projects import project_params
+
+    documents = []
+    for seed in (1, 2):
+        root = tmp_path / f"seed{seed}"
+        root.mkdir()
+        params = project_params(project_root, train={"preset": "stats", "epochs": 20, "seed": seed,
+                                                     "early_stopping_patience": 0, "ema_momentum": 0.0})
+        _write_signer_split(root, shared_data, params.features.sequence_length)
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("PYTHONHASHSEED", str(seed))
+        train(params)
+        documents.append(evaluate(params))
+    first, second = documents
+    assert first["signers"] == len(SEED_TEST)
+    assert (first["accuracy"], first["macro_f1"]) != (second["accuracy"], second["macro_f1"])  # the seed matters
+    for name in ("accuracy", "macro_f1", "worst_signer_accuracy"):
+        for this, other in ((first, second), (second, first)):
+            low, high = this[f"{name}_ci"]
+            assert low <= other[name] <= high, (name, this[f"{name}_ci"], other[name])

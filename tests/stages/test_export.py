@@ -1,7 +1,7 @@
-"""Export and track stages on the session's small real project (tests/conftest.py
-`small_project`): TFLite with builtin ops only, parity with Keras on every test window, one
-complete MLflow run per result in a real SQLite store with the bundle registered under the
-champion rule, and `signlang evaluate` scoring the exported bundle on a folder of real samples."""
+"""Export stage on the session's small real project (tests/conftest.py `small_project`): TFLite
+with builtin ops only, parity with Keras on every test window, no MLflow logging (the track
+stage's, tests/stages/test_track.py), and `signlang evaluate` scoring the exported bundle on a
+folder of real samples."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from signlang import paths
-from tests.projects import SmallProject, copy_project, project_windows
+from tests.projects import SmallProject, project_windows
 
 pytestmark = pytest.mark.slow
 
@@ -100,89 +100,6 @@ def test_a_free_batch_network_fails_loudly_instead_of_using_flex(exported) -> No
 
     with pytest.raises(ExportError, match="builtin ops only.*batch size is not fixed"):
         to_tflite(exported["model"])
-
-
-def test_track_logs_one_complete_run_once_and_applies_the_champion_rule(
-    exported, small_project: SmallProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The track stage on a copy of the exported project, with its own SQLite store: one MLflow
-    run holding params, per-epoch curves, test metrics, evaluation files and the registered
-    bundle; run again on the same results it logs nothing; on changed results (metrics.json
-    rewritten in the copy) a new run, promoted only under the champion rule."""
-    from mlflow.tracking import MlflowClient
-
-    from signlang.serving import tracking
-    from signlang.serving.bundle import Bundle
-    from stages.track import track
-
-    params = exported["params"]
-    root = copy_project(small_project, tmp_path / "project")
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-    name, alias = params.export.registered_model, params.export.champion_alias
-    history = (root / paths.HISTORY).read_text(encoding="utf-8").splitlines()
-    train_report = json.loads((root / paths.TRAIN_REPORT).read_text(encoding="utf-8"))
-    first = track(params)
-    assert first["logged"] is True
-    assert first["registration"]["version"] == "1" and first["registration"]["promoted"] is True
-    assert first["registration"]["score"] == exported["metrics"]["macro_f1"]
-    client = MlflowClient()
-    run = client.get_run(first["run_id"])
-    assert run.data.metrics["test_macro_f1"] == pytest.approx(exported["metrics"]["macro_f1"])
-    assert run.data.metrics["train_accuracy"] == pytest.approx(exported["metrics"]["train"]["accuracy"])
-    assert run.data.metrics["test_worst_signer_accuracy"] == pytest.approx(exported["metrics"]["worst_signer_accuracy"])
-    assert "export_max_abs_diff" in run.data.metrics and run.data.metrics["best_epoch"] == train_report["best_epoch"]
-    assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == list(range(1, len(history)))
-    assert len(history) == 1 + params.train.epochs  # header + one row per epoch: no early stop in 2 epochs
-    assert run.data.params["train.preset"] == params.train.preset
-    # The apps' settings (live, serve, sentence, ...) are not training parameters.
-    assert {key.split(".")[0] for key in run.data.params} <= {*tracking.PIPELINE_SECTIONS, "data", "model"}
-    assert run.data.params["model.parameters"] == str(train_report["parameters"])
-    assert run.data.tags[tracking.MODEL_HASH_TAG] == tracking.file_sha256(root / paths.KERAS_MODEL)
-    logged = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
-    assert {"evaluation/metrics.json", "evaluation/confusion_test.png", "evaluation/curves.png",
-            "evaluation/confusion_test.csv", "evaluation/per_class.csv"} <= logged
-    assert client.get_model_version(name, "1").run_id == run.info.run_id
-    for tracked in (paths.METRICS, paths.EXPORT_REPORT, paths.HISTORY):
-        assert run.info.run_id not in (root / tracked).read_text(encoding="utf-8")
-
-    # The same results (a `dvc repro` that reran or restored stages with identical outputs): nothing new.
-    again = track(params)
-    assert again == {"run_id": run.info.run_id, "logged": False}
-    assert len(client.search_model_versions(f"name='{name}'")) == 1
-
-    def track_with_score(score: float, worst_signer: float | None = None) -> dict:
-        metrics = json.loads((root / paths.METRICS).read_text(encoding="utf-8"))
-        metrics["macro_f1"] = score
-        if worst_signer is not None:
-            metrics["worst_signer_accuracy"] = worst_signer
-        (root / paths.METRICS).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        result = track(params)
-        assert result["logged"] is True and result["run_id"] != run.info.run_id
-        return result["registration"]
-
-    base = first["registration"]["score"]
-    worse = track_with_score(base - 0.05)
-    assert worse["version"] == "2" and worse["promoted"] is False
-    assert str(client.get_model_version_by_alias(name, alias).version) == "1"
-    better = track_with_score(base + 0.05)
-    assert better["version"] == "3" and better["promoted"] is True
-    assert str(client.get_model_version_by_alias(name, alias).version) == "3"
-    # Better on average but its worst-served signer drops more than export.max_worst_signer_drop:
-    # not promoted, and the promotion report says why.
-    champion_worst = exported["metrics"]["worst_signer_accuracy"]
-    unfair = track_with_score(base + 0.1, champion_worst - params.export.max_worst_signer_drop - 0.1)
-    assert unfair["version"] == "4" and unfair["promoted"] is False
-    assert str(client.get_model_version_by_alias(name, alias).version) == "3"
-    promotion = json.loads((root / paths.PROMOTION_REPORT).read_text(encoding="utf-8"))
-    assert promotion["promoted"] is False and "worst signer's accuracy" in promotion["reason"]
-    assert promotion["version"] == "4" and promotion["max_worst_signer_drop"] == params.export.max_worst_signer_drop
-
-    fetched = tracking.download_bundle(name, alias, tmp_path / "champion")
-    bundle = Bundle.load(fetched)
-    assert bundle.classes == tuple(exported["classes"])
-    windows = exported["X"][:4]
-    np.testing.assert_array_equal(bundle.predict_proba(windows), Bundle.load(root / paths.BUNDLE_DIR).predict_proba(windows))
 
 
 def test_export_and_evaluate_do_not_talk_to_mlflow(exported) -> None:

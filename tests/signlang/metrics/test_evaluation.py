@@ -176,6 +176,11 @@ def test_signer_scores_and_class_support() -> None:
         "signers": 3, "worst_signer": "bob", "worst_signer_accuracy": 0.5,
         "median_signer_accuracy": 0.75, "signer_accuracy_std": round(float(np.std([0.75, 0.5, 1.0])), 6)}
     assert signer_scores([], [], [])["worst_signer_accuracy"] is None
+    # A signer with too few windows to say who is served worst does not count for the worst.
+    few = ["ann"] * 4 + ["bob"] * 2 + ["cy"] * 4
+    assert signer_scores(few, truth, guess, min_windows=3)["worst_signer"] == "ann"
+    assert signer_scores(few, truth, guess, min_windows=3)["signers"] == 3
+    assert signer_scores(few, truth, guess, min_windows=5)["worst_signer_accuracy"] is None
     assert class_signer_support(truth, signers, ["a", "b", "c", "d"]) == {"a": 3, "b": 2, "c": 1, "d": 0}
     document = metrics_document({"test": {**classification_metrics(truth, guess, ["a", "b", "c"]),
                                           **signer_scores(signers, truth, guess)}})

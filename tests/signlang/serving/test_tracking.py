@@ -1,5 +1,6 @@
-"""MLflow tracking against a real SQLite store: where artifacts go, the results fingerprint,
-the bundle registered as a pyfunc, the champion rule, and fetching the champion back."""
+"""MLflow tracking against a real SQLite store: where artifacts go, the results fingerprint and
+finding it without MLflow, the bundle registered as a pyfunc, the champion moved only by a
+challenge, and fetching the champion back."""
 
 from __future__ import annotations
 
@@ -81,11 +82,13 @@ def test_results_fingerprint_follows_bytes_and_params(tmp_path: Path) -> None:
     assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
 
 
-def test_subset_scores_name_each_subset() -> None:
+def test_subset_scores_name_each_subset_and_interval() -> None:
     metrics = {"accuracy": 0.8, "macro_f1": 0.7, "worst_signer": "A", "worst_signer_accuracy": 0.5,
+               "accuracy_ci": [0.7, 0.9], "worst_signer_accuracy_ci": None, "intervals": {"confidence": 0.95},
                "per_class": {"hello": {"f1": 1.0}}, "train": {"accuracy": 0.9, "worst_signer_accuracy": None}}
     assert tracking.subset_scores(metrics) == {"test_accuracy": 0.8, "test_macro_f1": 0.7,
-                                               "test_worst_signer_accuracy": 0.5, "train_accuracy": 0.9}
+                                               "test_worst_signer_accuracy": 0.5, "train_accuracy": 0.9,
+                                               "test_accuracy_ci_low": 0.7, "test_accuracy_ci_high": 0.9}
 
 
 @pytest.fixture(scope="module")
@@ -107,53 +110,87 @@ def bundle_dir(tmp_path_factory, project_root: Path) -> Path:
     return folder
 
 
-def _register(bundle_dir: Path, score: float, worst_signer: float | None = None, max_drop: float | None = None) -> dict:
+def _register(bundle_dir: Path, score: float, challenge=None) -> dict:
     with mlflow.start_run():
         return tracking.register_bundle(bundle_dir, "signlang-test", "champion", "macro_f1", score,
-                                        worst_signer, max_drop)
-
-
-def test_promotion_decision_looks_at_the_worst_signer() -> None:
-    decide = tracking.promotion_decision
-    assert decide("macro_f1", 0.5, None) == (True, "no champion yet")
-    assert decide("macro_f1", 0.5, 0.5)[0] is False
-    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.55, 0.6, 0.05)
-    assert promoted and "beats the champion's 0.7000" in reason
-    promoted, reason = decide("macro_f1", 0.8, 0.7, 0.5, 0.6, 0.05)
-    assert not promoted and "worst signer's accuracy 0.5000 is 0.1000 below the champion's 0.6000" in reason
-    assert decide("macro_f1", 0.8, 0.7, 0.1, 0.6, None)[0] is True  # rule off
-    assert decide("macro_f1", 0.8, 0.7, 0.1, None, 0.05)[0] is True  # champion without the figure
+                                        {"worst_signer_accuracy": score / 2}, challenge, {"signlang.note": "x"})
 
 
 @pytest.mark.slow
-def test_champion_moves_only_to_a_better_score(store: str, bundle_dir: Path) -> None:
-    client = MlflowClient()
+def test_the_champion_moves_only_when_its_challenge_says_so(store: str, bundle_dir: Path, tmp_path: Path) -> None:
+    """The first version takes the alias; later ones are decided by the challenge, which gets the
+    champion's bundle as the registry holds it and its version's tags. No stored score decides."""
+    from signlang.serving.bundle import Bundle
+    from signlang.serving.promotion import Promotion
 
+    client = MlflowClient()
     first = _register(bundle_dir, 0.5)
-    assert first == {"version": "1", "promoted": True, "score": 0.5, "previous_champion_score": None,
-                     "reason": "no champion yet"}
-    worse = _register(bundle_dir, 0.4)
-    assert worse["version"] == "2" and worse["promoted"] is False and worse["previous_champion_score"] == 0.5
+    assert {key: first[key] for key in ("version", "promoted", "reason", "champion_version")} == {
+        "version": "1", "promoted": True, "reason": "no champion yet", "champion_version": None}
+    version = client.get_model_version("signlang-test", "1")
+    assert version.tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.5"
+    assert version.tags[tracking.METRIC_TAG_PREFIX + "worst_signer_accuracy"] == "0.25"
+    assert version.tags["signlang.note"] == "x"
+
+    # A higher stored score alone moves nothing.
+    unchallenged = _register(bundle_dir, 0.9)
+    assert unchallenged["promoted"] is False and "not compared with the champion" in unchallenged["reason"]
     assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "1"
-    tie = _register(bundle_dir, 0.5)
-    assert tie["version"] == "3" and tie["promoted"] is False
-    better = _register(bundle_dir, 0.75)
-    assert better["version"] == "4" and better["promoted"] is True and better["previous_champion_score"] == 0.5
+
+    seen = []
+    windows = np.random.default_rng(0).random((2, SPEC.sequence_length, SPEC.feature_size), dtype=np.float32)
+
+    def challenge(verdict: bool):
+        def run(champion_dir: Path, tags: dict) -> Promotion:
+            champion = Bundle.load(champion_dir)
+            seen.append((tags[tracking.METRIC_TAG_PREFIX + "macro_f1"], champion.classes))
+            np.testing.assert_array_equal(champion.predict_proba(windows), Bundle.load(bundle_dir).predict_proba(windows))
+            return Promotion(verdict, "because", {"comparable": True})
+        return run
+
+    refused = _register(bundle_dir, 0.1, challenge(False))
+    assert refused["promoted"] is False and refused["champion_version"] == "1" and refused["reason"] == "because"
+    taken = _register(bundle_dir, 0.2, challenge(True))
+    assert taken["promoted"] is True and taken["comparison"] == {"comparable": True}
+    assert seen == [("0.5", tuple(CLASSES)), ("0.5", tuple(CLASSES))]
     champion = client.get_model_version_by_alias("signlang-test", "champion")
-    assert str(champion.version) == "4"
-    assert champion.tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.75"
-    # Each version remembers its score; the run says what happened.
-    assert client.get_model_version("signlang-test", "2").tags[tracking.METRIC_TAG_PREFIX + "macro_f1"] == "0.4"
+    assert str(champion.version) == "4" and champion.description == "promoted: because"
     run = client.get_run(champion.run_id)
-    assert run.data.tags["signlang.registered_version"] == "4"
-    assert run.data.tags["signlang.promoted"] == "true"
-    assert champion.description.startswith("promoted: test macro_f1 0.7500 beats")
-    # A better mean that serves its worst signer much worse does not take the alias.
-    _register(bundle_dir, 0.8, worst_signer=0.6, max_drop=0.05)  # version 5, promoted (4 had no figure)
-    unfair = _register(bundle_dir, 0.9, worst_signer=0.4, max_drop=0.05)
-    assert unfair["promoted"] is False and "worst signer" in unfair["reason"]
-    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "5"
-    assert client.get_model_version("signlang-test", "6").tags[tracking.METRIC_TAG_PREFIX + "worst_signer_accuracy"] == "0.4"
+    assert run.data.tags["signlang.promoted"] == "true" and run.data.tags["signlang.promotion_reason"] == "because"
+    assert client.get_model_version("signlang-test", "3").description == "not promoted: because"
+
+    # A champion whose files are gone from the store is not replaced, and the reason says so.
+    import shutil
+
+    shutil.rmtree(tmp_path / "mlruns")
+    lost = _register(bundle_dir, 0.3, challenge(True))
+    assert lost["promoted"] is False and lost["reason"].startswith("the champion (version 4) could not be challenged")
+    assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "4"
+
+
+@pytest.mark.slow
+def test_the_store_finds_a_logged_result_without_mlflow(store: str, tmp_path: Path) -> None:
+    """store.logged_run reads the SQLite file as MLflow's search does: the latest active run of
+    the project's experiment with the tag; deleted runs and other experiments do not count."""
+    from signlang.serving import store as runs
+
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") is None
+    with mlflow.start_run(tags={tracking.FINGERPRINT_TAG: "abc"}) as first:
+        pass
+    with mlflow.start_run(tags={tracking.FINGERPRINT_TAG: "abc"}) as second:
+        pass
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") == second.info.run_id == tracking.find_run(
+        tracking.FINGERPRINT_TAG, "abc")
+    MlflowClient().delete_run(second.info.run_id)
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") == first.info.run_id
+    other = mlflow.create_experiment("elsewhere")
+    with mlflow.start_run(experiment_id=other, tags={tracking.FINGERPRINT_TAG: "xyz"}):
+        pass
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "xyz") is None
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", f"sqlite:///{tmp_path / 'absent.db'}") is None
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", "http://127.0.0.1:5000") == runs.UNKNOWN
+    (tmp_path / "garbage.db").write_bytes(b"not a database")
+    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", f"sqlite:///{tmp_path / 'garbage.db'}") == runs.UNKNOWN
 
 
 @pytest.mark.slow
