@@ -102,8 +102,9 @@ def score_config(params: Params, name: str, epochs: int, data: SignerData,
         tested.extend(test), predicted.extend(guess), fold_of_window.extend([number] * len(test))
         log(f"cv: {name} fold {number}/{len(splits)}: accuracy {metrics['accuracy']:.3f}, macro_f1 "
             f"{metrics['macro_f1']:.3f} ({len(test)} test windows, {time.perf_counter() - started:.0f} s)")
-    return summarise_config(rows, data.subset(np.asarray(tested, dtype=int)), predicted,
-                            params.crossval.failed_block_accuracy, fold_of_window)
+    summary = summarise_config(rows, data.subset(np.asarray(tested, dtype=int)), predicted,
+                               params.crossval.failed_block_accuracy, fold_of_window)
+    return with_intervals(summary, data.classes, params)
 
 
 def inner_scores(params: Params, configs: Sequence[str], epochs: int, data: SignerData, inner_folds: int,
@@ -153,7 +154,7 @@ def nested_selection(params: Params, configs: Sequence[str], epochs: int, data: 
     summary = summarise_config(rows, data.subset(np.asarray(tested, dtype=int)), predicted,
                                params.crossval.failed_block_accuracy, fold_of_window)
     summary.update(inner_folds=inner_folds, metric=params.crossval.select_metric, candidates=list(configs))
-    return summary
+    return with_intervals(summary, data.classes, params)
 
 
 def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[str],
@@ -199,4 +200,19 @@ def summarise_config(rows: list[dict], tested: SignerData, predicted: Sequence[s
     summary["folds"] = rows
     summary.update(y_true=truth.tolist(), y_pred=predicted.tolist(), ids=tested.ids.tolist(), signers=signers.tolist(),
                    fold_of_window=list(fold_of_window or []), blocks=blocks)
+    return summary
+
+
+def with_intervals(summary: dict, classes: Sequence[str], params: Params) -> dict:
+    """The summary with `intervals`: the evaluate section's signer-resampled intervals of the
+    pooled accuracy, pooled macro-F1 and worst signer over every tested signer's windows (the
+    folds' predictions together: each signer tested once)."""
+    from signlang.metrics.intervals import signer_bootstrap
+
+    settings = params.evaluate
+    found = signer_bootstrap(summary["y_true"], summary["y_pred"], summary["signers"], classes,
+                             settings.bootstrap_resamples, settings.confidence, settings.bootstrap_seed,
+                             settings.min_signer_windows)
+    summary["intervals"] = {name: (None if interval is None else [round(float(end), 6) for end in interval])
+                            for name, interval in found.items()}
     return summary

@@ -35,6 +35,11 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
         config = scores["configs"][name]
         assert 0.0 <= config["accuracy_mean"] <= 1.0 and config["accuracy_std"] >= 0.0
         assert len(config["folds"]) == 2 and "y_pred" not in config
+        # Signer-resampled intervals around the pooled scores (every signer tested once).
+        for key, value in (("accuracy", config["pooled_accuracy"]), ("macro_f1", config["pooled_macro_f1"]),
+                           ("worst_signer_accuracy", config["worst_signer_accuracy"])):
+            low, high = config["intervals"][key]
+            assert low <= value <= high, (name, key)
         for fold, test_signers in zip(config["folds"], fold_signers):
             # Early stopping's signers come from the training side, never the test fold.
             assert fold["val_signers"] and not set(fold["val_signers"]) & test_signers
