@@ -1,5 +1,6 @@
-"""Shared fixtures: the real recordings in ../shared/data, the project root, and one small real
-project (trained, evaluated and exported by the project's own stages) shared by the session."""
+"""Shared fixtures: the real recordings in ../shared/data, the project root, its params.yaml as
+written, and one small real project (trained, evaluated and exported by the project's own stages)
+shared by the session."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def starter_raw(project_root: Path) -> dict:
+    """params.yaml as written (the starter data's sources and label aliases), as a plain dict."""
+    import yaml
+
+    return yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -135,6 +135,14 @@ def project_windows(project: SmallProject) -> ProjectWindows:
                           labels=labels, classes=classes, subsets=subsets)
 
 
+def exported_view(project: SmallProject) -> dict:
+    """The project's stage results and its dataset, split and trained model read back, as one dict
+    (the export tests' `exported` fixture)."""
+    return {"root": project.root, "params": project.params, "metrics": project.metrics,
+            "result": project.export_report, "store_after_stages": project.mlflow_store_after_stages,
+            **vars(project_windows(project))}
+
+
 def copy_tracked_files(project_root: Path, project: Path) -> None:
     """The repository's tracked (and not ignored) files, without pipeline outputs or dvc.lock."""
     names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],

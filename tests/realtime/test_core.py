@@ -12,12 +12,10 @@ import numpy as np
 import pytest
 
 from realtime.core import TOP_K, LiveCore, replay, top_classes, top_json
-from realtime.settings import LiveParams, SentenceParams, ServeParams
+from realtime.settings import LiveParams, SentenceParams
 from signlang.data.layout import NO_FACE_SIZE
-from signlang.errors import SignlangError
 from signlang.features.keypoints import hand_seen
 from signlang.features.spec import FeatureParams
-from signlang.settings import parse_section, read_params_file
 from tests.realtime.helpers import server_settings
 
 SIGNER = Path("keypoints") / "multisigner-258" / "F1zzy.npz"
@@ -132,28 +130,6 @@ def test_top_k_and_its_json() -> None:
     top = top_classes(probabilities, CLASSES)
     assert len(top) == TOP_K == 3 and [label for label, _ in top] == ["no", "thanks", "yes"]  # ties: lower index first
     assert top_json(top) == [{"label": "no", "p": 0.3}, {"label": "thanks", "p": 0.3}, {"label": "yes", "p": 0.3}]
-
-
-@pytest.mark.parametrize(("section", "key", "where"), [
-    ("live", "agreeing_windows", "sentence.agreeing_windows"), ("serve", "threshold", "sentence.threshold"),
-    ("live", "classify_every", "sentence.stride"), ("serve", "min_frames", "sentence.window_frames")])
-def test_the_old_live_and_serve_sentence_keys_say_where_they_went(project_root: Path, section: str, key: str,
-                                                                   where: str) -> None:
-    raw = read_params_file(project_root / "params.yaml")
-    raw[section][key] = 3
-    with pytest.raises(SignlangError, match=rf"{section}\.{key} -> {where}"):
-        parse_section(raw, section, {"live": LiveParams, "serve": ServeParams}[section])
-
-
-@pytest.mark.parametrize("values", [{"window_frames": 1}, {"stride": 0}, {"no_sign_frames": 0},
-                                    {"threshold": 1.5}, {"agreeing_windows": 0}, {"decoder": "ctc"}])
-def test_bad_sentence_values_are_refused(project_root: Path, values: dict) -> None:
-    raw = read_params_file(project_root / "params.yaml")
-    raw["sentence"].update(values)
-    with pytest.raises(SignlangError, match=f"sentence.{next(iter(values))}|sentence: Value error"):
-        parse_section(raw, "sentence", SentenceParams)
-    del raw["sentence"]  # a params.yaml without the section gets the defaults
-    assert parse_section(raw, "sentence", SentenceParams) == SentenceParams()
 
 
 # --------------------------------------------------------------------------- slow: one clip, three paths

@@ -58,34 +58,3 @@ def test_a_language_without_a_voice_is_named_and_the_default_voice_speaks(capsys
     assert speaker is not None and speaker.voice is None
     speaker.close()
     assert "no voice for speech.language 'xx-nolanguage'" in capsys.readouterr().err
-
-
-def test_speech_language_comes_from_params_to_the_live_outputs(tmp_path: Path, project_root: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from contextlib import ExitStack
-
-    import yaml
-
-    from realtime import speech
-    from realtime.cli import load_settings
-    from realtime.runner import LiveOptions, _open_outputs
-    from signlang.errors import ParamsError
-
-    raw = yaml.safe_load((project_root / "params.yaml").read_text(encoding="utf-8"))
-    assert raw["speech"]["language"] == "en"
-    raw["speech"]["language"] = "tr"
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    settings = load_settings(tmp_path / "params.yaml")
-    assert settings.speech.language == "tr"
-
-    started = []
-    monkeypatch.setattr(speech, "start_speaker", lambda language=None: started.append(language))
-    with ExitStack() as stack:
-        _open_outputs(stack, LiveOptions(source="x", window=False, speak=True,
-                                         speech_language=settings.speech.language), 30.0)
-    assert started == ["tr"]
-
-    raw["speech"]["language"] = "tr; rm -rf /"
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ParamsError, match="speech.language"):
-        load_settings(tmp_path / "params.yaml")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from signlang.errors import InputFileError
-from signlang.io import atomic_path, atomic_write_text, remove_stale_temps, require_inputs
+from signlang.io import atomic_path, atomic_write_text, remove_stale_temps, require_inputs, save_npz
 
 
 def test_atomic_write_replaces_the_target_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -48,3 +50,18 @@ def test_require_inputs_names_the_missing_file_and_its_stage(tmp_path: Path) -> 
     require_inputs("split", {present: "extract"})
     with pytest.raises(InputFileError, match=r"split.csv: not found; the train stage needs it \(run `dvc repro split` first\)"):
         require_inputs("train", {present: "extract", tmp_path / "split.csv": "split"})
+
+
+def test_save_npz_is_deterministic_atomic_and_pickle_free(tmp_path: Path) -> None:
+    arrays = {"X": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "ids": np.array(["a", "bé"], dtype=str)}
+    save_npz(tmp_path / "one.npz", arrays)
+    first = (tmp_path / "one.npz").read_bytes()
+    os.utime(tmp_path / "one.npz", (0, 0))
+    save_npz(tmp_path / "one.npz", arrays)
+    assert (tmp_path / "one.npz").read_bytes() == first
+    with np.load(tmp_path / "one.npz", allow_pickle=False) as data:
+        np.testing.assert_array_equal(data["X"], arrays["X"])
+        assert list(data["ids"]) == ["a", "bé"]
+    with pytest.raises(TypeError, match="object"):
+        save_npz(tmp_path / "bad.npz", {"ids": np.array(["a", None], dtype=object)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.npz"], "no temporary file left behind"

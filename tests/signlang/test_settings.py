@@ -12,8 +12,6 @@ from pydantic import BaseModel
 
 from realtime.settings import CaptureParams, LiveParams, SentenceParams, ServeParams, SpeechParams
 from signlang.errors import ParamsError
-from signlang.features.keypoints import output_size
-from signlang.features.spec import RAW_STEPS, FeatureParams
 from signlang.params import Params, load_params
 from signlang.settings import KNOWN_SECTIONS, load_section, load_sections
 
@@ -80,23 +78,6 @@ def test_params_yaml_writes_every_key(shipped: tuple[object, dict], section: str
         return out
 
     assert missing(getattr(params, section), raw[section], f"{section}.") == []
-
-
-def test_raw_steps_name_every_feature_key() -> None:
-    assert set(RAW_STEPS) == set(FeatureParams.model_fields) - {"parts"}
-    # ... and each of those values is a step off: the raw coordinates of the source projects.
-    spec = FeatureParams.raw(("pose", "left_hand", "right_hand"))
-    assert output_size(spec) == spec.feature_size == 258
-
-
-def test_raw_spec_overrides_and_validators() -> None:
-    hands = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8, resample="linear")
-    assert (hands.sequence_length, hands.resample, hands.normalisation, hands.hand_shape) == (8, "linear", "none", False)
-    with pytest.raises(ValueError, match="hand_position is the wrist kept beside hand_shape"):
-        FeatureParams.raw(("pose",), hand_position=True)
-    # The params.yaml defaults need pose in parts (normalisation body).
-    with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
-        FeatureParams(parts=("left_hand", "right_hand"))
 
 
 def test_a_command_validates_only_its_own_sections(tmp_path: Path, project_root: Path) -> None:

@@ -1,4 +1,6 @@
-"""The extract stage: per-clip cache, dataset assembly, skipped list, report, entry point.
+"""The extract stage: per-clip cache, dataset assembly, skipped list, report, entry point. Its
+library pieces: tests/signlang/features/ (test_clip_cache.py, test_extract.py) and
+tests/signlang/test_io.py.
 
 Manifests are written here by hand (columns per docs/design.md) over the real data in
 ../shared/data; every output goes to tmp_path.
@@ -22,7 +24,6 @@ import yaml
 from signlang.errors import InputFileError, SignlangError
 from signlang.features.clip_cache import cache_file, cache_key, read_cached_clip, write_cached_clip
 from signlang.features.holistic import HolisticSettings
-from signlang.io import save_npz
 from signlang.params import parse_params
 from stages.extract import extract
 from tests.processes import interruptible_child
@@ -104,31 +105,6 @@ def _mp_data_frames(shared: Path, action: str, sequence: int) -> np.ndarray:
 def _read_csv(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def test_save_npz_is_deterministic_atomic_and_pickle_free(tmp_path: Path) -> None:
-    arrays = {"X": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "ids": np.array(["a", "bé"], dtype=str)}
-    save_npz(tmp_path / "one.npz", arrays)
-    first = (tmp_path / "one.npz").read_bytes()
-    os.utime(tmp_path / "one.npz", (0, 0))
-    save_npz(tmp_path / "one.npz", arrays)
-    assert (tmp_path / "one.npz").read_bytes() == first
-    with np.load(tmp_path / "one.npz", allow_pickle=False) as data:
-        np.testing.assert_array_equal(data["X"], arrays["X"])
-        assert list(data["ids"]) == ["a", "bé"]
-    with pytest.raises(TypeError, match="object"):
-        save_npz(tmp_path / "bad.npz", {"ids": np.array(["a", None], dtype=object)})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.npz"], "no temporary file left behind"
-
-
-def test_cache_key_depends_on_content_and_settings() -> None:
-    settings = HolisticSettings()
-    assert cache_key("a" * 64, settings) == cache_key("a" * 64, HolisticSettings())
-    assert cache_key("a" * 64, settings) != cache_key("b" * 64, settings)
-    assert cache_key("a" * 64, settings) != cache_key("a" * 64, HolisticSettings(max_frame_side=480))
 
 
 # --- the stage without Holistic (keypoint rows, a video served from the cache) ---------
@@ -323,16 +299,6 @@ def test_cache_extracts_each_clip_once(tmp_path: Path, shared_data: Path, projec
 
 
 # --- damaged clips, the on_error policy, interrupted runs (issue 6) ---------------------------
-
-
-def test_damaged_reason() -> None:
-    from signlang.features.extract import damaged_reason
-
-    assert damaged_reason(31, 70, 0.75) == (
-        "only 31 of the 70 frames the file reports could be decoded (damaged or truncated; "
-        "extract.min_decoded_fraction is 0.75)")
-    assert damaged_reason(160, 175, 0.75) is None  # real clips decode 91 % or more of their count
-    assert damaged_reason(5, 0, 0.75) is None  # no frame count stated: nothing to compare
 
 
 def test_strict_stops_at_the_first_unusable_sample(mixed: dict, project_root: Path) -> None:

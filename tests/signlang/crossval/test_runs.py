@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from signlang.cli import main
 from signlang.crossval.runs import run
 from signlang.params import load_params
 from tests.signlang.crossval.helpers import SIGNERS, make_params
@@ -65,10 +64,3 @@ def test_tiny_cross_validation_writes_the_documented_files(project_root: Path, f
     experiment = MlflowClient().get_experiment_by_name(params.crossval.experiment)
     runs = MlflowClient().search_runs([experiment.experiment_id])
     assert sorted(run.data.tags.get("signlang.kind") for run in runs) == ["crossval"] + ["crossval-fold"] * 4
-
-
-def test_cli_refuses_an_unknown_preset(capsys) -> None:
-    assert main(["cv", "--presets", "tutorial,resnet"]) == 1
-    assert "unknown preset 'resnet'" in capsys.readouterr().err
-    assert main(["cv", "--nested-folds", "1"]) == 1
-    assert "--nested-folds: needs 0 (off) or at least 2, got 1" in capsys.readouterr().err

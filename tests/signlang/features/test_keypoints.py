@@ -3,7 +3,6 @@ idle trimming, the whole clip -> window path, and the errors on unusable frames.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from signlang.errors import InputFileError
 from signlang.features import keypoints
 from signlang.features.spec import FeatureParams
 from signlang.serving.bundle import preprocess_dict, read_preprocess, write_preprocess
+from tests.signlang.features.helpers import PARTS, spec_with
 
 
 @pytest.fixture(scope="module")
@@ -27,20 +27,6 @@ def no_face_frames(shared_data: Path) -> np.ndarray:
     """A real 258-value sequence (pose + hands) from the multi-signer set."""
     with np.load(shared_data / "keypoints" / "multisigner-258" / "hirak214.npz") as data:
         return data["X"][0].astype(np.float32)
-
-
-def test_layout_sizes() -> None:
-    assert keypoints.FULL_SIZE == 1662 and keypoints.NO_FACE_SIZE == 258
-    full, no_face = keypoints.LAYOUTS[1662], keypoints.LAYOUTS[258]
-    assert (full["pose"], full["face"], full["left_hand"], full["right_hand"]) == (
-        slice(0, 132), slice(132, 1536), slice(1536, 1599), slice(1599, 1662)
-    )
-    assert (no_face["pose"], no_face["left_hand"], no_face["right_hand"]) == (
-        slice(0, 132), slice(132, 195), slice(195, 258)
-    )
-    assert "face" not in no_face
-    assert keypoints.feature_size(["pose", "left_hand", "right_hand"]) == 258
-    assert keypoints.feature_size(["left_hand"]) == 63
 
 
 def test_select_parts_full_layout(full_frames: np.ndarray) -> None:
@@ -151,18 +137,12 @@ def test_spec_round_trip(tmp_path: Path) -> None:
 
 # --- body-relative preprocessing (normalise) ----------------------------------------------
 
-PARTS = ("pose", "left_hand", "right_hand")
-
 
 @pytest.fixture(scope="module")
 def signer_windows(shared_data: Path) -> np.ndarray:
     """Real raw windows (n, 30, 258): a signer who signs with the left hand (ArnavPundir22)."""
     with np.load(shared_data / "keypoints" / "multisigner-258" / "ArnavPundir22.npz") as data:
         return data["X"][:12].astype(np.float32)
-
-
-def spec_with(**steps) -> FeatureParams:
-    return FeatureParams.raw(PARTS, sequence_length=30, **steps)
 
 
 def test_raw_spec_keeps_raw_coordinates(signer_windows: np.ndarray) -> None:
@@ -301,19 +281,6 @@ def test_left_dominant_windows_are_mirrored(signer_windows: np.ndarray) -> None:
     np.testing.assert_allclose(out, expected, atol=1e-6)
     # After mirroring, no window is left-dominant any more (deterministic per window).
     assert not keypoints.left_dominant(out, PARTS).any()
-
-
-def test_unknown_step_values_are_refused_where_the_spec_is_made(tmp_path: Path) -> None:
-    """The features section is the spec: params.yaml and a bundle's preprocess.json are
-    validated by the same rules, so a bad value never reaches `normalise`."""
-    with pytest.raises(ValueError, match="normalisation\n  Input should be 'none' or 'body'"):
-        spec_with(normalisation="shoulders")
-    with pytest.raises(ValueError, match="normalisation 'body' needs 'pose' in parts"):
-        FeatureParams.raw(("left_hand", "right_hand"), sequence_length=30, normalisation="body")
-    saved = {**preprocess_dict(spec_with()), "mirror": "always"}
-    (tmp_path / "preprocess.json").write_text(json.dumps(saved), encoding="utf-8")
-    with pytest.raises(ValueError, match="mirror\n  Input should be 'none' or 'left_dominant'"):
-        read_preprocess(tmp_path / "preprocess.json")
 
 
 def test_full_spec_round_trips_and_frames_to_window_has_the_model_width(tmp_path: Path, no_face_frames: np.ndarray) -> None:

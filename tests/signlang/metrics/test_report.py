@@ -1,15 +1,11 @@
-"""The PR report's Markdown pieces and `signlang import`'s refusals (the end-to-end runs on
-real commits are in tests/test_workflows.py)."""
+"""The PR report's Markdown pieces (the end-to-end runs on real commits are in
+tests/test_workflows.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-from signlang.data.versions import data_files, import_dataset, place
-from signlang.errors import SignlangError
 from signlang.metrics.report import bench_table, comparison_table, diff_table, figure_links, scores_section, verdict
 
 
@@ -68,27 +64,3 @@ def test_bench_table_shapes() -> None:
 def test_figure_links_only_existing_files(tmp_path: Path) -> None:
     (tmp_path / "curves.png").write_bytes(b"png")
     assert figure_links(tmp_path, "https://x/figs") == ["![Training curves](https://x/figs/curves.png)"]
-
-
-def test_import_refuses_a_folder_without_data(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "project" / ".dvc").mkdir(parents=True)
-    (tmp_path / "empty" / "hello").mkdir(parents=True)
-    (tmp_path / "empty" / "hello" / "notes.txt").write_text("x")
-    monkeypatch.chdir(tmp_path / "project")
-    with pytest.raises(SignlangError, match="no videos, .npy, .h5 or .npz files"):
-        import_dataset(tmp_path / "empty")
-    with pytest.raises(SignlangError, match="not a folder"):
-        import_dataset(tmp_path / "missing")
-
-
-def test_place_links_or_copies_and_replaces(tmp_path: Path) -> None:
-    source = tmp_path / "src" / "hello"
-    source.mkdir(parents=True)
-    (source / "a.npz").write_bytes(b"1")
-    target = tmp_path / "raw" / "set"
-    place(tmp_path / "src", target, link=True)
-    assert (target / "hello" / "a.npz").stat().st_ino == (source / "a.npz").stat().st_ino
-    (source / "a.npz").unlink()
-    (source / "b.npz").write_bytes(b"2")
-    place(tmp_path / "src", target, link=False)
-    assert [p.name for p in data_files(target)] == ["b.npz"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from signlang import paths
 from signlang.errors import InputFileError, SignlangError
 from signlang.serving.resolve import load_bundle, resolve_bundle
-
-SIGNLANG = str(Path(sys.executable).parent / "signlang")
+from tests.signlang.cli.helpers import COMMANDS, SIGNLANG
 
 
 def checkout_without_model(root: Path, project_root: Path) -> Path:
@@ -84,13 +82,6 @@ def test_the_champion_is_fetched_from_a_real_mlflow_store(small_bundle: Path, tm
         resolve_bundle("models:/signlang@nobody")
 
 
-COMMANDS = {
-    "live": ["live", "--source", "{clip}"],  # the window too: the missing model is named first
-    "serve": ["serve", "--port", "0"],
-    "evaluate": ["evaluate", "--data", "{clip_folder}", "--out", "scores.json"],
-}
-
-
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_on_a_fresh_clone_says_what_to_run_in_one_line(command: str, tmp_path: Path, project_root: Path,
                                                                      shared_data: Path) -> None:
@@ -105,13 +96,3 @@ def test_every_command_on_a_fresh_clone_says_what_to_run_in_one_line(command: st
     (line,) = completed.stderr.splitlines()
     assert line.startswith("error: no model: models/bundle does not exist yet; run `dvc repro` here"), line
     assert sorted(path.name for path in checkout.iterdir()) == ["dvc.yaml", "params.yaml"]  # no mlruns.db
-
-
-def test_the_model_flag_is_the_same_in_every_command(tmp_path: Path) -> None:
-    for command in COMMANDS:
-        completed = subprocess.run([SIGNLANG, command, "--help"], cwd=tmp_path, capture_output=True, text=True,
-                                   timeout=60)
-        assert completed.returncode == 0, completed.stderr
-        assert "--model MODEL, --bundle MODEL" in completed.stdout, command
-        assert "models:/NAME@ALIAS" in " ".join(completed.stdout.split()), command
-        assert "--model-name" not in completed.stdout and "--alias" not in completed.stdout

@@ -1,6 +1,6 @@
-"""MLflow tracking against a real SQLite store: where artifacts go, the results fingerprint and
-finding it without MLflow, the bundle registered as a pyfunc, the champion moved only by a
-challenge, and fetching the champion back."""
+"""MLflow tracking against a real SQLite store: where artifacts go, the bundle registered as a
+pyfunc, the champion moved only by a challenge, and fetching the champion back. The store and the
+results fingerprint without MLflow: test_store.py."""
 
 from __future__ import annotations
 
@@ -18,23 +18,6 @@ from signlang.serving import tracking
 
 SPEC = FeatureParams.raw(("left_hand", "right_hand"), sequence_length=8)
 CLASSES = ["hello", "thanks", "yes"]
-
-
-@pytest.fixture()
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    monkeypatch.chdir(tmp_path)
-    tracking.configure()  # MLflow's tracking URI is process-global: point clients made here at this store
-    yield uri
-    while mlflow.active_run():
-        mlflow.end_run()
-
-
-def test_tracking_uri_defaults_to_the_project_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert tracking.tracking_uri() == f"sqlite:///{tmp_path / 'mlruns.db'}"
 
 
 def test_flatten_nested_params() -> None:
@@ -68,18 +51,6 @@ def test_the_project_store_keeps_artifacts_in_mlartifacts(tmp_path: Path, monkey
         mlflow.log_text("logged", "note.txt")
     assert (tmp_path / "mlartifacts" / run.info.run_id / "artifacts" / "note.txt").is_file()
     assert not (tmp_path / "mlruns").exists()
-
-
-def test_results_fingerprint_follows_bytes_and_params(tmp_path: Path) -> None:
-    model, bundle = tmp_path / "model.keras", tmp_path / "bundle"
-    bundle.mkdir()
-    model.write_bytes(b"weights")
-    (bundle / "model.tflite").write_bytes(b"flat")
-    first = tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
-    assert first == tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
-    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 4}})
-    (bundle / "model.tflite").write_bytes(b"flat, other bytes")
-    assert first != tracking.results_fingerprint([model, bundle], {"train": {"epochs": 3}})
 
 
 def test_subset_scores_name_each_subset_and_interval() -> None:
@@ -166,31 +137,6 @@ def test_the_champion_moves_only_when_its_challenge_says_so(store: str, bundle_d
     lost = _register(bundle_dir, 0.3, challenge(True))
     assert lost["promoted"] is False and lost["reason"].startswith("the champion (version 4) could not be challenged")
     assert str(client.get_model_version_by_alias("signlang-test", "champion").version) == "4"
-
-
-@pytest.mark.slow
-def test_the_store_finds_a_logged_result_without_mlflow(store: str, tmp_path: Path) -> None:
-    """store.logged_run reads the SQLite file as MLflow's search does: the latest active run of
-    the project's experiment with the tag; deleted runs and other experiments do not count."""
-    from signlang.serving import store as runs
-
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") is None
-    with mlflow.start_run(tags={tracking.FINGERPRINT_TAG: "abc"}) as first:
-        pass
-    with mlflow.start_run(tags={tracking.FINGERPRINT_TAG: "abc"}) as second:
-        pass
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") == second.info.run_id == tracking.find_run(
-        tracking.FINGERPRINT_TAG, "abc")
-    MlflowClient().delete_run(second.info.run_id)
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc") == first.info.run_id
-    other = mlflow.create_experiment("elsewhere")
-    with mlflow.start_run(experiment_id=other, tags={tracking.FINGERPRINT_TAG: "xyz"}):
-        pass
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "xyz") is None
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", f"sqlite:///{tmp_path / 'absent.db'}") is None
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", "http://127.0.0.1:5000") == runs.UNKNOWN
-    (tmp_path / "garbage.db").write_bytes(b"not a database")
-    assert runs.logged_run(tracking.FINGERPRINT_TAG, "abc", f"sqlite:///{tmp_path / 'garbage.db'}") == runs.UNKNOWN
 
 
 @pytest.mark.slow

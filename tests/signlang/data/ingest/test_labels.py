@@ -14,6 +14,7 @@ import pytest
 from signlang.data import ingest
 from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import ParamsError
+from tests.signlang.data.ingest.helpers import copy_clip, make_ingest
 
 ALIASES = {
     "thanks": ["thank you", "thankyou", "thank_you", "thanks", "thank"],
@@ -151,3 +152,17 @@ def test_a_folder_names_a_models_class_up_to_case_spacing_and_unicode_form() -> 
     assert class_of("Thank_You", classes, aliases) == "thanks"
     assert class_of(unicodedata.normalize("NFD", "Xin_Chào"), classes, aliases) == "xin chào"
     assert class_of("goodbye", classes, aliases) == "goodbye"  # not a class: kept, counted as unknown
+
+
+def test_aliases_and_labels_in_any_script(shared_data: Path, starter_raw: dict, tmp_path: Path) -> None:
+    source = tmp_path / "words"
+    folders = ["thank you", "thankyou", "Thanks", " cảm ơn", "gracias", "Buenos_Días", "Hello"]
+    for number, folder in enumerate(folders):
+        copy_clip(shared_data, "thank_you/thank_you_01.mp4", source / folder / f"clip_{number}.mp4")
+    table = ingest.build_manifest(make_ingest(starter_raw, [{"path": str(source)}]))
+    labels = dict(zip(table["raw_label"], table["label"]))
+    assert labels == {
+        "thank you": "thanks", "thankyou": "thanks", "Thanks": "thanks",
+        "cảm ơn": "cảm ơn", "gracias": "gracias", "Buenos_Días": "Buenos_Días", "Hello": "Hello",
+    }
+    assert "words/ cảm ơn/clip_3.mp4" in set(table["id"])  # the id keeps the folder as it is

@@ -13,6 +13,7 @@ import pytest
 from signlang.data import ingest
 from signlang.data.settings import IngestParams, SourceParams
 from signlang.errors import InputFileError, ParamsError, SignlangError
+from tests.signlang.data.ingest.helpers import make_ingest
 
 MP_DATA = ("keypoints", "mp_data-sample", "AD-Codex", "MP_Data")
 
@@ -158,3 +159,9 @@ def test_a_source_inside_another_is_refused(shared_data: Path) -> None:
     params = IngestParams(sources=[SourceParams(path=str(vocab)), SourceParams(path=str(vocab / "fatih150.npz"))])
     with pytest.raises(ParamsError, match=r"ingest.sources\[1\].path: .*fatih150.npz' is inside ingest.sources\[0\]"):
         ingest.build_manifest(params)
+
+
+def test_bad_signer_pattern_is_a_params_error(shared_data: Path, starter_raw: dict) -> None:
+    source = {"path": str(shared_data / "keypoints" / "psl-h5"), "signer_pattern": r"(\w+)_\d+"}
+    with pytest.raises(SignlangError, match=r"ingest.sources\[0\].signer_pattern: needs a named group"):
+        ingest.build_manifest(make_ingest(starter_raw, [source]))

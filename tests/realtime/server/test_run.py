@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.realtime.server.helpers import real_jpegs
 from tests.realtime.servers import PROJECT_ROOT, RunningServer, self_signed_certificate, start_server, write_params
-from tests.realtime.test_server_sessions import real_jpegs
 
 pytestmark = pytest.mark.slow
 

@@ -10,23 +10,9 @@ import pytest
 from realtime.server.sessions import LiveSession, NotAnImage, SessionSlots, decode_jpeg
 from realtime.settings import SentenceParams
 from tests.realtime.helpers import server_settings
+from tests.realtime.server.helpers import REPLY_KEYS, real_jpegs
 
 CLIP = Path("videos") / "asl-starter" / "hello" / "hello_06.mp4"
-REPLY_KEYS = {"top3", "classified", "new_word", "sentence", "hand_visible", "frames", "fps"}
-
-
-def real_jpegs(path: Path, count: int) -> list[bytes]:
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while len(frames) < count:
-        ok, frame = capture.read()
-        assert ok, f"{path} has fewer than {count} frames"
-        frame = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
-        frames.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
-    capture.release()
-    return frames
 
 
 def test_decode_jpeg_refuses_what_is_not_an_image() -> None:

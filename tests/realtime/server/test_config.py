@@ -9,9 +9,7 @@ import pytest
 import yaml
 
 from realtime.server.config import load_server_settings
-from realtime.settings import ServeParams
-from signlang.errors import ParamsError, SignlangError
-from signlang.settings import parse_section, read_params_file
+from signlang.errors import ParamsError
 
 
 def test_the_sections_come_from_the_file_given(project_root: Path, tmp_path: Path) -> None:
@@ -33,27 +31,3 @@ def test_the_sections_come_from_the_file_given(project_root: Path, tmp_path: Pat
 def test_a_params_file_that_is_not_there_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match="parameters file not found"):
         load_server_settings(tmp_path / "missing.yaml")
-
-
-def test_serve_section_is_optional_and_validated(project_root: Path) -> None:
-    raw = read_params_file(project_root / "params.yaml")
-    serve = parse_section(raw, "serve", ServeParams)
-    assert serve.max_frames >= 1 and serve.port == 8000
-    del raw["serve"]  # a params.yaml without it serves with the defaults
-    assert parse_section(raw, "serve", ServeParams) == ServeParams()
-    for key, value in (("client_fps", 0), ("max_sessions", 0), ("predict_workers", 0), ("retry_after_s", 0)):
-        raw["serve"] = {key: value}
-        with pytest.raises(SignlangError, match=f"serve.{key}"):
-            parse_section(raw, "serve", ServeParams)
-
-
-def test_serve_help_lists_the_documented_flags(project_root: Path) -> None:
-    import subprocess
-    import sys
-
-    completed = subprocess.run([sys.executable, "-m", "signlang.cli", "serve", "--help"], cwd=project_root,
-                               capture_output=True, text=True, timeout=120)
-    assert completed.returncode == 0, completed.stderr
-    for flag in ("--model", "--bundle", "--host", "--port", "--ssl-certfile", "--ssl-keyfile",
-                 "--max-sessions", "--params"):
-        assert flag in completed.stdout, flag

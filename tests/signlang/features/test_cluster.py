@@ -1,5 +1,5 @@
-"""extract.backend: dask on a real local Dask cluster (2 worker processes) gives the same
-keypoints as the default loky path, on short real clips."""
+"""extract.backend: dask (signlang/features/cluster.py) on a real local Dask cluster (2 worker
+processes) gives the same keypoints as the default loky path, on short real clips."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from signlang.features.clip_cache import extract_clips, read_cached_clip
 from signlang.features.holistic import HolisticSettings
-from signlang.params import load_params, parse_params
 
 # Two-second clips (64 frames each) of two people.
 CLIPS = ["eat/eat_02.mp4", "water/water_02.mp4"]
@@ -53,12 +52,3 @@ def test_dask_backend_without_address_starts_a_local_cluster(tmp_path: Path, sha
     results, frames, _ = extract_clips(_jobs([clip], tmp_path), HolisticSettings(), "dask", 1, progress=False)
     assert results == {clip.stem: (frames, None)} and frames > 0
     assert (tmp_path / f"{clip.stem}.npz").is_file()
-
-
-def test_params_accept_dask_backend_and_scheduler_address(project_root: Path) -> None:
-    raw = load_params(project_root / "params.yaml").model_dump()
-    raw["extract"].update(backend="dask", scheduler_address="tcp://127.0.0.1:8786")
-    params = parse_params(raw)
-    assert params.extract.backend == "dask"
-    assert params.extract.scheduler_address == "tcp://127.0.0.1:8786"
-    assert load_params(project_root / "params.yaml").extract.backend == "loky"

@@ -1,8 +1,9 @@
 """`signlang evaluate` (`score_folder.evaluate_bundle`) on real clips next to a real clip cut
 short: the extract stage's damage rule applies, skipped files are named with their reason
 in plain words, `--predictions` writes each sample's top 3, and a progress bar runs over the
-clips. The bundle is the session's small real one (tests/conftest.py: the tutorial network,
-trained 2 epochs on real signers by the train stage and exported by the export stage)."""
+clips; a folder of real samples in three layouts scored, and one with no known label refused.
+The bundle is the session's small real one (tests/conftest.py: the tutorial network, trained 2
+epochs on real signers by the train stage and exported by the export stage)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from signlang import paths
+from tests.projects import SmallProject, exported_view
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +128,70 @@ def test_evaluate_imports_no_pipeline_package(small_bundle: Path, shared_data: P
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "[0, 0] []"
     assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["samples"] == 1
+
+
+@pytest.fixture(scope="module")
+def exported(small_project: SmallProject) -> dict:
+    """The session's small project (tests/conftest.py): trained (2 epochs, tutorial preset),
+    evaluated and exported by the stages with MLFLOW_TRACKING_URI pointing at a SQLite store in
+    it, and its dataset, split and trained model read back (read only: a test that writes works
+    on a copy)."""
+    return exported_view(small_project)
+
+
+def _sample_folder(folder: Path, shared_data: Path) -> None:
+    """Real samples in three of the layouts ingest reads: an npz of a signer the model never
+    saw, MP_Data sequences (one of a class the model does not know) and one video clip."""
+    with np.load(shared_data / "keypoints" / "multisigner-258" / "Jeet10.npz") as data:
+        X, labels = data["X"], data["label"].astype(str)
+    rows = [int(np.flatnonzero(labels == label)[0]) for label in ("hello", "iloveyou", "yes")]
+    np.savez(folder / "jeet10.npz", X=X[rows], label=labels[rows])
+    mp_data = shared_data / "keypoints" / "mp_data-sample" / "AD-Codex" / "MP_Data"
+    shutil.copytree(mp_data / "hello" / "0", folder / "MP_Data" / "hello" / "0")
+    shutil.copytree(mp_data / "thankYou" / "1", folder / "MP_Data" / "thankYou" / "1")
+    (folder / "MP_Data" / "wave" / "0").mkdir(parents=True)  # a class the bundle lacks
+    for frame in range(12):
+        shutil.copy(mp_data / "no" / "0" / f"{frame}.npy", folder / "MP_Data" / "wave" / "0" / f"{frame}.npy")
+    (folder / "hello").mkdir()
+    shutil.copy(shared_data / "videos" / "asl-starter" / "hello" / "hello_02.mp4", folder / "hello" / "hello_02.mp4")
+
+
+def test_signlang_evaluate_scores_the_bundle_on_a_folder(
+    exported, shared_data: Path, project_root: Path, tmp_path: Path, capsys
+) -> None:
+    from signlang.cli import main
+
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    _sample_folder(folder, shared_data)
+    out = tmp_path / "scores" / "bundle.json"
+    code = main(["evaluate", "--bundle", str(exported["root"] / paths.BUNDLE_DIR), "--data", str(folder),
+                 "--out", str(out), "--params", str(project_root / "params.yaml")])
+    assert code == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    # 3 npz rows + 2 MP_Data sequences (thankYou -> thanks by alias) + 1 video; wave is unknown.
+    assert document["samples"] == 6
+    assert document["unknown_label_samples"] == {"wave": 1}
+    assert document["skipped"] == {}
+    supports = {name: scores["support"] for name, scores in document["per_class"].items() if scores["support"]}
+    assert supports == {"hello": 3, "iloveyou": 1, "thanks": 1, "yes": 1}
+    for key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
+        assert 0.0 <= document[key] <= 1.0
+    assert list(document) == sorted(document)
+    assert "6 samples" in capsys.readouterr().out
+
+
+def test_signlang_evaluate_with_no_known_label_is_an_error(exported, shared_data: Path, tmp_path: Path, capsys) -> None:
+    from signlang.cli import main
+
+    folder = tmp_path / "samples" / "wave" / "0"
+    folder.mkdir(parents=True)
+    for frame in range(5):
+        shutil.copy(shared_data / "keypoints" / "mp_data-sample" / "AD-Codex" / "MP_Data" / "no" / "0" / f"{frame}.npy",
+                    folder / f"{frame}.npy")
+    code = main(["evaluate", "--bundle", str(exported["root"] / paths.BUNDLE_DIR),
+                 "--data", str(tmp_path / "samples"), "--out", str(tmp_path / "out.json")])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "no sample to score" in error and "wave" in error
+    assert not (tmp_path / "out.json").exists()
