@@ -19,7 +19,7 @@ def test_import_refuses_a_folder_without_data(tmp_path: Path, monkeypatch) -> No
     monkeypatch.chdir(tmp_path / "project")
     with pytest.raises(SignlangError, match="no videos, .npy, .h5 or .npz files"):
         import_dataset(tmp_path / "empty")
-    with pytest.raises(SignlangError, match="not a folder"):
+    with pytest.raises(SignlangError, match="no such folder or file"):
         import_dataset(tmp_path / "missing")
 
 
