@@ -31,7 +31,7 @@ def lazy(module: str, configure: str = "configure", handler: str = "run") -> tup
 SUBCOMMANDS: dict[str, tuple[str, Configure, Handler]] = {
     "evaluate": ("score an exported bundle on a folder of labelled samples", *lazy("signlang.cli.evaluate")),
     "serve": ("web page, WebSocket and REST API translating signs live over a bundle", *lazy("realtime.cli", "configure_serve", "run_serve_command")),
-    "report": ("Markdown report of a change: dvc metrics diff, figures, bench table", *lazy("signlang.cli.report")),
+    "report": ("Markdown report of a change: base and head bundles on the same test windows, with intervals", *lazy("signlang.cli.report")),
     "import": ("copy or link a dataset into data/raw and track it with DVC (a new dataset version)", *lazy("signlang.cli.import_data")),
     "live": ("translate signs live from a camera, video file or stream (window or headless)", *lazy("realtime.cli", "configure_live", "run_live_command")),
     "capture": ("record labelled samples for training from a camera or video file", *lazy("realtime.cli", "configure_capture", "run_capture_command")),
