@@ -42,8 +42,6 @@ def evaluate(
         BLOCK_COLUMNS,
         PAIR_COLUMNS,
         class_signer_support,
-        confusion_png,
-        curves_png,
         load_keras_model,
         load_scoring_data,
         per_class_csv,
@@ -53,6 +51,7 @@ def evaluate(
         write_confusion_csv,
         write_metrics_json,
     )
+    from signlang.metrics.figures import confusion_png, curves_png
     from signlang.metrics.intervals import interval_fields, interval_line, interval_settings, signer_bootstrap
 
     started = time.perf_counter()

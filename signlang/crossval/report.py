@@ -42,7 +42,8 @@ def write_reports(result: dict, out: str | Path) -> list[Path]:
     tested window's prediction as predictions_<config>.csv (id, signer, fold, actual, predicted)
     and blocks_<config>.csv (`evaluation.signer_blocks`)."""
     from signlang.io import write_json
-    from signlang.metrics.evaluation import confusion_png, write_blocks_csv
+    from signlang.metrics.evaluation import write_blocks_csv
+    from signlang.metrics.figures import confusion_png
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
