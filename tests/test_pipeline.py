@@ -98,7 +98,7 @@ def test_full_run_then_noop(pipeline_copy: Path) -> None:
     # Both always run: ingest reads whatever ingest.sources names (its manifest came out the
     # same, so nothing after it reran), track because the MLflow store is not versioned.
     assert _stages_run(again) == ["ingest", "track"]
-    assert "already records these results" in again
+    assert "already logged" in again
     assert len(_tracked_runs(pipeline_copy)) == 1
 
 
@@ -167,9 +167,12 @@ def test_adding_a_word_extracts_only_its_clips_and_the_pr_report_shows_it(pipeli
     """The README's recipe "Add a word to a running project": `signlang capture --label NEW`
     from two real clips of a word the project does not know, data/raw added to ingest.sources
     once, `dvc repro`: only the two new clips go through Holistic, the model learns the new class,
-    and `signlang report` between the two commits lists it."""
+    and `signlang report` between the two commits, given the base's bundle, says the classes differ
+    and names the new one."""
     _run(["dvc", "repro"], pipeline_copy)
     base = _commit(pipeline_copy, "before the new word")
+    base_bundle = pipeline_copy.parent / "base_bundle"  # what the PR job builds from the base, in the same job
+    shutil.copytree(pipeline_copy / "models" / "bundle", base_bundle)
     cache = pipeline_copy / "data" / "keypoints"
     before = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
 
@@ -196,7 +199,8 @@ def test_adding_a_word_extracts_only_its_clips_and_the_pr_report_shows_it(pipeli
     head = _commit(pipeline_copy, "add the word brother")
 
     out = pipeline_copy / "reports" / "pr.md"
-    _run([signlang, "report", "--base", base, "--head", head, "--out", str(out)], pipeline_copy)
+    _run([signlang, "report", "--base", base, "--head", head, "--base-bundle", str(base_bundle), "--out", str(out)],
+         pipeline_copy)
     report = out.read_text()
-    assert "| reports/metrics.json | per_class.brother.support |" in report, report[:3000]
+    assert "Not comparable: the classes differ" in report and "brother" in report, report[:3000]
     assert "| params.yaml | ingest.sources |" in report

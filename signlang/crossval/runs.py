@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from signlang.crossval.data import load_signer_data
+from signlang.crossval.report import markdown_table, write_reports, write_run_params
+from signlang.crossval.scoring import cross_validate
+
 if TYPE_CHECKING:
     from signlang.params import Params
 
@@ -17,10 +21,6 @@ def run(params: Params, configs: Sequence[str] | None = None, folds: int | None 
         nested_folds: int | None = None, track: bool = True) -> dict:
     """Load, cross-validate, write the reports (and the params that rerun them), log them to
     MLflow (`track`); returns the result."""
-    from signlang.crossval.data import load_signer_data
-    from signlang.crossval.report import markdown_table, write_reports, write_run_params
-    from signlang.crossval.scoring import cross_validate
-
     started = time.perf_counter()
     signer_data = load_signer_data(params, data)
     result = cross_validate(params, configs, folds, epochs, signer_data, nested_folds=nested_folds)

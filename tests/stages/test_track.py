@@ -176,8 +176,8 @@ def test_a_model_of_another_vocabulary_is_registered_and_never_promoted(
     from stages.track import track
     from stages.train import train
 
-    params = project_params(project_root, ingest={"sources": [{"path": str(shared_data / "keypoints" / "psl-h5")}]},
-                            extract={"workers": 1})
+    params = project_params(project_root, extract={"workers": 1}, split={"by": "sequence"},  # one signer
+                            ingest={"sources": [{"path": str(shared_data / "keypoints" / "psl-h5"), "signer": "ronvidev"}]})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracked["uri"])
     monkeypatch.setenv("PYTHONHASHSEED", str(params.train.seed))
