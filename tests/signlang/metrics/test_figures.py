@@ -78,7 +78,7 @@ def test_confusion_figure_and_pairs_at_real_vocabulary_size(shared_data: Path, t
 
     from PIL import Image
 
-    from signlang.metrics.evaluation import _clustered_figure
+    from signlang.metrics.figures import _clustered_figure
 
     table, truth, guess = _vocab_run(shared_data, tmp_path)
     classes = sorted(set(table["label"]))
