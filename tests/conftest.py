@@ -46,6 +46,15 @@ def small_project(tmp_path_factory, shared_data: Path, project_root: Path):
 
 
 @pytest.fixture(scope="session")
+def exported(small_project) -> dict:
+    """The small project's files read back: its dataset, split and trained model, its bundle, and
+    the SQLite store its stages logged to (read only: a test that writes works on a copy)."""
+    from tests.projects import exported_view
+
+    return exported_view(small_project)
+
+
+@pytest.fixture(scope="session")
 def small_bundle(small_project) -> Path:
     """The small project's bundle (models/bundle: model.tflite, labels.json, preprocess.json)."""
     return small_project.bundle

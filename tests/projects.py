@@ -152,3 +152,36 @@ def copy_tracked_files(project_root: Path, project: Path) -> None:
         if source.is_file() and not name.startswith(("data/", "models/", "reports/")) and name != "dvc.lock":
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, project / name)
+
+
+def centroid_reader(shared_data: Path, project_root: Path, train_signers, test_signers) -> dict:
+    """Real predictions of an imperfect reader, cheap to make: each window of multisigner-258
+    (preprocessed as params.yaml's features say) summarised by the mean and spread over time of its
+    features, standardised, and read as the nearest class centroid of the training signers.
+    {"truth", "predicted", "signers", "classes"} for the test signers' windows."""
+    from signlang.features.keypoints import normalise, resample
+    from signlang.features.spec import FeatureParams
+    from signlang.settings import load_section
+
+    spec = load_section("features", FeatureParams, project_root / "params.yaml")
+
+    def read(signers):
+        features, labels, who = [], [], []
+        for signer in signers:
+            with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
+                windows = normalise(np.stack([resample(x.astype(np.float32), spec.sequence_length)
+                                              for x in data["X"]]), spec)
+                features.append(np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1))
+                labels += data["label"].astype(str).tolist()
+                who += [signer] * len(data["X"])
+        return np.concatenate(features), np.array(labels), np.array(who)
+
+    x_train, y_train, _ = read(train_signers)
+    x_test, y_test, signers = read(test_signers)
+    centre, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
+    x_train, x_test = (x_train - centre) / scale, (x_test - centre) / scale
+    trained = sorted(set(y_train))
+    centroids = np.stack([x_train[y_train == name].mean(axis=0) for name in trained])
+    distances = ((x_test[:, None, :] - centroids[None]) ** 2).sum(axis=2)
+    return {"truth": y_test, "predicted": np.array(trained)[np.argmin(distances, axis=1)], "signers": signers,
+            "classes": sorted(set(trained) | set(y_test))}

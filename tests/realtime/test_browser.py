@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.pictures import write_y4m
 from tests.realtime.servers import RunningServer, self_signed_certificate, spki_sha256, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -30,25 +31,6 @@ CHROMIUM_FLAGS = (
     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
     f"--host-resolver-rules=MAP {HOST_NAME} 127.0.0.1",
 )
-
-
-def write_y4m(video: Path, out: Path, size: tuple[int, int] = (640, 360)) -> int:
-    """Re-encode a clip as raw YUV4MPEG2 (4:2:0) for Chromium's fake camera; returns frames."""
-    import cv2
-
-    capture = cv2.VideoCapture(str(video))
-    count = 0
-    with open(out, "wb") as handle:
-        handle.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode("ascii"))
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-            handle.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
-            count += 1
-    capture.release()
-    return count
 
 
 @pytest.fixture(scope="module")

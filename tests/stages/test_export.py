@@ -12,18 +12,8 @@ import numpy as np
 import pytest
 
 from signlang import paths
-from tests.projects import SmallProject, exported_view
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def exported(small_project: SmallProject) -> dict:
-    """The session's small project (tests/conftest.py): trained (2 epochs, tutorial preset),
-    evaluated and exported by the stages with MLFLOW_TRACKING_URI pointing at a SQLite store in
-    it, and its dataset, split and trained model read back (read only: a test that writes works
-    on a copy)."""
-    return exported_view(small_project)
 
 
 def test_bundle_holds_exactly_its_four_files(exported) -> None:

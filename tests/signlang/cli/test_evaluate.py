@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from signlang import paths
-from tests.projects import SmallProject, exported_view
 
 pytestmark = pytest.mark.slow
 
@@ -128,15 +127,6 @@ def test_evaluate_imports_no_pipeline_package(small_bundle: Path, shared_data: P
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "[0, 0] []"
     assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["samples"] == 1
-
-
-@pytest.fixture(scope="module")
-def exported(small_project: SmallProject) -> dict:
-    """The session's small project (tests/conftest.py): trained (2 epochs, tutorial preset),
-    evaluated and exported by the stages with MLFLOW_TRACKING_URI pointing at a SQLite store in
-    it, and its dataset, split and trained model read back (read only: a test that writes works
-    on a copy)."""
-    return exported_view(small_project)
 
 
 def _sample_folder(folder: Path, shared_data: Path) -> None:

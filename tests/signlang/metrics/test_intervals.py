@@ -9,11 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.features.keypoints import normalise, resample
-from signlang.features.spec import FeatureParams
 from signlang.metrics import intervals
 from signlang.metrics.evaluation import classification_metrics, signer_scores
-from signlang.settings import load_section
+from tests.projects import centroid_reader
 
 TRAIN_SIGNERS = ("AdrLfv", "F1zzy", "FahmidaJuthi", "G4CiO", "Jeet10", "JefferyJiang-YF", "NadimintiSujan",
                  "SoyaChunkz+ToxicShot09", "avanishgarg", "daita-sur", "enamilkovicc", "himadrir", "hirak214",
@@ -24,30 +22,8 @@ TEST_SIGNERS = ("AD-Codex", "ArnavPundir22", "Chrille91", "Murugan-mady", "Quish
 
 @pytest.fixture(scope="module")
 def predictions(shared_data: Path, project_root: Path) -> dict:
-    """Real windows of the test signers read by class centroids of the training signers (each
-    window: the mean and spread over time of its normalised features, standardised)."""
-    spec = load_section("features", FeatureParams, project_root / "params.yaml")
-
-    def read(signers):
-        features, labels, who = [], [], []
-        for signer in signers:
-            with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
-                windows = normalise(np.stack([resample(x.astype(np.float32), spec.sequence_length)
-                                              for x in data["X"]]), spec)
-                features.append(np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1))
-                labels += data["label"].astype(str).tolist()
-                who += [signer] * len(data["X"])
-        return np.concatenate(features), np.array(labels), np.array(who)
-
-    x_train, y_train, _ = read(TRAIN_SIGNERS)
-    x_test, y_test, signers = read(TEST_SIGNERS)
-    centre, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
-    x_train, x_test = (x_train - centre) / scale, (x_test - centre) / scale
-    classes = sorted(set(y_train) | set(y_test))
-    centroids = np.stack([x_train[y_train == name].mean(axis=0) for name in classes])
-    distances = ((x_test[:, None, :] - centroids[None]) ** 2).sum(axis=2)
-    predicted = np.array(classes)[np.argmin(distances, axis=1)]
-    return {"truth": y_test, "predicted": predicted, "signers": signers, "classes": classes}
+    """Real windows of the test signers read by class centroids of the training signers."""
+    return centroid_reader(shared_data, project_root, TRAIN_SIGNERS, TEST_SIGNERS)
 
 
 def test_point_scores_are_the_scores_evaluate_reports(predictions: dict) -> None:

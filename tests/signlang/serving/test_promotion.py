@@ -9,12 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signlang.features.keypoints import normalise, resample
-from signlang.features.spec import FeatureParams
 from signlang.metrics.comparison import ScoringWindows, compare_predictions
 from signlang.metrics.settings import EvaluateParams
 from signlang.serving.promotion import decide, seen_note
-from signlang.settings import load_section
+from tests.projects import centroid_reader
 
 EVALUATE = EvaluateParams(bootstrap_resamples=500)
 TRAIN_SIGNERS = ("AdrLfv", "FahmidaJuthi", "Jeet10", "JefferyJiang-YF", "NadimintiSujan", "SoyaChunkz+ToxicShot09",
@@ -25,28 +23,10 @@ TEST_SIGNERS = ("AD-Codex", "ArnavPundir22", "Chrille91", "Murugan-mady", "Quish
 
 @pytest.fixture(scope="module")
 def real(shared_data: Path, project_root: Path) -> dict:
-    spec = load_section("features", FeatureParams, project_root / "params.yaml")
-
-    def read(signers):
-        features, labels, who = [], [], []
-        for signer in signers:
-            with np.load(shared_data / "keypoints" / "multisigner-258" / f"{signer}.npz") as data:
-                windows = normalise(np.stack([resample(x.astype(np.float32), spec.sequence_length)
-                                              for x in data["X"]]), spec)
-                features.append(np.concatenate([windows.mean(axis=1), windows.std(axis=1)], axis=1))
-                labels += data["label"].astype(str).tolist()
-                who += [signer] * len(data["X"])
-        return np.concatenate(features), np.array(labels), np.array(who)
-
-    x_train, y_train, _ = read(TRAIN_SIGNERS)
-    x_test, y_test, signers = read(TEST_SIGNERS)
-    centre, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
-    classes = sorted(set(y_train))
-    centroids = np.stack([((x_train - centre) / scale)[y_train == name].mean(axis=0) for name in classes])
-    distances = ((((x_test - centre) / scale)[:, None, :] - centroids[None]) ** 2).sum(axis=2)
-    everything = tuple(sorted(set(classes) | set(y_test)))
-    windows = ScoringWindows(np.zeros((len(y_test), 1, 1), np.float32), y_test, signers, everything)
-    return {"windows": windows, "predicted": np.array(classes)[np.argmin(distances, axis=1)]}
+    reader = centroid_reader(shared_data, project_root, TRAIN_SIGNERS, TEST_SIGNERS)
+    windows = ScoringWindows(np.zeros((len(reader["truth"]), 1, 1), np.float32), reader["truth"], reader["signers"],
+                             tuple(reader["classes"]))
+    return {"windows": windows, "predicted": reader["predicted"]}
 
 
 def _compare(real: dict, candidate: np.ndarray, champion: np.ndarray) -> dict:
