@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from signlang.errors import SignlangError
+from signlang.fonts import CJK_FILES, NOTO_CJK, NOTO_CORE, PACKAGE_SCRIPTS, noto_files, system_fonts
 
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
 # DejaVu Sans pixels per unit of OpenCV Hershey scale: the same cap height as cv2.putText.
@@ -36,11 +37,6 @@ PIXELS_PER_SCALE = 30.0
 CAP_HEIGHT = 0.73  # DejaVu Sans capitals, in em
 ELLIPSIS = "…"
 Colour = tuple[int, int, int]  # BGR, as OpenCV frames
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
-NOTO_CORE, NOTO_CJK = "fonts-noto-core", "fonts-noto-cjk"  # the Debian packages, and their scripts:
-PACKAGE_SCRIPTS = {NOTO_CORE: "Arabic, Hebrew, Devanagari and Thai", NOTO_CJK: "Hangul, kana and Han"}
-CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
 CJK_JP, CJK_KR, CJK_SC = 0, 1, 2  # faces in the Noto Sans CJK collections: Japanese, Korean, Chinese
 STRONG = {"L": "ltr", "R": "rtl", "AL": "rtl"}  # Unicode bidi classes of letters -> direction
 FontKey = tuple[str, int]  # (font file, face in a collection)
@@ -56,7 +52,7 @@ class Face:
 
 
 def _noto(name: str) -> Face:
-    return Face((f"NotoSans{name}-Regular.ttf", f"NotoSans{name}-Bold.ttf"))
+    return Face(noto_files(name))
 
 
 HAN, JAPANESE = Face(CJK_FILES, CJK_SC, NOTO_CJK), Face(CJK_FILES, CJK_JP, NOTO_CJK)
@@ -89,18 +85,6 @@ def font_path(bold: bool = False) -> Path:
     if not path.is_file():
         raise SignlangError(f"{path}: the overlay font is missing from matplotlib's install")
     return path
-
-
-@lru_cache(maxsize=1)
-def system_fonts() -> dict[str, Path]:
-    """File name -> path of each font file under FONT_DIRS (the first found)."""
-    found: dict[str, Path] = {}
-    for folder in FONT_DIRS:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.suffix.lower() in FONT_SUFFIXES:
-                    found.setdefault(path.name, path)
-    return found
 
 
 @cache

@@ -11,6 +11,7 @@ import numpy as np
 
 from signlang.audit.blocks import percent
 from signlang.audit.views import DOMINANT, SECOND, trajectory
+from signlang.fonts import figure_rc
 from signlang.io import atomic_path
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def block_figure(result: AuditResult, row: dict, path: Path) -> Path:
     for label, what in ((row["label"], "typical"), (row["read_as"], "read as")):
         if label and label in result.typical and not (what == "read as" and label == row["label"]):
             panels.append((result.typical[label], f"{what}: {label} (other signers)"))
-    with matplotlib.rc_context({"svg.hashsalt": "signlang"}):
+    with matplotlib.rc_context(figure_rc()):
         figure = Figure(figsize=(3.0 * len(panels), 3.6), dpi=90)
         FigureCanvasAgg(figure)
         for k, (form, title) in enumerate(panels):

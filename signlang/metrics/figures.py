@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from signlang.errors import InputFileError
+from signlang.fonts import figure_rc
 from signlang.io import atomic_path
 from signlang.metrics.evaluation import confusion_counts
 
@@ -20,7 +21,6 @@ from signlang.metrics.evaluation import confusion_counts
 CLUSTERED_FROM = 16
 # Saved PNGs carry no "Software" stamp, so the bytes depend on the data alone.
 PNG_METADATA = {"Software": None}
-PLOT_RC = {"svg.hashsalt": "signlang", "svg.fonttype": "path", "pdf.compression": 0}
 
 
 def row_shares(counts: np.ndarray) -> np.ndarray:
@@ -71,7 +71,7 @@ def confusion_png(
     classes = [str(name) for name in classes]
     counts = confusion_counts(y_true, y_pred, classes)
     draw = _counts_figure if len(classes) < CLUSTERED_FROM else _clustered_figure
-    with matplotlib.rc_context(PLOT_RC):
+    with matplotlib.rc_context(figure_rc()):
         return _save(draw(counts, classes, title), path)
 
 
@@ -162,7 +162,7 @@ def curves_png(history_csv: str | Path, path: str | Path) -> Path:
 
     history = read_history(history_csv)
     epochs = history.get("epoch", [])
-    with matplotlib.rc_context(PLOT_RC):
+    with matplotlib.rc_context(figure_rc()):
         figure = Figure(figsize=(11, 4.2), layout="constrained")
         for index, (metric, label) in enumerate((("loss", "loss"), ("accuracy", "accuracy"))):
             axes = figure.add_subplot(1, 2, index + 1)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from realtime import text
+from signlang import fonts
 
 LABELS = ["xin chào", "cảm ơn", "¿cómo estás?", "mühendis", "شكرا", "teşekkürederim"]
 # One real word a script, each with the font it must be drawn with (file, face in a collection).
@@ -126,7 +127,7 @@ def test_missing_fonts_warn_once_and_fall_back_to_dejavu(monkeypatch, capsys) ->
             cached.cache_clear()
 
     clear()
-    monkeypatch.setattr(text, "FONT_DIRS", ())
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
     try:
         for word in ("नमस्ते", "谢谢", "감사합니다", "नमस्ते"):
             text.draw(np.zeros((60, 300, 3), np.uint8), word, (5, 40), 30, (255, 255, 255))

@@ -4,12 +4,14 @@ the data alone; from 16 classes on, classes taken for each other sit together.""
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from signlang.errors import InputFileError
+from signlang.fonts import figure_rc, system_fonts
 from signlang.metrics.evaluation import classification_metrics, confused_pairs, confusion_counts, per_class_csv
 from signlang.metrics.figures import cluster_order, confusion_png, curves_png, row_shares
 
@@ -115,16 +117,24 @@ def test_confusion_figure_and_pairs_at_real_vocabulary_size(shared_data: Path, t
         assert [row["class"] for row in csv.DictReader(handle)] == classes
 
 
-SCRIPTS = ["xin chào", "cảm ơn", "¿cómo estás?", "mühendis", "شكرا", "teşekkürederim", "My Name is: "]
+SCRIPTS = ["xin chào", "cảm ơn", "¿cómo estás?", "mühendis", "شكرا", "teşekkürederim", "My Name is: ", "спасибо",
+           "ευχαριστώ", "תודה"]
+
+
+# One real word a script DejaVu Sans lacks, with the Noto font file it must come from (DejaVu Sans
+# has Latin, Cyrillic, Greek, Arabic and Hebrew: SCRIPTS).
+NOTO_WORDS = {"नमस्ते": "NotoSansDevanagari-Regular.ttf", "ขอบคุณ": "NotoSansThai-Regular.ttf",
+              "감사합니다": "NotoSansCJK-Regular.ttc", "谢谢": "NotoSansCJK-Regular.ttc", "ありがとう": "NotoSansCJK-Regular.ttc"}
 
 
 def laid_out_glyphs(label: str, properties) -> list[tuple[str, int, str]]:
-    """(font file, glyph index, character) of each glyph as matplotlib lays out `label`, in
-    left-to-right order; a character no font has comes from matplotlib's Last Resort font."""
+    """(font file, glyph index, character) of each glyph as matplotlib lays out `label` with the
+    figure's font fallback, in left-to-right order; a character no font has comes from
+    matplotlib's Last Resort font (a box), or is glyph 0 of the font asked for."""
     from matplotlib._text_helpers import layout
-    from matplotlib.font_manager import findfont, get_font
+    from matplotlib.font_manager import fontManager, get_font
 
-    font = get_font(findfont(properties))
+    font = get_font(fontManager._find_fonts_by_props(properties))
     return [(Path(item.ft_object.fname).name, item.glyph_index, item.char) for item in layout(label, font)]
 
 
@@ -144,6 +154,27 @@ def test_figure_labels_in_any_script_are_drawn_with_real_glyphs(draw: str) -> No
     assert [char for _, _, char in arabic] == list("اركش")  # right to left on screen
     isolated = laid_out_glyphs("ش", ticks[0].get_fontproperties())[0][1]
     assert arabic[-1][1] != isolated  # joined: sheen in its initial form
+
+
+@pytest.mark.skipif(not all(name in system_fonts() for name in NOTO_WORDS.values()),
+                    reason="fonts-noto-core / fonts-noto-cjk not installed (setup.sh installs them)")
+def test_figure_labels_in_scripts_dejavu_lacks_come_from_noto(tmp_path: Path) -> None:
+    import matplotlib
+
+    from signlang.metrics import figures
+
+    classes = ["xin chào", *NOTO_WORDS]
+    with matplotlib.rc_context(figure_rc()):
+        figure = figures._counts_figure(np.eye(len(classes), dtype=int), classes, "Confusion matrix (test)")
+        for tick in figure.axes[0].get_yticklabels():
+            word = tick.get_text()
+            glyphs = laid_out_glyphs(word, tick.get_fontproperties())
+            expected = NOTO_WORDS.get(word, "DejaVuSans.ttf")
+            assert all(index != 0 for _, index, _ in glyphs), glyphs  # no box
+            assert all(font == expected for font, _, char in glyphs if not char.isspace()), glyphs
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")
+        figures.confusion_png(tmp_path / "confusion.png", classes, classes, classes, "Confusion matrix (test)")
 
 
 def _vocab_run(shared_data: Path, tmp_path: Path):
