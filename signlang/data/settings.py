@@ -44,11 +44,13 @@ class SourceParams(Section):
 
 
 class ExcludeRule(Section):
-    """Leave out a signer's samples: all of them, or only those of one class (`label`, the
-    class after label_aliases and relabel)."""
+    """Leave out a signer's samples: all of them, only those of one class (`label`, the class
+    after label_aliases and relabel), or only those from one source folder (`folder`, the
+    manifest's raw_label: one recording of a class in another form); both narrow together."""
 
     signer: str = Field(min_length=1)
     label: str | None = Field(default=None, min_length=1)
+    folder: str | None = Field(default=None, min_length=1)
 
 
 class RelabelRule(Section):

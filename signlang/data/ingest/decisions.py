@@ -76,6 +76,8 @@ def _exclude(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str])
         hit = (table["signer"] == rule.signer) & ~out
         if rule.label is not None:
             hit &= table["label"] == canonical(rule.label, aliases)
+        if rule.folder is not None:
+            hit &= table["raw_label"] == unicodedata.normalize("NFC", rule.folder.strip())
         described = rule.model_dump(exclude_none=True)
         entries.append({**described, "samples": int(hit.sum())})
         reasons += [(index, f"left out by ingest.exclude[{number}] ({described})") for index in table.index[hit]]

@@ -59,3 +59,22 @@ def test_include_labels_and_min_samples(shared_data: Path, starter_raw: dict) ->
     assert set(filtered["label"]) == set(counts.index) - set(small)
     with pytest.raises(SignlangError, match="no samples left"):
         ingest.build_manifest(make_ingest(starter_raw, source, min_samples_per_class=10_000))
+
+
+def test_exclude_one_source_folder_of_a_signer(project_root: Path, shared_data: Path, capsys) -> None:
+    whole = ingest.build_manifest(make_params(project_root, shared_data).ingest)
+    folder = (whole.signer == "ShivaNagalla") & (whole.raw_label == "sorry")
+    same_class = whole.label == "sorry"
+    assert folder.sum() > 0 and same_class.sum() > folder.sum()  # other signers' sorry stays
+
+    rule = {"signer": "ShivaNagalla", "folder": " sorry "}
+    table = ingest.build_manifest(make_params(project_root, shared_data, exclude=[rule]).ingest)
+    assert len(table) == len(whole) - folder.sum()
+    assert (table.label == "sorry").sum() == same_class.sum() - folder.sum()
+    assert set(table[table.signer == "ShivaNagalla"].raw_label) == {"please", "thankyou"}
+    assert table.attrs["decisions"]["exclude"][0]["samples"] == folder.sum()
+
+    # Folder and class narrow together: after relabel, ShivaNagalla's folder `sorry` is please.
+    narrowed = [{"signer": "ShivaNagalla", "folder": "sorry", "label": "sorry"}]
+    table = ingest.build_manifest(make_params(project_root, shared_data, relabel=SHIVA, exclude=narrowed).ingest)
+    assert len(table) == len(whole) and "matches no sample" in capsys.readouterr().err
