@@ -4,6 +4,7 @@ validates only the sections asked for and refuses unknown section names."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,15 @@ def test_an_unknown_section_is_refused(tmp_path: Path, project_root: Path) -> No
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ParamsError, match="unknown section trian"):
         load_params(path)
+
+
+# A score quoted in a comment: three decimals (0.936), a percentage, or "accuracy"/"F1" beside a
+# number. Measured figures live in docs/results.md, where they carry their command and date.
+QUOTED_SCORE = re.compile(r"\b[01]\.\d{3}\b|\d\s?%|(accuracy|F1)[^#]{0,20}\b0\.\d{2,}")
+
+
+def test_params_yaml_comments_quote_no_measured_figure(project_root: Path) -> None:
+    lines = (project_root / "params.yaml").read_text(encoding="utf-8").splitlines()
+    quoting = [f"line {number}: {line.strip()}" for number, line in enumerate(lines, 1)
+               if "#" in line and QUOTED_SCORE.search(line.split("#", 1)[1])]
+    assert quoting == []
