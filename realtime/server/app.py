@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from signlang.serving.bundle import Bundle
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+DOCS_STATIC = "/static-docs"  # Swagger UI's script and style
 
 
 class Service:
@@ -78,8 +80,9 @@ def create_app(bundle: Bundle, settings: ServerSettings, model: str = "") -> Fas
         service.drain()
         service.queue.shutdown()
 
-    app = FastAPI(title="signlang", summary="Sign-language translation over one exported bundle", lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+    # FastAPIOffline: /docs loads Swagger UI from the wheel's files under DOCS_STATIC, not a CDN.
+    app = FastAPIOffline(title="signlang", summary="Sign-language translation over one exported bundle",
+                         lifespan=lifespan, docs_url="/docs", redoc_url=None, static_url=DOCS_STATIC)
     app.state.service = service
     app.add_middleware(BodyLimit, limit=int(settings.serve.max_upload_mb * MB))
     app.add_middleware(AccessLog)  # added last: outermost, so it sees every answer

@@ -3,6 +3,8 @@ answer, as the app's /openapi.json and /docs state them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from realtime.server.api import PredictFrames, predict_openapi
@@ -19,7 +21,11 @@ def test_openapi_describes_the_predict_request_and_answer(client) -> None:
     assert "Retry-After" in predict["responses"]["503"]["headers"]
     answer = spec["components"]["schemas"]["PredictAnswer"]
     assert set(answer["properties"]) == {"top3", "label", "hand_visible", "sentence", "words", "frames"}
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()  # works on a LAN without internet
+    script = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', page.text).group(1)
+    answer = client.get(script)
+    assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
 
 
 def test_the_request_schema_states_both_bodies() -> None:
