@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 REGISTRY_SCHEME = "models:/"
 REGISTRY_URI = re.compile(r"models:/(?P<name>[^/@]+)@(?P<alias>[^/@]+)")
 # What a fresh clone runs to get models/bundle, and how long the starter data takes on a 2-core machine.
-EXPORT_STEP = "run `dvc repro` here to build it (about 6 minutes for the starter data on 2 cores)"
+EXPORT_STEP = "run `dvc repro` here to build it (about 5 minutes for the starter data on 2 cores)"
 
 
 @dataclass(frozen=True)
