@@ -29,7 +29,17 @@ from typing import NamedTuple
 import numpy as np
 
 from signlang.errors import SignlangError
-from signlang.fonts import CJK_FILES, NOTO_CJK, NOTO_CORE, PACKAGE_SCRIPTS, noto_files, system_fonts
+from signlang.fonts import (
+    CJK_FILES,
+    CJK_JP,
+    CJK_KR,
+    CJK_SC,
+    NOTO_CJK,
+    NOTO_CORE,
+    PACKAGE_SCRIPTS,
+    noto_files,
+    system_fonts,
+)
 
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
 # DejaVu Sans pixels per unit of OpenCV Hershey scale: the same cap height as cv2.putText.
@@ -37,7 +47,6 @@ PIXELS_PER_SCALE = 30.0
 CAP_HEIGHT = 0.73  # DejaVu Sans capitals, in em
 ELLIPSIS = "…"
 Colour = tuple[int, int, int]  # BGR, as OpenCV frames
-CJK_JP, CJK_KR, CJK_SC = 0, 1, 2  # faces in the Noto Sans CJK collections: Japanese, Korean, Chinese
 STRONG = {"L": "ltr", "R": "rtl", "AL": "rtl"}  # Unicode bidi classes of letters -> direction
 FontKey = tuple[str, int]  # (font file, face in a collection)
 

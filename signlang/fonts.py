@@ -5,6 +5,8 @@ matplotlib settings every saved figure is drawn with."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,7 @@ NOTO_CORE, NOTO_CJK = "fonts-noto-core", "fonts-noto-cjk"  # the Debian packages
 PACKAGE_SCRIPTS = {NOTO_CORE: "Arabic, Hebrew, Devanagari and Thai", NOTO_CJK: "Hangul, kana and Han"}
 NOTO_CORE_SCRIPTS = ("Arabic", "Hebrew", "Devanagari", "Thai")
 CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
+CJK_JP, CJK_KR, CJK_SC = 0, 1, 2  # faces in the Noto Sans CJK collections: Japanese, Korean, Chinese
 # The base font of every figure and of the overlay (matplotlib ships it).
 BASE_FAMILY = "DejaVu Sans"
 # Fixed SVG ids, text as paths, uncompressed PDF: a saved figure's bytes depend on its data alone.
@@ -37,23 +40,31 @@ def system_fonts() -> dict[str, Path]:
     return found
 
 
-@lru_cache(maxsize=1)
-def figure_font_families() -> tuple[str, ...]:
+def has_kana(text: str) -> bool:
+    """Does `text` hold hiragana or katakana (so its Han characters are Japanese)?"""
+    return any(unicodedata.name(ch, "").startswith(("HIRAGANA", "KATAKANA")) for ch in text)
+
+
+@lru_cache(maxsize=4)
+def figure_font_families(cjk_face: int = CJK_SC) -> tuple[str, ...]:
     """DejaVu Sans, then each installed Noto font registered with matplotlib, as a `font.family`
-    list: matplotlib takes a character from the first family that has it. Noto Sans CJK's first
-    face is the Japanese one, so Han in figures takes Japanese forms (the overlay picks per label)."""
-    from matplotlib.font_manager import FontProperties, fontManager
+    list: matplotlib takes a character from the first family that has it. `cjk_face`: the Noto
+    Sans CJK face whose Han forms are used (Chinese by default, Japanese for labels with kana)."""
+    from matplotlib.font_manager import fontManager
+    from matplotlib.ft2font import FT2Font
 
     families = [BASE_FAMILY]
     for name in [noto_files(script)[0] for script in NOTO_CORE_SCRIPTS] + [CJK_FILES[0]]:
         path = system_fonts().get(name)
         if path is not None:
-            fontManager.addfont(str(path))
-            families.append(FontProperties(fname=str(path)).get_name())
+            fontManager.addfont(str(path))  # every face of a collection
+            face = cjk_face if name in CJK_FILES else 0
+            families.append(FT2Font(str(path), face_index=face).family_name)
     return tuple(families)
 
 
-def figure_rc() -> dict:
-    """matplotlib settings for every figure the project saves: stable bytes, labels in any
-    installed script."""
-    return {**STABLE_OUTPUT_RC, "font.family": list(figure_font_families())}
+def figure_rc(labels: Iterable[str] = ()) -> dict:
+    """matplotlib settings for every figure the project saves: stable bytes, and the `labels` it
+    shows drawn in any installed script."""
+    cjk_face = CJK_JP if any(has_kana(str(label)) for label in labels) else CJK_SC
+    return {**STABLE_OUTPUT_RC, "font.family": list(figure_font_families(cjk_face))}

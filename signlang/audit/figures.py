@@ -68,7 +68,7 @@ def block_figure(result: AuditResult, row: dict, path: Path) -> Path:
     for label, what in ((row["label"], "typical"), (row["read_as"], "read as")):
         if label and label in result.typical and not (what == "read as" and label == row["label"]):
             panels.append((result.typical[label], f"{what}: {label} (other signers)"))
-    with matplotlib.rc_context(figure_rc()):
+    with matplotlib.rc_context(figure_rc(title for _, title in panels)):
         figure = Figure(figsize=(3.0 * len(panels), 3.6), dpi=90)
         FigureCanvasAgg(figure)
         for k, (form, title) in enumerate(panels):

@@ -71,7 +71,7 @@ def confusion_png(
     classes = [str(name) for name in classes]
     counts = confusion_counts(y_true, y_pred, classes)
     draw = _counts_figure if len(classes) < CLUSTERED_FROM else _clustered_figure
-    with matplotlib.rc_context(figure_rc()):
+    with matplotlib.rc_context(figure_rc(classes)):
         return _save(draw(counts, classes, title), path)
 
 

@@ -177,6 +177,20 @@ def test_figure_labels_in_scripts_dejavu_lacks_come_from_noto(tmp_path: Path) ->
         figures.confusion_png(tmp_path / "confusion.png", classes, classes, classes, "Confusion matrix (test)")
 
 
+@pytest.mark.skipif("NotoSansCJK-Regular.ttc" not in system_fonts(), reason="fonts-noto-cjk not installed")
+@pytest.mark.parametrize(("labels", "family"), [(["谢谢", "你好"], "Noto Sans CJK SC"),
+                                                (["ありがとう", "日本"], "Noto Sans CJK JP")])
+def test_han_takes_the_forms_of_the_labels_language(labels: list[str], family: str) -> None:
+    """Chinese forms by default; Japanese where a label holds kana (as the live overlay does)."""
+    import matplotlib
+    from matplotlib._text_helpers import layout
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    with matplotlib.rc_context(figure_rc(labels)):
+        font = get_font(fontManager._find_fonts_by_props(FontProperties()))
+        assert {item.ft_object.family_name for item in layout(labels[-1], font)} == {family}
+
+
 def _vocab_run(shared_data: Path, tmp_path: Path):
     """Real labels of four vocab sets (ingest merges `A`/`a`, ...) and the predictions of a
     nearest-centroid classifier on window statistics (half the sequences each side)."""
