@@ -45,22 +45,27 @@ def has_kana(text: str) -> bool:
     return any(unicodedata.name(ch, "").startswith(("HIRAGANA", "KATAKANA")) for ch in text)
 
 
+@lru_cache(maxsize=1)
+def _figure_fallback_fonts() -> tuple[Path, ...]:
+    """The installed Noto fonts for figures (regular weight), registered with matplotlib once."""
+    from matplotlib.font_manager import fontManager
+
+    names = [noto_files(script)[0] for script in NOTO_CORE_SCRIPTS] + [CJK_FILES[0]]
+    paths = tuple(system_fonts()[name] for name in names if name in system_fonts())
+    for path in paths:
+        fontManager.addfont(str(path))  # every face of a collection
+    return paths
+
+
 @lru_cache(maxsize=4)
 def figure_font_families(cjk_face: int = CJK_SC) -> tuple[str, ...]:
-    """DejaVu Sans, then each installed Noto font registered with matplotlib, as a `font.family`
-    list: matplotlib takes a character from the first family that has it. `cjk_face`: the Noto
-    Sans CJK face whose Han forms are used (Chinese by default, Japanese for labels with kana)."""
-    from matplotlib.font_manager import fontManager
+    """DejaVu Sans, then each installed Noto font, as a `font.family` list: matplotlib takes a
+    character from the first family that has it. `cjk_face`: the Noto Sans CJK face whose Han
+    forms are used (Chinese by default, Japanese for labels with kana)."""
     from matplotlib.ft2font import FT2Font
 
-    families = [BASE_FAMILY]
-    for name in [noto_files(script)[0] for script in NOTO_CORE_SCRIPTS] + [CJK_FILES[0]]:
-        path = system_fonts().get(name)
-        if path is not None:
-            fontManager.addfont(str(path))  # every face of a collection
-            face = cjk_face if name in CJK_FILES else 0
-            families.append(FT2Font(str(path), face_index=face).family_name)
-    return tuple(families)
+    return (BASE_FAMILY, *(FT2Font(str(path), face_index=cjk_face if path.name in CJK_FILES else 0).family_name
+                           for path in _figure_fallback_fonts()))
 
 
 def figure_rc(labels: Iterable[str] = ()) -> dict:
