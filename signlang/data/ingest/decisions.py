@@ -55,13 +55,20 @@ def apply_decisions(table: pd.DataFrame, params: IngestParams) -> pd.DataFrame:
     return kept
 
 
+def _from_folder(table: pd.DataFrame, folder: str) -> pd.Series:
+    """Rows whose source folder (raw_label, kept as stored: NFC or NFD) is `folder` as a person
+    wrote it in params.yaml, compared in one Unicode form."""
+    wanted = unicodedata.normalize("NFC", folder.strip())
+    return table["raw_label"].map(lambda name: unicodedata.normalize("NFC", name)) == wanted
+
+
 def _relabel(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str]) -> list[dict]:
     """Apply ingest.relabel to `table` in place; each rule with the samples it matched. A target
     spelled like an existing class up to case, spacing or Unicode form is that class."""
     entries = []
     existing = {fold_label(label): label for label in sorted(table["label"].unique())}
     for rule in params.relabel:
-        hit = (table["signer"] == rule.signer) & (table["raw_label"] == unicodedata.normalize("NFC", rule.folder.strip()))
+        hit = (table["signer"] == rule.signer) & _from_folder(table, rule.folder)
         target = canonical(rule.label, aliases)
         table.loc[hit, "label"] = existing.get(fold_label(target), target)
         entries.append({**rule.model_dump(), "samples": int(hit.sum())})
@@ -77,7 +84,7 @@ def _exclude(table: pd.DataFrame, params: IngestParams, aliases: dict[str, str])
         if rule.label is not None:
             hit &= table["label"] == canonical(rule.label, aliases)
         if rule.folder is not None:
-            hit &= table["raw_label"] == unicodedata.normalize("NFC", rule.folder.strip())
+            hit &= _from_folder(table, rule.folder)
         described = rule.model_dump(exclude_none=True)
         entries.append({**described, "samples": int(hit.sum())})
         reasons += [(index, f"left out by ingest.exclude[{number}] ({described})") for index in table.index[hit]]

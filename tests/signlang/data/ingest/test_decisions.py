@@ -78,3 +78,21 @@ def test_exclude_one_source_folder_of_a_signer(project_root: Path, shared_data: 
     narrowed = [{"signer": "ShivaNagalla", "folder": "sorry", "label": "sorry"}]
     table = ingest.build_manifest(make_params(project_root, shared_data, relabel=SHIVA, exclude=narrowed).ingest)
     assert len(table) == len(whole) and "matches no sample" in capsys.readouterr().err
+
+
+def test_a_folder_stored_in_nfd_is_matched_by_its_nfc_spelling(project_root: Path, shared_data: Path) -> None:
+    """raw_label keeps a folder's name as stored (macOS writes NFD); a rule in params.yaml is typed
+    in NFC. Both decisions compare the two in one form."""
+    import unicodedata
+
+    import pandas as pd
+
+    nfd = unicodedata.normalize("NFD", "adiós")
+    table = pd.DataFrame({"signer": ["ana", "ana", "ben"], "raw_label": [nfd, "hola", nfd],
+                          "label": ["adiós", "hola", "adiós"], "path": ["a/1.mp4", "a/2.mp4", "b/1.mp4"],
+                          "index": [None, None, None]})
+    params = make_params(project_root, shared_data, relabel=[{"signer": "ana", "folder": "adiós", "label": "hola"}],
+                         exclude=[{"signer": "ben", "folder": "adiós"}]).ingest
+    kept = ingest.apply_decisions(table, params)
+    assert kept[["signer", "raw_label", "label"]].values.tolist() == [["ana", nfd, "hola"], ["ana", "hola", "hola"]]
+    assert [entry["samples"] for entry in kept.attrs["decisions"]["relabel"] + kept.attrs["decisions"]["exclude"]] == [1, 1]
