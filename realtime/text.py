@@ -37,6 +37,7 @@ from signlang.fonts import (
     NOTO_CJK,
     NOTO_CORE,
     PACKAGE_SCRIPTS,
+    has_kana,
     noto_files,
     system_fonts,
 )
@@ -144,7 +145,7 @@ def fonts_for(text: str, bold: bool = False) -> list[FontKey]:
     else the previous character's font, else DejaVu Sans (its .notdef box if it lacks it too)."""
     base = face_font(None, bold)
     faces = [SCRIPT_FACES.get(script(ch)) for ch in text]
-    if JAPANESE in faces:
+    if has_kana(text):
         faces = [JAPANESE if face == HAN else face for face in faces]
     current = next((face_font(face, bold) for face in faces if face is not None), base)  # for leading marks
     chosen = []
